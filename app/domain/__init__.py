@@ -1,0 +1,1 @@
+"""Pure domain: money, periods, pacing, forecasts, status bands, transfer rules. No I/O."""

@@ -1,0 +1,121 @@
+"""Exact money: integer micro-units inside, Decimal text at the edges.
+
+Every amount that enters or leaves Allot goes through `to_micros` or `from_micros`. Floats are
+refused on the way in: a float has already lost the cents that matter on a cloud bill.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from app.domain.errors import ValidationError
+
+MICROS_PER_UNIT = 1_000_000
+SCALE = 6
+#: Signed 64-bit bound: what the database column holds.
+MAX_MICROS = 2**63 - 1
+_QUANTUM = Decimal(1).scaleb(-SCALE)
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
+    """Turn text, an int or a Decimal into a finite Decimal; refuse floats and junk."""
+    if isinstance(value, bool):
+        raise ValidationError(field, "must be a number written as text, not a boolean")
+    if isinstance(value, float):
+        raise ValidationError(
+            field, 'must be a decimal string such as "12.50", not a float (floats lose precision)'
+        )
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        dec = value
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if not _PLAIN.match(text):
+            raise ValidationError(field, f"must be a plain decimal number, got {value!r}")
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the regex already guards this
+            raise ValidationError(field, f"must be a decimal number, got {value!r}") from None
+    else:
+        raise ValidationError(field, f"must be a decimal number, got {type(value).__name__}")
+    if not dec.is_finite():
+        raise ValidationError(field, "must be a finite number (NaN and Infinity are refused)")
+    return dec
+
+
+def to_micros(
+    value: object,
+    *,
+    field: str = "amount",
+    round_half_even: bool = False,
+    positive: bool = False,
+    allow_zero: bool = True,
+) -> int:
+    """Convert an amount to integer micros.
+
+    More than six fractional digits is an error unless the caller asked for rounding
+    (imports do: they round half-even and keep the source text).
+    """
+    dec = parse_decimal(value, field=field)
+    exponent = dec.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -SCALE:
+        if not round_half_even:
+            raise ValidationError(field, f"has more than {SCALE} decimal places: {value}")
+        dec = dec.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+    micros = int(dec.scaleb(SCALE))
+    if abs(micros) > MAX_MICROS:
+        raise ValidationError(field, "is too large")
+    if positive and micros <= 0:
+        raise ValidationError(field, "must be greater than zero")
+    if not allow_zero and micros == 0:
+        raise ValidationError(field, "must not be zero")
+    return micros
+
+
+def from_micros(micros: int) -> Decimal:
+    """Micros to an exact Decimal with no trailing zeros beyond what is needed."""
+    dec = Decimal(micros).scaleb(-SCALE)
+    return dec.quantize(Decimal(1)) if dec == dec.to_integral_value() else dec.normalize()
+
+
+def format_money(micros: int, currency: str = "USD", *, cents: bool = True) -> str:
+    """Human text for Slack, CLI and PDFs. Rounding to cents is for display only."""
+    dec = Decimal(micros).scaleb(-SCALE)
+    if cents:
+        dec = dec.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    sign = "-" if dec < 0 else ""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency.upper())
+    body = f"{abs(dec):,}"
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency.upper()}"
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    """Split `total` micros into `parts` shares that differ by at most one micro.
+
+    The remainder goes to the first shares, in order, so nothing is lost and the split is
+    deterministic.
+    """
+    if parts <= 0:
+        raise ValidationError("items", "must not be empty")
+    base, rest = divmod(total, parts)
+    return [base + (1 if i < rest else 0) for i in range(parts)]
+
+
+def split_by_weights(total: int, weights: list[int]) -> list[int]:
+    """Largest-remainder split of `total` micros by integer weights (e.g. percent × 10^6).
+
+    Ties in the remainder go to the earlier item. The shares always add up to `total`.
+    """
+    weight_sum = sum(weights)
+    if not weights or weight_sum <= 0:
+        raise ValidationError("items", "weights must add up to more than zero")
+    shares = [total * w // weight_sum for w in weights]
+    remainders = [total * w % weight_sum for w in weights]
+    missing = total - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:missing]:
+        shares[i] += 1
+    return shares

@@ -1,0 +1,150 @@
+"""The journal (immutable entries between accounts), spend records, their daily roll-up,
+transfer requests and idempotency records.
+
+Accounts are not rows of their own: an account is (kind, period, allocation) where kind is
+FUNDING, POOL, ALLOCATION or SPENT. Every entry debits one account and credits another.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class JournalEntry(Model):
+    id = fields.BigIntField(primary_key=True)
+    budget: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Budget", related_name="journal", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)
+    from_kind = fields.CharField(max_length=16)
+    from_period: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="debits", null=True, on_delete=fields.CASCADE
+    )
+    from_allocation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="debits", null=True, on_delete=fields.CASCADE
+    )
+    to_kind = fields.CharField(max_length=16)
+    to_period: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="credits", null=True, on_delete=fields.CASCADE
+    )
+    to_allocation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="credits", null=True, on_delete=fields.CASCADE
+    )
+    amount_micros = fields.BigIntField()
+    actor: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="journal_entries", null=True, on_delete=fields.SET_NULL
+    )
+    spend_id = fields.BigIntField(null=True, db_index=True)
+    transfer_id = fields.IntField(null=True, db_index=True)
+    memo = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "journal_entry"
+
+
+class Spend(Model):
+    id = fields.BigIntField(primary_key=True)
+    budget: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Budget", related_name="spends", on_delete=fields.CASCADE
+    )
+    allocation: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="spends", on_delete=fields.CASCADE
+    )
+    project: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Project", related_name="spends", on_delete=fields.CASCADE
+    )
+    amount_micros = fields.BigIntField()
+    service = fields.CharField(max_length=200, null=True)
+    description = fields.TextField(null=True)
+    occurred_at = fields.DatetimeField()
+    # The budget-local calendar day of occurred_at (what pacing and the timeline group by).
+    local_day = fields.DateField()
+    source = fields.CharField(max_length=32, default="api")
+    external_id = fields.CharField(max_length=255, null=True)
+    quantity = fields.CharField(max_length=64, null=True)
+    unit = fields.CharField(max_length=64, null=True)
+    recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="spends", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "spend"
+        unique_together = (("source", "external_id"),)
+        indexes = (("allocation", "occurred_at"),)
+
+
+class SpendDaily(Model):
+    # Per-allocation, per-day, per-service spend, maintained on write so no read sums `spend`.
+
+    id = fields.BigIntField(primary_key=True)
+    period: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="daily", on_delete=fields.CASCADE
+    )
+    allocation: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="daily", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    service = fields.CharField(max_length=200, default="")
+    amount_micros = fields.BigIntField(default=0)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "spend_daily"
+        unique_together = (("allocation", "day", "service"),)
+
+
+class TransferRequest(Model):
+    # A request to move money (API type `Transfer`). Applying it posts a journal entry.
+
+    id = fields.IntField(primary_key=True)
+    budget: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Budget", related_name="transfer_requests", on_delete=fields.CASCADE
+    )
+    period: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="transfer_requests", on_delete=fields.CASCADE
+    )
+    from_allocation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="outgoing_requests", null=True, on_delete=fields.CASCADE
+    )
+    to_allocation: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Allocation", related_name="incoming_requests", null=True, on_delete=fields.CASCADE
+    )
+    amount_micros = fields.BigIntField()
+    reason = fields.TextField()
+    status = fields.CharField(max_length=16, default="PENDING")
+    requested_by: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name="requested_transfers", on_delete=fields.CASCADE
+    )
+    decided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="decided_transfers", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.TextField(null=True)
+    failure_reason = fields.TextField(null=True)
+    expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "transfer_request"
+
+
+class IdempotencyRecord(Model):
+    # A client-chosen key per user and operation: a replay returns the first result.
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name="idempotency_records", on_delete=fields.CASCADE
+    )
+    operation = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=255)
+    request_hash = fields.CharField(max_length=64)
+    result_kind = fields.CharField(max_length=32)
+    result_id = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "idempotency_record"
+        unique_together = (("user", "operation", "key"),)

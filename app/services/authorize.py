@@ -1,0 +1,65 @@
+"""Before spending: may this project spend this much now? (Read-only; reservations hold.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app import clock
+from app.domain.access import Actor, can_view_allocation, require
+from app.domain.money import from_micros, to_micros
+from app.domain.pacing import check_pacing, daily_drip, todays_allowance
+from app.domain.periods import PeriodBounds, local_date
+from app.models import BudgetPeriod, SpendDaily
+from app.services.spending import resolve_allocation
+
+
+@dataclass(frozen=True)
+class SpendDecision:
+    allowed: bool
+    reason: str
+    remaining: int
+    daily_allowance: int | None
+
+
+async def spent_on(allocation_id: int, day: object) -> int:
+    rows = await SpendDaily.filter(allocation_id=allocation_id, day=day).values_list(
+        "amount_micros", flat=True
+    )
+    return sum(int(r) for r in rows)  # type: ignore[arg-type]
+
+
+async def authorize_spend(
+    actor: Actor, *, project_id: int, amount: Decimal | str | int, budget_id: int | None = None,
+    held: int = 0,
+) -> SpendDecision:
+    """`held` is money already reserved against the allocation (open holds count as spent)."""
+    micros = to_micros(amount, field="amount", positive=True)
+    allocation, budget = await resolve_allocation(project_id, budget_id)
+    require(
+        can_view_allocation(actor, budget.id, project_id), "see this project's allocation"
+    )
+    period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    remaining = allocation.allocated_micros - allocation.spent_micros - held
+    today = local_date(clock.now(), budget.timezone)
+    spent_today = await spent_on(allocation.id, today)
+    days_left = PeriodBounds(period.start_date, period.end_date).days_left(today)
+    drip = daily_drip(remaining + spent_today, days_left)
+    allowance = todays_allowance(drip, spent_today)
+    if micros > remaining:
+        return SpendDecision(
+            False,
+            f"{from_micros(micros)} {budget.currency} exceeds the allocation's remaining "
+            f"{from_micros(max(remaining, 0))} {budget.currency}"
+            + ("" if budget.hard_limit else " (the budget does not enforce hard limits; "
+               "spend would overdraw it)"),
+            remaining, allowance,
+        )
+    if budget.enforce_pacing:
+        ok, why = check_pacing(micros, spent_today, drip)
+        if not ok:
+            return SpendDecision(False, why, remaining, allowance)
+    return SpendDecision(
+        True, f"within the allocation's remaining {from_micros(remaining)} {budget.currency}",
+        remaining, allowance,
+    )

@@ -1,0 +1,174 @@
+"""Projects and budgets: creating them and changing their settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.domain import validation as rules
+from app.domain.access import Actor, ProjectRole, require_owner
+from app.domain.errors import Conflict, NotFound, ValidationError
+from app.domain.money import to_micros
+from app.domain.periods import PeriodKind, first_period, validate_timezone
+from app.models import Budget, BudgetOwner, BudgetPeriod, Project, ProjectMember, User
+from app.services import ledger, lookup
+from app.services.events import emit
+
+
+async def create_project(
+    actor: Actor, *, name: str, slug: str | None = None, slack_channel: str | None = None
+) -> Project:
+    """Anyone may start a project; its creator becomes a MEMBER."""
+    name = rules.name(name)
+    slug = rules.slug(slug) if slug else rules.slugify(name)
+    if not slug:
+        raise ValidationError("slug", "could not be derived from the name; give one")
+    try:
+        async with in_transaction():
+            project = await Project.create(
+                name=name, slug=slug, slack_channel=rules.text(slack_channel, "slackChannel", 100)
+            )
+            if not actor.is_admin:
+                await ProjectMember.create(
+                    project=project, user_id=actor.user_id, role=ProjectRole.MEMBER.value
+                )
+    except IntegrityError:
+        raise Conflict(f"a project with slug {slug!r} exists already", field="slug") from None
+    return project
+
+
+async def create_budget(
+    actor: Actor,
+    *,
+    name: str,
+    amount: Decimal | str | int,
+    period_kind: str,
+    start_date: date,
+    end_date: date | None = None,
+    description: str | None = None,
+    currency: str | None = None,
+    timezone: str | None = None,
+    alert_thresholds: list[int] | None = None,
+    rollover_policy: str | None = None,
+    owner_ids: list[int] | None = None,
+    hard_limit: bool = False,
+    enforce_pacing: bool = False,
+    slack_channel: str | None = None,
+) -> Budget:
+    """Create a budget pool and fund its first period. The creator is an owner."""
+    name = rules.name(name)
+    micros = to_micros(amount, field="amount", positive=True)
+    try:
+        kind = PeriodKind(period_kind)
+    except ValueError:
+        raise ValidationError(
+            "periodKind", f"must be one of {', '.join(k.value for k in PeriodKind)}"
+        ) from None
+    bounds = first_period(kind, start_date, end_date)
+    tz = validate_timezone(timezone or "UTC")
+    code = rules.currency(currency)
+    try:
+        policy = rules.RolloverPolicy(rollover_policy or "NONE")
+    except ValueError:
+        raise ValidationError("rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL") from None
+    owners = {actor.user_id, *(owner_ids or [])}
+    found = set(await User.filter(id__in=owners).values_list("id", flat=True))
+    missing = owners - found  # type: ignore[operator]
+    if missing:
+        raise NotFound("User", min(missing), field="ownerIds")
+    async with in_transaction():
+        budget = await Budget.create(
+            name=name,
+            description=rules.text(description, "description"),
+            currency=code,
+            amount_micros=micros,
+            period_kind=kind.value,
+            start_date=start_date,
+            end_date=end_date,
+            timezone=tz,
+            alert_thresholds=rules.thresholds(alert_thresholds),
+            rollover_policy=policy.value,
+            hard_limit=hard_limit,
+            enforce_pacing=enforce_pacing,
+            slack_channel=rules.text(slack_channel, "slackChannel", 100),
+        )
+        period = await BudgetPeriod.create(
+            budget=budget, seq=1, start_date=bounds.start, end_date=bounds.end
+        )
+        await ledger.fund(period, micros, actor.user_id)
+        for uid in sorted(owners):
+            await BudgetOwner.create(budget=budget, user_id=uid)
+        await emit("budget.created", {"budgetId": budget.id}, budget_id=budget.id)
+    return budget
+
+
+_SETTABLE = {
+    "name", "description", "alert_thresholds", "rollover_policy", "hard_limit",
+    "enforce_pacing", "slack_channel", "auto_approve_below", "allow_self_approval",
+    "transfer_expiry_days", "timezone", "end_date", "amount",
+}
+
+
+async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budget:
+    """Owners change settings. A new amount funds or defunds the current period's pool."""
+    unknown = set(changes) - _SETTABLE
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "cannot be changed")
+    budget = await lookup.budget(budget_id)
+    require_owner(actor, budget.id, "change this budget")
+    fields: dict[str, object] = {}
+    for key, value in changes.items():
+        if value is None and key not in {"description", "slack_channel", "auto_approve_below",
+                                         "transfer_expiry_days"}:
+            continue
+        if key == "name":
+            fields["name"] = rules.name(str(value))
+        elif key in {"description", "slack_channel"}:
+            fields[key] = rules.text(value, key)  # type: ignore[arg-type]
+        elif key == "alert_thresholds":
+            fields[key] = rules.thresholds(value)  # type: ignore[arg-type]
+        elif key == "rollover_policy":
+            try:
+                fields[key] = rules.RolloverPolicy(value).value
+            except ValueError:
+                raise ValidationError("rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL") from None
+        elif key in {"hard_limit", "enforce_pacing", "allow_self_approval"}:
+            fields[key] = bool(value)
+        elif key == "auto_approve_below":
+            fields["auto_approve_below_micros"] = (
+                None if value is None else to_micros(value, field="autoApproveBelow", positive=True)
+            )
+        elif key == "transfer_expiry_days":
+            if value is not None and not 1 <= int(value) <= 365:  # type: ignore[call-overload]
+                raise ValidationError("transferExpiryDays", "must be between 1 and 365")
+            fields[key] = value
+        elif key == "timezone":
+            fields[key] = validate_timezone(str(value))
+        elif key in {"end_date", "amount"}:
+            pass  # handled below, they move money or periods
+    async with in_transaction():
+        if fields:
+            await Budget.filter(id=budget.id).update(**fields)
+        if changes.get("amount") is not None:
+            new = to_micros(changes["amount"], field="amount", positive=True)
+            period = await lookup.open_period(budget)
+            delta = new - period.funded_micros
+            if delta:
+                await ledger.fund(period, delta, actor.user_id)
+            await Budget.filter(id=budget.id).update(amount_micros=new)
+        if changes.get("end_date") is not None:
+            await _set_end_date(budget, changes["end_date"])  # type: ignore[arg-type]
+    return await lookup.budget(budget.id)
+
+
+async def _set_end_date(budget: Budget, end_date: date) -> None:
+    if end_date < budget.start_date:
+        raise ValidationError("endDate", "must not be before startDate")
+    await Budget.filter(id=budget.id).update(end_date=end_date)
+    if budget.period_kind in (PeriodKind.GRANT.value, PeriodKind.CUSTOM.value):
+        latest = await BudgetPeriod.filter(budget_id=budget.id).order_by("-seq").first()
+        if latest is not None:
+            await BudgetPeriod.filter(id=latest.id).update(end_date=end_date)

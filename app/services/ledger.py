@@ -1,0 +1,204 @@
+"""Posting to the journal. Call inside a transaction: each function writes one immutable entry
+and updates the cached balances with conditional UPDATEs, which hold the rules under
+concurrency on SQLite and PostgreSQL alike (no SELECT … FOR UPDATE)."""
+
+from __future__ import annotations
+
+from app.domain.errors import InsufficientFunds
+from app.domain.ledger import AccountKind as K
+from app.domain.ledger import EntryKind
+from app.models import Allocation, BudgetPeriod, JournalEntry
+from app.services.sql import fetch
+
+
+async def post_entry(
+    period: BudgetPeriod,
+    kind: EntryKind,
+    amount: int,
+    *,
+    src: tuple[K, int | None, int | None],
+    dst: tuple[K, int | None, int | None],
+    actor_id: int | None,
+    spend_id: int | None = None,
+    transfer_id: int | None = None,
+    memo: str | None = None,
+) -> JournalEntry:
+    return await JournalEntry.create(
+        budget_id=period.budget_id,  # type: ignore[attr-defined]
+        kind=kind.value,
+        from_kind=src[0].value,
+        from_period_id=src[1],
+        from_allocation_id=src[2],
+        to_kind=dst[0].value,
+        to_period_id=dst[1],
+        to_allocation_id=dst[2],
+        amount_micros=amount,
+        actor_id=actor_id,
+        spend_id=spend_id,
+        transfer_id=transfer_id,
+        memo=memo,
+    )
+
+
+async def take_from_pool(period: BudgetPeriod, amount: int, currency: str = "") -> None:
+    rows = await fetch(
+        "UPDATE budget_period SET unallocated_micros = unallocated_micros - ?,"
+        " allocated_micros = allocated_micros + ?"
+        " WHERE id = ? AND unallocated_micros >= ? RETURNING unallocated_micros",
+        amount,
+        amount,
+        period.id,
+        amount,
+    )
+    if not rows:
+        current = await BudgetPeriod.get(id=period.id).values_list("unallocated_micros", flat=True)
+        raise InsufficientFunds("the pool", amount, int(current), currency)  # type: ignore[arg-type]
+
+
+async def give_to_pool(period_id: int, amount: int) -> None:
+    await fetch(
+        "UPDATE budget_period SET unallocated_micros = unallocated_micros + ?,"
+        " allocated_micros = allocated_micros - ? WHERE id = ? RETURNING id",
+        amount,
+        amount,
+        period_id,
+    )
+
+
+async def fund(period: BudgetPeriod, amount: int, actor_id: int | None) -> None:
+    """Money into (or, negative, out of) a period's pool from the budget's funding account."""
+    if amount >= 0:
+        await fetch(
+            "UPDATE budget_period SET funded_micros = funded_micros + ?,"
+            " unallocated_micros = unallocated_micros + ? WHERE id = ? RETURNING id",
+            amount,
+            amount,
+            period.id,
+        )
+        await post_entry(
+            period, EntryKind.FUND, amount,
+            src=(K.FUNDING, period.id, None), dst=(K.POOL, period.id, None), actor_id=actor_id,
+        )
+        return
+    take = -amount
+    rows = await fetch(
+        "UPDATE budget_period SET funded_micros = funded_micros - ?,"
+        " unallocated_micros = unallocated_micros - ?"
+        " WHERE id = ? AND unallocated_micros >= ? RETURNING id",
+        take, take, period.id, take,
+    )
+    if not rows:
+        current = await BudgetPeriod.get(id=period.id).values_list("unallocated_micros", flat=True)
+        raise InsufficientFunds("the pool", take, int(current))  # type: ignore[arg-type]
+    await post_entry(
+        period, EntryKind.DEFUND, take,
+        src=(K.POOL, period.id, None), dst=(K.FUNDING, period.id, None), actor_id=actor_id,
+    )
+
+
+async def allocate(
+    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
+    currency: str = "", transfer_id: int | None = None, memo: str | None = None,
+) -> None:
+    """Pool → allocation; the pool never goes negative."""
+    await take_from_pool(period, amount, currency)
+    await fetch(
+        "UPDATE allocation SET allocated_micros = allocated_micros + ? WHERE id = ? RETURNING id",
+        amount,
+        allocation_id,
+    )
+    await post_entry(
+        period, EntryKind.ALLOCATE, amount,
+        src=(K.POOL, period.id, None), dst=(K.ALLOCATION, period.id, allocation_id),
+        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+    )
+
+
+async def release(
+    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
+    label: str = "the allocation", currency: str = "", transfer_id: int | None = None,
+    memo: str | None = None,
+) -> None:
+    """Allocation → pool; needs the allocation's remaining funds."""
+    rows = await fetch(
+        "UPDATE allocation SET allocated_micros = allocated_micros - ?"
+        " WHERE id = ? AND allocated_micros - spent_micros >= ? RETURNING id",
+        amount,
+        allocation_id,
+        amount,
+    )
+    if not rows:
+        a = await Allocation.get(id=allocation_id)
+        raise InsufficientFunds(label, amount, max(0, a.allocated_micros - a.spent_micros), currency)
+    await give_to_pool(period.id, amount)
+    await post_entry(
+        period, EntryKind.RELEASE, amount,
+        src=(K.ALLOCATION, period.id, allocation_id), dst=(K.POOL, period.id, None),
+        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+    )
+
+
+async def reallocate(
+    period: BudgetPeriod, from_id: int, to_id: int, amount: int, actor_id: int | None,
+    label: str = "the source allocation", currency: str = "", transfer_id: int | None = None,
+    memo: str | None = None,
+) -> None:
+    """Allocation → allocation in the same period; needs the source's remaining funds."""
+    rows = await fetch(
+        "UPDATE allocation SET allocated_micros = allocated_micros - ?"
+        " WHERE id = ? AND allocated_micros - spent_micros >= ? RETURNING id",
+        amount,
+        from_id,
+        amount,
+    )
+    if not rows:
+        a = await Allocation.get(id=from_id)
+        raise InsufficientFunds(label, amount, max(0, a.allocated_micros - a.spent_micros), currency)
+    await fetch(
+        "UPDATE allocation SET allocated_micros = allocated_micros + ? WHERE id = ? RETURNING id",
+        amount,
+        to_id,
+    )
+    await post_entry(
+        period, EntryKind.REALLOCATE, amount,
+        src=(K.ALLOCATION, period.id, from_id), dst=(K.ALLOCATION, period.id, to_id),
+        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+    )
+
+
+async def spend(
+    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
+    spend_id: int, *, hard_limit: bool = False, label: str = "the allocation",
+    currency: str = "",
+) -> None:
+    """Allocation → spent (or spent → allocation for a negative amount: a refund or credit).
+
+    Spend may overdraw the allocation (it happened) unless the budget enforces hard limits.
+    """
+    if amount >= 0:
+        guard = " AND allocated_micros - spent_micros >= ?" if hard_limit else ""
+        params: list[int] = [amount, allocation_id] + ([amount] if hard_limit else [])
+        rows = await fetch(
+            f"UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ?{guard}"
+            " RETURNING id",
+            *params,
+        )
+        if not rows:
+            a = await Allocation.get(id=allocation_id)
+            raise InsufficientFunds(
+                label, amount, max(0, a.allocated_micros - a.spent_micros), currency
+            )
+        src, dst, kind = (K.ALLOCATION, period.id, allocation_id), (K.SPENT, period.id, None), EntryKind.SPEND
+    else:
+        await fetch(
+            "UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
+            amount,
+            allocation_id,
+        )
+        src, dst, kind = (K.SPENT, period.id, None), (K.ALLOCATION, period.id, allocation_id), EntryKind.REFUND
+    await fetch(
+        "UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
+        amount,
+        period.id,
+    )
+    await post_entry(period, kind, abs(amount), src=src, dst=dst, actor_id=actor_id, spend_id=spend_id)

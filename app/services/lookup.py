@@ -1,0 +1,39 @@
+"""Loading the rows a use case works on, with NotFound errors that name the input field."""
+
+from __future__ import annotations
+
+from app.domain.errors import NotFound, PeriodClosed
+from app.models import Allocation, Budget, BudgetPeriod, Project
+
+
+async def budget(budget_id: int, field: str = "budgetId") -> Budget:
+    row = await Budget.get_or_none(id=budget_id)
+    if row is None:
+        raise NotFound("Budget", budget_id, field=field)
+    return row
+
+
+async def project(project_id: int, field: str = "projectId") -> Project:
+    row = await Project.get_or_none(id=project_id)
+    if row is None:
+        raise NotFound("Project", project_id, field=field)
+    return row
+
+
+async def allocation(allocation_id: int, field: str = "allocationId") -> Allocation:
+    row = await Allocation.get_or_none(id=allocation_id).select_related("project")
+    if row is None:
+        raise NotFound("Allocation", allocation_id, field=field)
+    return row
+
+
+async def current_period(budget_id: int) -> BudgetPeriod | None:
+    """The budget's open period (the latest one), or None when the budget has ended."""
+    return await BudgetPeriod.filter(budget_id=budget_id, status="OPEN").order_by("-seq").first()
+
+
+async def open_period(b: Budget) -> BudgetPeriod:
+    period = await current_period(b.id)
+    if period is None:
+        raise PeriodClosed(f"budget {b.name!r} is closed: it takes no more spend or allocation")
+    return period

@@ -1,0 +1,194 @@
+"""Recording spend against a project's allocation, exactly and at most once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.domain import validation as rules
+from app.domain.access import Actor, require, can_record_spend
+from app.domain.errors import (
+    AmbiguousReference,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    NotFound,
+    ValidationError,
+)
+from app.domain.money import parse_decimal, to_micros
+from app.domain.periods import local_date
+from app.models import Allocation, Budget, BudgetPeriod, Spend
+from app.services import alerts, idempotency, ledger, lookup
+from app.services.events import emit
+from app.services.sql import fetch
+
+
+@dataclass(frozen=True)
+class SpendInput:
+    project_id: int
+    amount: Decimal | str | int
+    budget_id: int | None = None
+    service: str | None = None
+    description: str | None = None
+    occurred_at: datetime | None = None
+    external_id: str | None = None
+    quantity: Decimal | str | None = None
+    unit: str | None = None
+    currency: str | None = None
+    idempotency_key: str | None = None
+    source: str = "api"
+
+
+async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Allocation, Budget]:
+    """The project's allocation in the open period of the named budget (or its only budget)."""
+    query = Allocation.filter(project_id=project_id, period__status="OPEN").select_related(
+        "budget", "project"
+    )
+    if budget_id is not None:
+        query = query.filter(budget_id=budget_id)
+    rows = await query
+    if not rows:
+        await lookup.project(project_id)
+        if budget_id is not None:
+            await lookup.budget(budget_id)
+            raise NotFound("Allocation", f"for project {project_id} in budget {budget_id}",
+                           field="budgetId")
+        raise NotFound("Allocation", f"for project {project_id} in any open budget",
+                       field="projectId")
+    if len(rows) > 1:
+        names = sorted(r.budget.name for r in rows)
+        raise AmbiguousReference(
+            f"the project is funded by {len(rows)} budgets; name one with budgetId", names
+        )
+    return rows[0], rows[0].budget
+
+
+def _content(item: SpendInput, amount: int, occurred_at: datetime | None) -> dict[str, object]:
+    return {
+        "projectId": item.project_id,
+        "amount": amount,
+        "service": item.service,
+        "description": item.description,
+        "occurredAt": occurred_at.isoformat() if occurred_at else None,
+        "quantity": str(item.quantity) if item.quantity is not None else None,
+        "unit": item.unit,
+    }
+
+
+def _same_spend(row: Spend, item: SpendInput, amount: int) -> bool:
+    return row.amount_micros == amount and row.project_id == item.project_id and (  # type: ignore[attr-defined]
+        item.service is None or row.service == item.service
+    )
+
+
+async def record_spend(
+    actor: Actor, item: SpendInput, *, allow_credit: bool = False, round_half_even: bool = False
+) -> tuple[Spend, bool]:
+    """Record one spend. Returns (spend, created); a replay returns the first spend."""
+    amount = to_micros(item.amount, field="amount", round_half_even=round_half_even)
+    if amount == 0 or (amount < 0 and not allow_credit):
+        raise ValidationError("amount", "must be greater than zero")
+    now = clock.now()
+    occurred_at = item.occurred_at
+    if occurred_at is not None:
+        if occurred_at.tzinfo is None:
+            raise ValidationError("occurredAt", "must include a time zone offset, e.g. Z")
+        if occurred_at > now + timedelta(days=1):
+            raise ValidationError("occurredAt", "must not be in the future")
+    if item.quantity is not None:
+        parse_decimal(item.quantity, field="quantity")
+    service = rules.text(item.service, "service", 200)
+    description = rules.text(item.description, "description")
+    external_id = rules.text(item.external_id, "externalId", 255)
+    allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
+    require(
+        can_record_spend(actor, budget.id, item.project_id), "record spend for this project"
+    )
+    if item.currency is not None and rules.currency(item.currency) != budget.currency:
+        raise CurrencyMismatch(
+            f"amount is in {item.currency.upper()} but the budget is in {budget.currency};"
+            " no exchange rate is configured"
+        )
+    content = _content(item, amount, occurred_at)
+    try:
+        async with in_transaction():
+            return await _record(
+                actor, item, budget, allocation, amount, occurred_at or now, service,
+                description, external_id, content,
+            )
+    except IntegrityError:
+        # A concurrent writer recorded the same externalId or key first: this is its replay.
+        async with in_transaction():
+            return await _record(
+                actor, item, budget, allocation, amount, occurred_at or now, service,
+                description, external_id, content,
+            )
+
+
+async def _record(
+    actor: Actor, item: SpendInput, budget: Budget, allocation: Allocation, amount: int,
+    occurred_at: datetime, service: str | None, description: str | None,
+    external_id: str | None, content: dict[str, object],
+) -> tuple[Spend, bool]:
+    replay = await idempotency.replay(actor, "recordSpend", item.idempotency_key, content)
+    if replay is not None:
+        return await Spend.get(id=replay), False
+    if external_id is not None:
+        existing = await Spend.get_or_none(source=item.source, external_id=external_id)
+        if existing is not None:
+            if not _same_spend(existing, item, amount):
+                raise IdempotencyConflict(
+                    f"externalId {external_id!r} was recorded before with different content",
+                    field="externalId",
+                )
+            return existing, False
+    period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    spend = await Spend.create(
+        budget_id=budget.id,
+        allocation_id=allocation.id,
+        project_id=item.project_id,
+        amount_micros=amount,
+        service=service,
+        description=description,
+        occurred_at=occurred_at,
+        local_day=local_date(occurred_at, budget.timezone),
+        source=item.source,
+        external_id=external_id,
+        quantity=None if item.quantity is None else str(item.quantity),
+        unit=rules.text(item.unit, "unit", 64),
+        recorded_by_id=actor.user_id,
+    )
+    before = await Allocation.get(id=allocation.id).values_list(
+        "allocated_micros", "spent_micros"
+    )
+    await ledger.spend(
+        period, allocation.id, amount, actor.user_id, spend.id, hard_limit=budget.hard_limit,
+        label=f"project {allocation.project.name!r}", currency=budget.currency,
+    )
+    await add_daily(period.id, allocation.id, spend.local_day, service or "", amount, 1)
+    await alerts.after_spend(budget, period, allocation, before[0], before[1], before[1] + amount)  # type: ignore[index]
+    await emit(
+        "spend.recorded",
+        {"spendId": spend.id, "allocationId": allocation.id, "amount": amount},
+        budget_id=budget.id,
+    )
+    await idempotency.remember(actor, "recordSpend", item.idempotency_key, content, spend.id)
+    return spend, True
+
+
+async def add_daily(
+    period_id: int, allocation_id: int, day: object, service: str, amount: int, count: int
+) -> None:
+    """Upsert the per-day roll-up the dashboard reads instead of the spend table."""
+    await fetch(
+        "INSERT INTO spend_daily (period_id, allocation_id, day, service, amount_micros, count)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
+        " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
+        " count = spend_daily.count + excluded.count RETURNING id",
+        period_id, allocation_id, day, service, amount, count,
+    )

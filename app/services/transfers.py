@@ -1,0 +1,218 @@
+"""Moving money between a budget's projects (and its pool), with an owner's approval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.domain import validation as rules
+from app.domain.access import Actor, can_request_transfer, is_owner, require
+from app.domain.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from app.domain.money import to_micros
+from app.domain.transfers import (
+    TransferStatus,
+    applies_at_once,
+    check_decider,
+    require_pending,
+    validate_endpoints,
+)
+from app.models import Allocation, Budget, BudgetPeriod, TransferRequest
+from app.services import idempotency, ledger, lookup
+from app.services.events import emit
+from app.services.sql import fetch
+
+
+async def _side(allocation_id: int | None, field: str) -> Allocation | None:
+    if allocation_id is None:
+        return None
+    return await lookup.allocation(allocation_id, field=field)
+
+
+async def request_transfer(
+    actor: Actor,
+    *,
+    amount: Decimal | str | int,
+    reason: str,
+    from_allocation_id: int | None = None,
+    to_allocation_id: int | None = None,
+    budget_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> TransferRequest:
+    """Ask to move money. None on a side means the budget's pool.
+
+    It applies at once when the actor may approve it (an owner or admin), or when the budget
+    auto-approves requests under a line; otherwise it waits, PENDING, for an owner.
+    """
+    micros = to_micros(amount, field="amount", positive=True)
+    reason = rules.name(reason, field="reason", max_length=2000)
+    validate_endpoints(from_allocation_id, to_allocation_id)
+    src = await _side(from_allocation_id, "fromAllocationId")
+    dst = await _side(to_allocation_id, "toAllocationId")
+    sides = [a for a in (src, dst) if a is not None]
+    period_ids = {a.period_id for a in sides}  # type: ignore[attr-defined]
+    if len(period_ids) > 1:
+        raise ValidationError("toAllocationId", "must be in the same budget period as the source")
+    budget_of_sides = sides[0].budget_id  # type: ignore[attr-defined]
+    if budget_id is not None and budget_id != budget_of_sides:
+        raise ValidationError("budgetId", "does not fund the named allocations")
+    budget = await lookup.budget(budget_of_sides)
+    project_ids = [a.project_id for a in sides]  # type: ignore[attr-defined]
+    require(
+        can_request_transfer(actor, budget.id, project_ids),
+        "request transfers for these projects",
+    )
+    request = {"from": from_allocation_id, "to": to_allocation_id, "amount": micros,
+               "reason": reason}
+    async with in_transaction():
+        replay = await idempotency.replay(actor, "requestTransfer", idempotency_key, request)
+        if replay is not None:
+            return await TransferRequest.get(id=replay)
+        period = await lookup.open_period(budget)
+        if period.id not in period_ids:
+            raise InvalidState("these allocations belong to a closed period")
+        now = clock.now()
+        expires = (
+            now + timedelta(days=budget.transfer_expiry_days) if budget.transfer_expiry_days else None
+        )
+        transfer = await TransferRequest.create(
+            budget_id=budget.id, period_id=period.id, from_allocation_id=from_allocation_id,
+            to_allocation_id=to_allocation_id, amount_micros=micros, reason=reason,
+            requested_by_id=actor.user_id, expires_at=expires,
+        )
+        if applies_at_once(
+            actor_is_owner=is_owner(actor, budget.id), amount=micros,
+            auto_approve_below=budget.auto_approve_below_micros,
+        ):
+            await _apply(actor, budget, period, transfer, note=None)
+        else:
+            await emit("transfer.requested", {"transferId": transfer.id}, budget_id=budget.id)
+        await idempotency.remember(actor, "requestTransfer", idempotency_key, request, transfer.id)
+    await transfer.refresh_from_db()
+    return transfer
+
+
+async def _apply(
+    actor: Actor, budget: Budget, period: BudgetPeriod, transfer: TransferRequest,
+    note: str | None,
+) -> None:
+    """Decide first (exactly once), then post the movement: the source must hold the amount at
+    this moment, or the whole transaction, decision included, rolls back."""
+    await _settle(transfer, TransferStatus.APPLIED, actor, note)
+    src_id = transfer.from_allocation_id  # type: ignore[attr-defined]
+    dst_id = transfer.to_allocation_id  # type: ignore[attr-defined]
+    amount = transfer.amount_micros
+    label = "the pool"
+    if src_id is not None:
+        src = await Allocation.get(id=src_id).select_related("project")
+        label = f"project {src.project.name!r}"
+    if src_id is None:
+        await ledger.allocate(period, dst_id, amount, actor.user_id, budget.currency,
+                              transfer_id=transfer.id, memo=transfer.reason)
+    elif dst_id is None:
+        await ledger.release(period, src_id, amount, actor.user_id, label, budget.currency,
+                             transfer_id=transfer.id, memo=transfer.reason)
+    else:
+        await ledger.reallocate(period, src_id, dst_id, amount, actor.user_id, label,
+                                budget.currency, transfer_id=transfer.id, memo=transfer.reason)
+    await emit(
+        "transfer.decided", {"transferId": transfer.id, "status": "APPLIED"},
+        budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided",
+    )
+
+
+async def _settle(
+    transfer: TransferRequest, status: TransferStatus, actor: Actor, note: str | None
+) -> None:
+    """PENDING → final, exactly once: a second click finds it decided and changes nothing."""
+    rows = await fetch(
+        "UPDATE transfer_request SET status = ?, decided_by_id = ?, decided_at = ?,"
+        " decision_note = ? WHERE id = ? AND status = 'PENDING' RETURNING id",
+        status.value, actor.user_id, clock.now(), note, transfer.id,
+    )
+    if not rows:
+        current = await TransferRequest.get(id=transfer.id)
+        raise InvalidState(f"this transfer is already {current.status}")
+
+
+async def _load_for_decision(actor: Actor, transfer_id: int) -> tuple[TransferRequest, Budget]:
+    transfer = await TransferRequest.get_or_none(id=transfer_id)
+    if transfer is None:
+        raise NotFound("Transfer", transfer_id, field="transferId")
+    budget = await lookup.budget(transfer.budget_id)  # type: ignore[attr-defined]
+    return transfer, budget
+
+
+async def _expire_if_due(transfer: TransferRequest, budget: Budget) -> None:
+    if transfer.status == "PENDING" and transfer.expires_at and transfer.expires_at <= clock.now():
+        rows = await fetch(
+            "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
+            " RETURNING id", transfer.id,
+        )
+        if rows:
+            await emit("transfer.decided", {"transferId": transfer.id, "status": "EXPIRED"},
+                       budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+        raise InvalidState("this transfer request has expired")
+
+
+async def approve_transfer(actor: Actor, *, transfer_id: int, note: str | None = None) -> TransferRequest:
+    transfer, budget = await _load_for_decision(actor, transfer_id)
+    check_decider(
+        decider_is_owner=is_owner(actor, budget.id), decider_id=actor.user_id,
+        requester_id=transfer.requested_by_id,  # type: ignore[attr-defined]
+        allow_self_approval=budget.allow_self_approval or actor.is_admin,
+    )
+    require_pending(transfer.status, "approve")
+    await _expire_if_due(transfer, budget)
+    async with in_transaction():
+        period = await BudgetPeriod.get(id=transfer.period_id)  # type: ignore[attr-defined]
+        if period.status != "OPEN":
+            raise InvalidState("the transfer's budget period is closed")
+        await _apply(actor, budget, period, transfer, rules.text(note, "note"))
+    await transfer.refresh_from_db()
+    return transfer
+
+
+async def reject_transfer(actor: Actor, *, transfer_id: int, note: str | None = None) -> TransferRequest:
+    transfer, budget = await _load_for_decision(actor, transfer_id)
+    if not is_owner(actor, budget.id):
+        raise PermissionDenied("only the budget's owners and admins may decide transfers")
+    require_pending(transfer.status, "reject")
+    async with in_transaction():
+        await _settle(transfer, TransferStatus.REJECTED, actor, rules.text(note, "note"))
+        await emit("transfer.decided", {"transferId": transfer.id, "status": "REJECTED"},
+                   budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+    await transfer.refresh_from_db()
+    return transfer
+
+
+async def cancel_transfer(actor: Actor, *, transfer_id: int) -> TransferRequest:
+    transfer, budget = await _load_for_decision(actor, transfer_id)
+    if transfer.requested_by_id != actor.user_id and not actor.is_admin:  # type: ignore[attr-defined]
+        raise PermissionDenied("only the requester may cancel a transfer request")
+    require_pending(transfer.status, "cancel")
+    async with in_transaction():
+        await _settle(transfer, TransferStatus.CANCELLED, actor, None)
+        await emit("transfer.decided", {"transferId": transfer.id, "status": "CANCELLED"},
+                   budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+    await transfer.refresh_from_db()
+    return transfer
+
+
+async def expire_due(now_budget_ids: list[int] | None = None) -> int:
+    """Expire every PENDING request past its expiry (run by the background scheduler)."""
+    due = await TransferRequest.filter(status="PENDING", expires_at__lte=clock.now())
+    count = 0
+    for transfer in due:
+        rows = await fetch(
+            "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
+            " RETURNING id", transfer.id,
+        )
+        if rows:
+            count += 1
+            await emit("transfer.decided", {"transferId": transfer.id, "status": "EXPIRED"},
+                       budget_id=transfer.budget_id,  # type: ignore[attr-defined]
+                       dedupe_key=f"transfer:{transfer.id}:decided")
+    return count

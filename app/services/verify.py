@@ -1,0 +1,74 @@
+"""`allot verify`: recompute every cached balance from the journal and report any drift."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.domain.ledger import AccountKind, Entry, EntryKind, replay
+from app.models import Allocation, BudgetPeriod, JournalEntry, SpendDaily
+
+_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Drift:
+    what: str
+    cached: int
+    journal: int
+
+    def __str__(self) -> str:
+        return f"{self.what}: cached {self.cached}, journal {self.journal}"
+
+
+async def _entries():
+    last = 0
+    while True:
+        rows = await JournalEntry.filter(id__gt=last).order_by("id").limit(_CHUNK).values_list(
+            "id", "kind", "from_kind", "from_period_id", "from_allocation_id",
+            "to_kind", "to_period_id", "to_allocation_id", "amount_micros",
+        )
+        if not rows:
+            return
+        for r in rows:
+            yield Entry(EntryKind(r[1]), AccountKind(r[2]), r[3], r[4], AccountKind(r[5]),
+                        r[6], r[7], r[8])
+        last = rows[-1][0]
+
+
+async def verify() -> list[Drift]:
+    entries = [e async for e in _entries()]
+    balances = replay(entries)
+    drifts: list[Drift] = []
+    if not balances.conserved():
+        drifts.append(Drift("journal conservation (funded = pools + allocations)",
+                            sum(balances.funded.values()),
+                            sum(balances.unallocated.values()) + sum(balances.allocated.values())))
+    alloc_sum: dict[int, int] = defaultdict(int)
+    spent_sum: dict[int, int] = defaultdict(int)
+    daily: dict[int, int] = defaultdict(int)
+    for alloc_id, amount in await SpendDaily.all().values_list("allocation_id", "amount_micros"):
+        daily[alloc_id] += amount  # type: ignore[index]
+    rows = await Allocation.all().values_list("id", "period_id", "allocated_micros", "spent_micros")
+    for alloc_id, period_id, allocated, spent in rows:
+        alloc_sum[period_id] += allocated  # type: ignore[index]
+        spent_sum[period_id] += spent  # type: ignore[index]
+        _cmp(drifts, f"allocation {alloc_id} allocated", allocated, balances.allocated.get(alloc_id, 0))  # type: ignore[arg-type]
+        _cmp(drifts, f"allocation {alloc_id} spent", spent, balances.spent.get(alloc_id, 0))  # type: ignore[arg-type]
+        _cmp(drifts, f"allocation {alloc_id} daily roll-up", daily.get(alloc_id, 0), spent)  # type: ignore[arg-type]
+    periods = await BudgetPeriod.all().values_list(
+        "id", "funded_micros", "unallocated_micros", "allocated_micros", "spent_micros"
+    )
+    for pid, funded, unallocated, allocated, spent in periods:
+        _cmp(drifts, f"period {pid} funded", funded, balances.funded.get(pid, 0))  # type: ignore[arg-type]
+        _cmp(drifts, f"period {pid} unallocated", unallocated, balances.unallocated.get(pid, 0))  # type: ignore[arg-type]
+        _cmp(drifts, f"period {pid} allocated", allocated, alloc_sum.get(pid, 0))  # type: ignore[arg-type]
+        _cmp(drifts, f"period {pid} spent", spent, spent_sum.get(pid, 0))  # type: ignore[arg-type]
+        if unallocated < 0:
+            drifts.append(Drift(f"period {pid} pool is negative", unallocated, 0))
+    return drifts
+
+
+def _cmp(drifts: list[Drift], what: str, cached: int, journal: int) -> None:
+    if cached != journal:
+        drifts.append(Drift(what, cached, journal))

@@ -1,0 +1,133 @@
+"""Text pieces shared by the block builders: money, progress bars, status badges, mentions."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from app.domain.errors import ValidationError
+from app.domain.money import format_money, parse_decimal, to_micros
+
+FILLED = "▓"
+EMPTY = "░"
+
+_STATUS_BADGES = {
+    "HEALTHY": ":large_green_circle: Healthy",
+    "WARNING": ":large_yellow_circle: Warning",
+    "CRITICAL": ":large_orange_circle: Critical",
+    "EXHAUSTED": ":red_circle: Exhausted",
+}
+
+
+def escape(text: object) -> str:
+    """Escape user text for mrkdwn, so a reason like "<!channel>" cannot ping anyone."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def money(value: object, currency: str | None) -> str:
+    """A GraphQL Decimal string as display text, rounded to cents (display only)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        micros = to_micros(parse_decimal(value), round_half_even=True)
+    except ValidationError:
+        return escape(value)
+    if currency:
+        return format_money(micros, currency)
+    cents = Decimal(micros).scaleb(-6).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return f"{cents:,}"
+
+
+def progress_bar(percent: float, width: int = 20) -> str:
+    """`▓▓▓▓▓░░░░░ 48%`. Past 100% the bar stays full and the text says by how much."""
+    if not math.isfinite(percent):
+        percent = 0.0
+    shown = min(max(percent, 0.0), 100.0)
+    filled = min(width, int(shown * width / 100 + 0.5))
+    if shown < 100 and filled == width:
+        filled = width - 1  # a full bar means fully used; 99.6% is not
+    bar = FILLED * filled + EMPTY * (width - filled)
+    if percent > 100:
+        over = max(1, math.floor(percent - 100))  # never "0% over" for an overrun
+        return f"{bar} {100 + over}% ({over}% over)"
+    return f"{bar} {math.floor(shown)}%"
+
+
+def status_badge(status: str | None) -> str:
+    if not status:
+        return ":white_circle: Unknown"
+    return _STATUS_BADGES.get(status, f":white_circle: {escape(status.title())}")
+
+
+def runway(days: float | None) -> str:
+    if days is None or not math.isfinite(days):
+        return "no burn yet"
+    if days < 1:
+        return "less than a day"
+    whole = math.floor(days)
+    return f"{whole} day" if whole == 1 else f"{whole} days"
+
+
+def currency_of(allocation: dict[str, Any] | None) -> str | None:
+    if not allocation:
+        return None
+    budget = allocation.get("budget") or {}
+    return budget.get("currency")
+
+
+def project_name(allocation: dict[str, Any] | None) -> str:
+    """One side of a transfer: the project's name, or the pool when there is no allocation."""
+    if not allocation:
+        return "Pool"
+    project = allocation.get("project") or {}
+    return escape(project.get("name") or project.get("slug") or allocation.get("id", "?"))
+
+
+def user_ref(user: dict[str, Any] | None) -> str:
+    """A mention when the user is linked to Slack, else their name or e-mail."""
+    if not user:
+        return "someone"
+    slack_id = user.get("slackUserId") or user.get("slackId")
+    if slack_id:
+        return f"<@{slack_id}>"
+    return escape(user.get("name") or user.get("email") or user.get("id") or "someone")
+
+
+def slack_date(iso: str | None) -> str:
+    """A date Slack renders in the reader's own time zone, with the ISO text as the fallback."""
+    if not iso:
+        return "an unknown time"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return escape(iso)
+    if moment.tzinfo is None:
+        return escape(iso)
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": mrkdwn(text), **extra}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(text[:150])}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}

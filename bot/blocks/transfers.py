@@ -1,0 +1,224 @@
+"""Transfer requests as Slack messages: pending with Approve/Reject buttons, then decided.
+
+`transfer` is a GraphQL `Transfer` as a dict: {"id", "from", "to" (Allocation dicts, None for the
+pool), "amount", "reason", "status", "requestedBy", "decidedBy", "decidedAt", "createdAt"}, plus
+an optional "note" (the decider's note) and "budget" ({"name", "currency"}, used when both
+sides are the pool). Users are {"name", "email", "slackUserId"}; with a Slack id they are mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypedDict
+
+from bot.blocks._format import (
+    context,
+    currency_of,
+    escape,
+    money,
+    plain,
+    project_name,
+    runway,
+    section,
+    slack_date,
+    status_badge,
+    user_ref,
+)
+from bot.blocks.ids import (
+    TRANSFER_APPROVE_ACTION_ID,
+    TRANSFER_REJECT_ACTION_ID,
+    transfer_actions_block_id,
+)
+
+
+class SideFigures(TypedDict, total=False):
+    remaining: str
+    status: str
+    runwayDays: float | None
+
+
+class SideChange(TypedDict, total=False):
+    before: SideFigures
+    after: SideFigures
+
+
+#: {"from": SideChange, "to": SideChange}; a missing side shows its current figures only.
+BeforeAfter = dict[str, SideChange]
+
+_DECISIONS = {
+    "APPLIED": ":white_check_mark: Approved",
+    "REJECTED": ":x: Rejected",
+    "CANCELLED": ":heavy_multiplication_x: Cancelled",
+    "EXPIRED": ":hourglass: Expired",
+    "FAILED": ":warning: Failed",
+    "PENDING": ":hourglass_flowing_sand: Pending",
+}
+
+_OUTCOMES = {
+    "APPLIED": "approved",
+    "REJECTED": "rejected",
+    "CANCELLED": "cancelled",
+    "EXPIRED": "expired",
+    "FAILED": "failed",
+}
+
+
+def _currency(transfer: dict[str, Any]) -> str | None:
+    return (
+        currency_of(transfer.get("from"))
+        or currency_of(transfer.get("to"))
+        or (transfer.get("budget") or {}).get("currency")
+    )
+
+
+def _change(label: str, before: str, after: str | None) -> str:
+    return (
+        f"{label} {before}" if after is None or after == before else f"{label} {before} → {after}"
+    )
+
+
+def _side_text(
+    role: str, allocation: dict[str, Any] | None, change: SideChange | None, currency: str | None
+) -> str:
+    lines = [f"*{role}: {project_name(allocation)}*"]
+    now: SideFigures = change.get("before", {}) if change else {}
+    if not now and allocation:
+        now = {
+            "remaining": allocation.get("remaining", ""),
+            "status": allocation.get("status", ""),
+            "runwayDays": allocation.get("runwayDays"),
+        }
+    if not now:
+        lines.append("Unallocated money of the budget")
+        return "\n".join(lines)
+    after: SideFigures | None = change.get("after") if change else None
+    lines.append(
+        _change(
+            "Remaining",
+            money(now.get("remaining"), currency),
+            money(after.get("remaining"), currency) if after else None,
+        )
+    )
+    lines.append(
+        _change(
+            "",
+            status_badge(now.get("status")),
+            status_badge(after.get("status")) if after else None,
+        ).strip()
+    )
+    lines.append(
+        _change(
+            "Runway",
+            runway(now.get("runwayDays")),
+            runway(after.get("runwayDays")) if after else None,
+        )
+    )
+    return "\n".join(lines)
+
+
+def _quote(text: str) -> str:
+    quoted = "\n".join(f"> {line}" for line in escape(text).splitlines() or [""])
+    if len(quoted) > 2900:  # a section holds 3000 characters; don't cut an entity in half
+        quoted = re.sub(r"&[a-z]*$", "", quoted[:2900]) + "…"
+    return quoted
+
+
+def _body(
+    transfer: dict[str, Any], before_after: BeforeAfter | None, title: str
+) -> list[dict[str, Any]]:
+    currency = _currency(transfer)
+    changes = before_after or {}
+    return [
+        section(
+            f"{title} from {user_ref(transfer.get('requestedBy'))}\n"
+            f"*{money(transfer.get('amount'), currency)}* from "
+            f"*{project_name(transfer.get('from'))}* to *{project_name(transfer.get('to'))}*"
+        ),
+        section(_quote(str(transfer.get("reason") or "(no reason given)"))),
+        {
+            "type": "section",
+            "fields": [
+                {
+                    "type": "mrkdwn",
+                    "text": _side_text("From", transfer.get("from"), changes.get("from"), currency),
+                },
+                {
+                    "type": "mrkdwn",
+                    "text": _side_text("To", transfer.get("to"), changes.get("to"), currency),
+                },
+            ],
+        },
+        context(
+            f"Requested {slack_date(transfer.get('createdAt'))} · "
+            f"Transfer `{escape(transfer.get('id', '?'))}`"
+        ),
+    ]
+
+
+def approve_reject_actions(transfer_id: str) -> dict[str, Any]:
+    """The Approve and Reject buttons; both carry the transfer id as their value."""
+    return {
+        "type": "actions",
+        "block_id": transfer_actions_block_id(transfer_id),
+        "elements": [
+            {
+                "type": "button",
+                "action_id": TRANSFER_APPROVE_ACTION_ID,
+                "text": plain("Approve"),
+                "style": "primary",
+                "value": transfer_id,
+            },
+            {
+                "type": "button",
+                "action_id": TRANSFER_REJECT_ACTION_ID,
+                "text": plain("Reject"),
+                "style": "danger",
+                "value": transfer_id,
+            },
+        ],
+    }
+
+
+def transfer_request_blocks(
+    transfer: dict[str, Any], before_after: BeforeAfter | None = None
+) -> list[dict[str, Any]]:
+    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer request*")
+    blocks.append(approve_reject_actions(str(transfer["id"])))
+    return blocks
+
+
+def decision_text(transfer: dict[str, Any]) -> str:
+    """'Approved by <@U…> at …', 'Rejected by … at … — note', or what else became of it."""
+    status = str(transfer.get("status") or "PENDING")
+    line = _DECISIONS.get(status, f":grey_question: {escape(status.title())}")
+    if status == "PENDING":
+        return f"{line}: waiting for a budget owner"
+    if transfer.get("decidedBy"):
+        line += f" by {user_ref(transfer['decidedBy'])}"
+    line += f" at {slack_date(transfer.get('decidedAt') or transfer.get('createdAt'))}"
+    note = transfer.get("note") or transfer.get("decisionNote")
+    if note:
+        line += f" — {escape(note)}"
+    return line
+
+
+def transfer_decided_blocks(
+    transfer: dict[str, Any], before_after: BeforeAfter | None = None
+) -> list[dict[str, Any]]:
+    """The request as it was, without buttons, and the decision underneath."""
+    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer*")
+    blocks.append(section(decision_text(transfer)))
+    return blocks
+
+
+def transfer_summary(transfer: dict[str, Any]) -> str:
+    """Fallback `text` for notifications, next to the blocks."""
+    currency = _currency(transfer)
+    status = str(transfer.get("status") or "PENDING")
+    what = (
+        "Transfer request" if status == "PENDING" else f"Transfer {_OUTCOMES.get(status, status)}"
+    )
+    return (
+        f"{what}: {money(transfer.get('amount'), currency)} from "
+        f"{project_name(transfer.get('from'))} to {project_name(transfer.get('to'))}"
+    )

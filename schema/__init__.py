@@ -1,0 +1,108 @@
+"""The GraphQL schema, assembled in one place.
+
+Safety before execution: depth, alias and token limits, and introspection can be switched off.
+Expected failures are typed (union members on mutations, coded errors on queries); anything
+else is masked and logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from app.domain.errors import AllotError
+from app.settings import Settings, get_settings
+from schema.mutations.access import AccessMutations
+from schema.mutations.allocations import AllocationMutations
+from schema.mutations.budgets import BudgetMutations
+from schema.mutations.spending import SpendMutations
+from schema.mutations.transfers import TransferMutations
+from schema.queries import Query
+from schema.scalars import SCALAR_OVERRIDES
+from schema.types.allocation import Allocation
+from schema.types.budget import Budget
+from schema.types.project import Project
+from schema.types.spend import Spend
+from schema.types.transfer import Transfer
+from schema.types.user import User
+
+logger = logging.getLogger("allot.graphql")
+
+
+@strawberry.type
+class Mutation(
+    BudgetMutations, AllocationMutations, SpendMutations, TransferMutations, AccessMutations
+):
+    pass
+
+
+def _expected(error: GraphQLError) -> bool:
+    """Errors a client should see as they are: ours, and GraphQL's own validation errors."""
+    original = error.original_error
+    return original is None or isinstance(original, (AllotError, GraphQLError))
+
+
+class AllotErrors(SchemaExtension):
+    """Give expected errors a code; log and mask the rest with the request id."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        processed = []
+        for error in result.errors:
+            original = error.original_error
+            if isinstance(original, AllotError):
+                extensions = {"code": original.code}
+                if getattr(original, "field", None):
+                    extensions["field"] = original.field  # type: ignore[attr-defined]
+                processed.append(GraphQLError(error.message, error.nodes, error.source,
+                                              error.positions, error.path, original,
+                                              extensions=extensions))
+            elif _expected(error):
+                processed.append(error)
+            else:
+                logger.error("unexpected error, request id %s", request_id, exc_info=original)
+                processed.append(GraphQLError(
+                    f"Unexpected error (request id {request_id}).", error.nodes, error.source,
+                    error.positions, error.path,
+                    extensions={"code": "INTERNAL", "requestId": request_id},
+                ))
+        result.errors = processed
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    extensions: list = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        AllotErrors,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Budget, Project, Allocation, Spend, Transfer, User],
+        extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
+    )
+
+
+schema = build_schema()
+
+__all__ = ["build_schema", "schema"]

@@ -1,0 +1,104 @@
+"""Per-request DataLoaders: one SQL statement per kind of row, however many rows a query shows.
+
+Built fresh for every request in `get_context` (module-level loaders would cache across users).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+from app.models import (
+    Allocation,
+    Budget,
+    BudgetOwner,
+    BudgetPeriod,
+    Project,
+    ProjectMember,
+    SpendDaily,
+    User,
+)
+
+M = TypeVar("M", bound=Model)
+
+#: How many days of history the forecast looks at (see app.domain.forecast).
+HISTORY_DAYS = 28
+
+
+def _by_id(model: type[M]) -> DataLoader[int, M | None]:
+    async def load(ids: list[int]) -> list[M | None]:
+        rows = {r.pk: r for r in await model.filter(id__in=set(ids))}
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _grouped(
+    fetch: Callable[[list[int]], Any], key: Callable[[Any], int]
+) -> DataLoader[int, list[Any]]:
+    async def load(ids: list[int]) -> list[list[Any]]:
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in await fetch(ids):
+            groups[key(row)].append(row)
+        return [groups.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+async def _latest_periods(budget_ids: Sequence[int]) -> list[BudgetPeriod]:
+    """The current period of each budget: its open one, else its last one (an ended grant)."""
+    rows = await BudgetPeriod.filter(budget_id__in=set(budget_ids)).order_by("budget_id", "seq")
+    best: dict[int, BudgetPeriod] = {}
+    for p in rows:
+        bid = p.budget_id  # type: ignore[attr-defined]
+        if bid not in best or p.status == "OPEN" or best[bid].status != "OPEN":
+            best[bid] = p
+    return list(best.values())
+
+
+class Loaders:
+    def __init__(self, today: date) -> None:
+        self.user = _by_id(User)
+        self.project = _by_id(Project)
+        self.budget = _by_id(Budget)
+        self.allocation = _by_id(Allocation)
+        self.period = _by_id(BudgetPeriod)
+        self.current_period = _grouped(
+            _latest_periods, lambda p: p.budget_id
+        )
+        self.allocations_by_project = _grouped(
+            lambda ids: Allocation.filter(project_id__in=set(ids)).order_by("id"),
+            lambda a: a.project_id,
+        )
+        self.project_ids_by_budget = _grouped(
+            lambda ids: Allocation.filter(budget_id__in=set(ids)).values("budget_id", "project_id"),
+            lambda r: r["budget_id"],
+        )
+        self.owners = _grouped(
+            lambda ids: BudgetOwner.filter(budget_id__in=set(ids)).select_related("user"),
+            lambda o: o.budget_id,
+        )
+        self.members = _grouped(
+            lambda ids: ProjectMember.filter(project_id__in=set(ids)).select_related("user"),
+            lambda m: m.project_id,
+        )
+        since = today - timedelta(days=HISTORY_DAYS + 7)
+        self.daily_by_allocation = _grouped(
+            lambda ids: SpendDaily.filter(allocation_id__in=set(ids), day__gte=since).values(
+                "allocation_id", "day", "amount_micros"
+            ),
+            lambda r: r["allocation_id"],
+        )
+
+
+def daily_series(rows: list[dict[str, Any]]) -> dict[date, int]:
+    """Sum roll-up rows (one per service) into one amount per day."""
+    out: dict[date, int] = defaultdict(int)
+    for r in rows:
+        out[r["day"]] += r["amount_micros"]
+    return dict(out)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app import clock
+from app.domain import forecast as domain_forecast
+from app.domain.money import from_micros
+from app.domain.pacing import daily_drip
+from app.domain.periods import PeriodBounds, local_date
+from app.domain.status import percent_used, status_band
+from app.models import Allocation as AllocationRow
+from app.models import Spend as SpendRow
+from app.models import SpendDaily
+from schema import ids
+from schema.context import Info
+from schema.loaders import daily_series
+from schema.pagination import Connection, paginate
+from schema.types.common import BudgetStatus, Forecast, ServiceCost
+from schema.types.node import Node
+
+if TYPE_CHECKING:
+    from schema.types.budget import Budget
+    from schema.types.project import Project
+    from schema.types.spend import Spend
+
+
+@strawberry.type(description="A project's envelope in one budget period.")
+class Allocation(Node):
+    id: strawberry.ID
+    amount: Decimal
+    spent: Decimal
+    remaining: Decimal
+    percent_used: float
+    status: BudgetStatus
+    alert_threshold: int | None
+    notes: str | None
+    row: strawberry.Private[AllocationRow]
+
+    @classmethod
+    def from_model(cls, row: AllocationRow) -> Allocation:
+        remaining = row.allocated_micros - row.spent_micros
+        return cls(
+            id=strawberry.ID(ids.encode("Allocation", row.id)),
+            amount=from_micros(row.allocated_micros),
+            spent=from_micros(row.spent_micros),
+            remaining=from_micros(remaining),
+            percent_used=percent_used(row.allocated_micros, row.spent_micros),
+            status=status_band(row.allocated_micros, remaining),
+            alert_threshold=row.alert_threshold,
+            notes=row.notes,
+            row=row,
+        )
+
+    @strawberry.field
+    async def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("schema.types.budget")]:
+        from schema.types.budget import Budget
+
+        row = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
+        return Budget.from_model(row)
+
+    @strawberry.field
+    async def project(
+        self, info: Info
+    ) -> Annotated[Project, strawberry.lazy("schema.types.project")]:
+        from schema.types.project import Project
+
+        row = await info.context.loaders.project.load(self.row.project_id)  # type: ignore[attr-defined]
+        return Project.from_model(row)
+
+    async def _bounds_and_today(self, info: Info) -> tuple[PeriodBounds, object]:
+        loaders = info.context.loaders
+        period = await loaders.period.load(self.row.period_id)  # type: ignore[attr-defined]
+        budget = await loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
+        today = local_date(clock.now(), budget.timezone)
+        return PeriodBounds(period.start_date, period.end_date), today
+
+    @strawberry.field(description="Remaining ÷ days left in the period, today included.")
+    async def daily_drip(self, info: Info) -> Decimal:
+        bounds, today = await self._bounds_and_today(info)
+        remaining = self.row.allocated_micros - self.row.spent_micros
+        return from_micros(daily_drip(remaining, bounds.days_left(today)))  # type: ignore[arg-type]
+
+    async def _forecast(self, info: Info) -> domain_forecast.Forecast:
+        bounds, today = await self._bounds_and_today(info)
+        rows = await info.context.loaders.daily_by_allocation.load(self.row.id)
+        return domain_forecast.forecast(
+            daily_series(rows), bounds, today,  # type: ignore[arg-type]
+            self.row.allocated_micros, self.row.spent_micros,
+        )
+
+    @strawberry.field
+    async def forecast(self, info: Info) -> Forecast:
+        return Forecast.from_domain(await self._forecast(info))
+
+    @strawberry.field(description="Days until the money runs out at the current burn rate.")
+    async def runway_days(self, info: Info) -> float | None:
+        days = (await self._forecast(info)).runway_days
+        return None if days is None else round(days, 2)
+
+    @strawberry.field
+    async def spends(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Spend, strawberry.lazy("schema.types.spend")]]:
+        from schema.types.spend import Spend
+
+        query = SpendRow.filter(allocation_id=self.row.id)
+        return await paginate(query, first, after, Spend.from_model)
+
+    @strawberry.field
+    async def service_breakdown(self) -> list[ServiceCost]:
+        from schema.types.budget import service_costs
+
+        return await service_costs(SpendDaily.filter(allocation_id=self.row.id))

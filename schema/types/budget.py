@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import strawberry
+from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
+
+from app import clock
+from app.domain import forecast as domain_forecast
+from app.domain.access import is_owner
+from app.domain.money import from_micros
+from app.domain.pacing import daily_drip
+from app.domain.periods import PeriodBounds, local_date
+from app.domain.status import percent_used, status_band
+from app.models import Allocation as AllocationRow
+from app.models import Budget as BudgetRow
+from app.models import BudgetPeriod as PeriodRow
+from app.models import SpendDaily
+from schema import ids
+from schema.context import Info
+from schema.pagination import Connection, paginate
+from schema.types.allocation import Allocation
+from schema.types.common import (
+    BudgetStatus,
+    Forecast,
+    PeriodKind,
+    RolloverPolicy,
+    ServiceCost,
+    TimelinePoint,
+    TransferStatus,
+)
+from schema.types.node import Node
+from schema.types.period import BudgetPeriod
+from schema.types.transfer import Transfer, visible_transfers
+from schema.types.user import User
+
+
+async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
+    rows = (
+        await query.annotate(total=Sum("amount_micros"), n=Sum("count"))
+        .group_by("service")
+        .values("service", "total", "n")
+    )
+    rows.sort(key=lambda r: (-int(r["total"] or 0), r["service"]))
+    return [
+        ServiceCost(service=r["service"] or "(unspecified)", amount=from_micros(int(r["total"] or 0)),
+                    count=int(r["n"] or 0))
+        for r in rows
+    ]
+
+
+def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
+    """Owners see every allocation; members and viewers only their own projects'."""
+    actor = info.context.actor
+    query = AllocationRow.filter(period_id=period_id)
+    if not is_owner(actor, budget_id):
+        query = query.filter(project_id__in=list(actor.project_roles))
+    return query
+
+
+@strawberry.type(description="A pool of money, divided among projects, period by period.")
+class Budget(Node):
+    id: strawberry.ID
+    name: str
+    description: str | None
+    currency: str
+    period_kind: PeriodKind
+    start_date: date
+    end_date: date | None
+    timezone: str
+    alert_thresholds: list[int]
+    rollover_policy: RolloverPolicy
+    hard_limit: bool
+    enforce_pacing: bool
+    allow_self_approval: bool
+    auto_approve_below: Decimal | None
+    transfer_expiry_days: int | None
+    slack_channel: str | None
+    row: strawberry.Private[BudgetRow]
+
+    @classmethod
+    def from_model(cls, row: BudgetRow) -> Budget:
+        return cls(
+            id=strawberry.ID(ids.encode("Budget", row.id)), name=row.name,
+            description=row.description, currency=row.currency,
+            period_kind=PeriodKind(row.period_kind), start_date=row.start_date,
+            end_date=row.end_date, timezone=row.timezone,
+            alert_thresholds=list(row.alert_thresholds or []),
+            rollover_policy=RolloverPolicy(row.rollover_policy), hard_limit=row.hard_limit,
+            enforce_pacing=row.enforce_pacing, allow_self_approval=row.allow_self_approval,
+            auto_approve_below=None if row.auto_approve_below_micros is None
+            else from_micros(row.auto_approve_below_micros),
+            transfer_expiry_days=row.transfer_expiry_days, slack_channel=row.slack_channel,
+            row=row,
+        )
+
+    async def _period(self, info: Info) -> PeriodRow:
+        periods = await info.context.loaders.current_period.load(self.row.id)
+        return periods[0]
+
+    @strawberry.field
+    async def current_period(self, info: Info) -> BudgetPeriod:
+        return BudgetPeriod.from_model(await self._period(info), self.row)
+
+    @strawberry.field(description="The pool size of the current period.")
+    async def amount(self, info: Info) -> Decimal:
+        return from_micros((await self._period(info)).funded_micros)
+
+    @strawberry.field
+    async def allocated(self, info: Info) -> Decimal:
+        return from_micros((await self._period(info)).allocated_micros)
+
+    @strawberry.field
+    async def unallocated(self, info: Info) -> Decimal:
+        return from_micros((await self._period(info)).unallocated_micros)
+
+    @strawberry.field
+    async def spent(self, info: Info) -> Decimal:
+        return from_micros((await self._period(info)).spent_micros)
+
+    @strawberry.field(description="Funded − spent: what is left in the pool and envelopes.")
+    async def remaining(self, info: Info) -> Decimal:
+        p = await self._period(info)
+        return from_micros(p.funded_micros - p.spent_micros)
+
+    @strawberry.field
+    async def percent_used(self, info: Info) -> float:
+        p = await self._period(info)
+        return percent_used(p.funded_micros, p.spent_micros)
+
+    @strawberry.field
+    async def status(self, info: Info) -> BudgetStatus:
+        p = await self._period(info)
+        return status_band(p.funded_micros, p.funded_micros - p.spent_micros)
+
+    @strawberry.field(description="Remaining ÷ days left in the period, today included.")
+    async def daily_drip(self, info: Info) -> Decimal:
+        p = await self._period(info)
+        today = local_date(clock.now(), self.row.timezone)
+        left = PeriodBounds(p.start_date, p.end_date).days_left(today)
+        return from_micros(daily_drip(p.funded_micros - p.spent_micros, left))
+
+    @strawberry.field
+    async def allocations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Allocation]:
+        p = await self._period(info)
+        return await paginate(visible_allocations(info, self.row.id, p.id), first, after,
+                              Allocation.from_model)
+
+    @strawberry.field
+    async def top_spenders(self, info: Info, limit: int = 5) -> list[Allocation]:
+        p = await self._period(info)
+        limit = max(0, min(limit, 100))
+        rows = await visible_allocations(info, self.row.id, p.id).order_by(
+            "-spent_micros", "id").limit(limit)
+        return [Allocation.from_model(r) for r in rows]
+
+    async def _daily(self, p: PeriodRow) -> dict[date, int]:
+        rows = (
+            await SpendDaily.filter(period_id=p.id)
+            .annotate(total=Sum("amount_micros"))
+            .group_by("day")
+            .values("day", "total")
+        )
+        return {r["day"]: int(r["total"] or 0) for r in rows}
+
+    @strawberry.field(description="Each day of the period so far, with the straight-line ideal.")
+    async def timeline(self, info: Info) -> list[TimelinePoint]:
+        p = await self._period(info)
+        daily = await self._daily(p)
+        today = local_date(clock.now(), self.row.timezone)
+        bounds = PeriodBounds(p.start_date, p.end_date)
+        last = min(max(today, max(daily, default=p.start_date)), p.end_date)
+        points, cumulative, day = [], 0, p.start_date
+        while day <= last:
+            cumulative += daily.get(day, 0)
+            elapsed = (day - p.start_date).days + 1
+            ideal = p.funded_micros * elapsed // bounds.days
+            points.append(TimelinePoint(date=day, spent=from_micros(daily.get(day, 0)),
+                                        cumulative=from_micros(cumulative),
+                                        ideal=from_micros(ideal)))
+            day += timedelta(days=1)
+        return points
+
+    @strawberry.field
+    async def service_breakdown(self, info: Info) -> list[ServiceCost]:
+        p = await self._period(info)
+        return await service_costs(SpendDaily.filter(period_id=p.id))
+
+    @strawberry.field
+    async def forecast(self, info: Info) -> Forecast:
+        p = await self._period(info)
+        today = local_date(clock.now(), self.row.timezone)
+        f = domain_forecast.forecast(
+            await self._daily(p), PeriodBounds(p.start_date, p.end_date), today,
+            p.funded_micros, p.spent_micros,
+        )
+        return Forecast.from_domain(f)
+
+    @strawberry.field
+    async def transfers(
+        self, info: Info, status: TransferStatus | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[Transfer]:
+        query = visible_transfers(info).filter(budget_id=self.row.id)
+        if status is not None:
+            query = query.filter(status=status.value)
+        return await paginate(query, first, after, Transfer.from_model)
+
+    @strawberry.field
+    async def owners(self, info: Info) -> list[User]:
+        links = await info.context.loaders.owners.load(self.row.id)
+        return [User.from_model(link.user) for link in links]
+
+    @strawberry.field(description="Every period of the budget, oldest first.")
+    async def periods(self, info: Info) -> list[BudgetPeriod]:
+        rows = await PeriodRow.filter(budget_id=self.row.id).order_by("seq")
+        return [BudgetPeriod.from_model(r, self.row) for r in rows]
+
+    @strawberry.field(description="Pending transfer requests, for the owners' inbox.")
+    async def pending_transfer_count(self, info: Info) -> int:
+        return await visible_transfers(info).filter(budget_id=self.row.id, status="PENDING").count()
+

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.domain.access import can_view_allocation
+from app.models import Project as ProjectRow
+from schema import ids
+from schema.context import Info
+from schema.types.allocation import Allocation
+from schema.types.node import Node
+from schema.types.user import User
+
+
+@strawberry.type
+class Project(Node):
+    id: strawberry.ID
+    name: str
+    slug: str
+    slack_channel: str | None
+    row: strawberry.Private[ProjectRow]
+
+    @classmethod
+    def from_model(cls, row: ProjectRow) -> Project:
+        return cls(id=strawberry.ID(ids.encode("Project", row.id)), name=row.name, slug=row.slug,
+                   slack_channel=row.slack_channel, row=row)
+
+    @strawberry.field(description="The project's envelopes in every budget you can see.")
+    async def allocations(self, info: Info) -> list[Allocation]:
+        rows = await info.context.loaders.allocations_by_project.load(self.row.id)
+        actor = info.context.actor
+        return [
+            Allocation.from_model(r) for r in rows
+            if can_view_allocation(actor, r.budget_id, r.project_id)
+        ]
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[User]:
+        links = await info.context.loaders.members.load(self.row.id)
+        return [User.from_model(link.user) for link in links]
+
+    @strawberry.field(description="Your role here: MEMBER, VIEWER, or null (owner or admin).")
+    def my_role(self, info: Info) -> str | None:
+        role = info.context.actor.project_roles.get(self.row.id)
+        return None if role is None else role.value

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from app.domain.access import can_view_allocation
+from app.domain.money import from_micros
+from app.models import Allocation as AllocationRow
+from app.models import TransferRequest
+from schema import ids
+from schema.context import Info
+from schema.types.allocation import Allocation
+from schema.types.common import TransferStatus
+from schema.types.node import Node
+from schema.types.user import User
+
+
+def visible_transfers(info: Info) -> QuerySet[TransferRequest]:
+    """Owners see their budgets' transfers; others those they asked for or that touch their
+    projects."""
+    actor = info.context.actor
+    if actor.is_admin:
+        return TransferRequest.all()
+    projects = list(actor.project_roles)
+    return TransferRequest.filter(
+        Q(budget_id__in=list(actor.owned_budgets))
+        | Q(requested_by_id=actor.user_id)
+        | Q(from_allocation__project_id__in=projects)
+        | Q(to_allocation__project_id__in=projects)
+    ).distinct()
+
+
+@strawberry.type(description="A request to move money; `from`/`to` null means the pool.")
+class Transfer(Node):
+    id: strawberry.ID
+    amount: Decimal
+    reason: str
+    status: TransferStatus
+    decided_at: datetime | None
+    decision_note: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    row: strawberry.Private[TransferRequest]
+
+    @classmethod
+    def from_model(cls, row: TransferRequest) -> Transfer:
+        return cls(
+            id=strawberry.ID(ids.encode("Transfer", row.id)), amount=from_micros(row.amount_micros),
+            reason=row.reason, status=TransferStatus(row.status), decided_at=row.decided_at,
+            decision_note=row.decision_note, created_at=row.created_at, expires_at=row.expires_at,
+            row=row,
+        )
+
+    async def _side(self, info: Info, pk: int | None) -> Allocation | None:
+        if pk is None:
+            return None
+        row: AllocationRow = await info.context.loaders.allocation.load(pk)
+        actor = info.context.actor
+        if not can_view_allocation(actor, row.budget_id, row.project_id):  # type: ignore[attr-defined]
+            return None
+        return Allocation.from_model(row)
+
+    @strawberry.field(name="from")
+    async def from_(self, info: Info) -> Allocation | None:
+        return await self._side(info, self.row.from_allocation_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def to(self, info: Info) -> Allocation | None:
+        return await self._side(info, self.row.to_allocation_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def from_pool(self) -> bool:
+        return self.row.from_allocation_id is None  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def to_pool(self) -> bool:
+        return self.row.to_allocation_id is None  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def budget_id(self) -> strawberry.ID:
+        return strawberry.ID(ids.encode("Budget", self.row.budget_id))  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def requested_by(self, info: Info) -> User:
+        return User.from_model(await info.context.loaders.user.load(self.row.requested_by_id))  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def decided_by(self, info: Info) -> User | None:
+        pk = self.row.decided_by_id  # type: ignore[attr-defined]
+        return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import strawberry
+
+from app.models import User as UserRow
+from schema import ids
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    name: str
+    email: str
+    is_admin: bool
+    slack_user_id: str | None
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: UserRow) -> User:
+        return cls(
+            id=strawberry.ID(ids.encode("User", row.id)), name=row.name, email=row.email,
+            is_admin=row.is_admin, slack_user_id=row.slack_user_id, pk=row.id,
+        )

@@ -1,0 +1,115 @@
+"""Shared fixtures: a migrated database per test (SQLite always, PostgreSQL where marked),
+a fixed clock, actors, and a GraphQL executor."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest_pg import pg_database_url, pg_server  # noqa: F401
+from pgserver import PgServer
+
+from app import clock, db
+from app.domain.access import Actor
+from app.models import User
+from app.services import actors as actor_service
+
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+def _migrate(url: str) -> None:
+    async def main() -> None:
+        await db.migrate(url)
+        await db.close_db()
+
+    asyncio.run(main())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite://{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:  # noqa: F811
+    url = pg_server.create_database("allot_tmpl")
+    _migrate(url)
+    return "allot_tmpl"
+
+
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "allot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite://{path}"
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+    """A freshly migrated database. Tests parametrize with `indirect` to add PostgreSQL."""
+    if request.param == "postgres":
+        server: PgServer = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_template")
+        return server.create_database(template=template)
+    return sqlite_url(sqlite_template, tmp_path)
+
+
+both_databases = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[list[datetime]]:
+    """Services read time from app.clock; tests pin it (and may move it: now[0] = …)."""
+    now = [NOW]
+    clock.set_clock(lambda: now[0])
+    yield now
+    clock.set_clock(None)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[str]:
+    await db.init_db(database_url)
+    yield database_url
+    await db.close_db()
+
+
+@pytest.fixture
+async def admin(database: str) -> tuple[User, Actor, str]:
+    user, token = await actor_service.create_user(None, name="Ada Admin", email="ada@example.org",
+                                                  is_admin=True)
+    return user, await actor_service.load_actor(user), token
+
+
+async def make_user(name: str, *, admin: bool = False) -> tuple[User, str]:
+    email = name.lower().replace(" ", ".") + "@example.org"
+    return await actor_service.create_user(None, name=name, email=email, is_admin=admin)
+
+
+async def actor_of(user: User) -> Actor:
+    return await actor_service.load_actor(user)
+
+
+@pytest.fixture
+def gql() -> Any:
+    """`await gql(user, query, **variables)` runs an operation through the real schema."""
+    from schema import schema
+    from schema.context import context_for_user
+
+    async def run(user: User | None, query: str, **variables: Any) -> dict[str, Any]:
+        context = await context_for_user(user)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        if result.errors:
+            raise AssertionError(f"GraphQL errors: {[e.message for e in result.errors]}")
+        assert result.data is not None
+        return result.data
+
+    return run
