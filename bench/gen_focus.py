@@ -1,7 +1,7 @@
 """Write an N-row FOCUS 1.0 file shaped like the real sample, for parse benchmarks.
 
 Rows cycle through `realdata/focus1.0_sample_1000rows.csv`; each cycle shifts the charge period
-by a day (so the timestamp cache sees more than the sample's 511 values) and every row gets a
+by one hour (so timestamps spread over ~70 days, not the sample's 511 values) and every row gets a
 unique `Id`. `--no-id` drops the Id column to benchmark the content-hash id path instead.
 
     python -m bench.gen_focus OUT.csv --rows 1000000
@@ -34,7 +34,7 @@ def generate(out: Path, rows: int, *, with_id: bool = True, sample: Path = SAMPL
             cells = list(source[row])
             cells[i_id] = str(n + 1)
             if cycle:
-                delta = timedelta(days=cycle % 365)
+                delta = timedelta(hours=cycle)
                 for i in shifted:
                     cells[i] = (datetime.strptime(cells[i], _FORMAT) + delta).strftime(_FORMAT)
             writer.writerow([cells[i] for i in keep])

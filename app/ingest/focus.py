@@ -124,7 +124,7 @@ def _row_maker(header: list[str], id_column: str | None) -> RowMaker:
                 unit = opt(cells, i_unit)
                 break
         external_id = opt(cells, i_id) or identity.id_for(
-            _identity_cell(name, cells[i] if i >= 0 else "") for name, i in identifying
+            [_identity_cell(name, cells[i]) if i >= 0 else f"{name}=" for name, i in identifying]
         )
         return CostRow(
             external_id=external_id,
@@ -148,10 +148,14 @@ def _row_maker(header: list[str], id_column: str | None) -> RowMaker:
 
 
 def _identity_cell(name: str, value: str) -> str:
-    """One identifying cell, written the same way however the exporter formatted it."""
+    """`Name=value` for one identifying cell, written the same way however it was formatted."""
     text = text_or_none(value)
     if text is None:
-        return ""
+        return f"{name}="
+    return f"{name}={_normalised(name, text)}"
+
+
+def _normalised(name: str, text: str) -> str:
     try:
         if name in _TIMES:
             return parse_timestamp(text, name).isoformat()
