@@ -19,6 +19,10 @@ users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+from app.cli_import import import_app  # noqa: E402
+app.add_typer(import_app, name="import")
+from app.cli_rules import rules_app  # noqa: E402
+app.add_typer(rules_app, name="rules")
 
 
 def run_db(fn: Callable[[], Awaitable[T]], *, migrate: bool = False) -> T:

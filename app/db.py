@@ -39,8 +39,10 @@ def is_postgres(url: str) -> bool:
     return normalize_url(url).startswith(("postgres://", "asyncpg://"))
 
 
-async def init_db(url: str) -> None:
-    await Tortoise.init(config=tortoise_config(url))
+async def init_db(url: str, *, shared: bool = False) -> None:
+    """Open the database. `shared` makes it visible to every task (the server's request tasks
+    do not inherit the lifespan task's context)."""
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=shared)
 
 
 async def migrate(url: str) -> None:

@@ -2,10 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from starlette.applications import Starlette
 
-from app.server import create_app
+from app.server import Worker, create_app
+from app.settings import Settings, get_settings
 
 
-def create() -> Starlette:
-    return create_app()
+def slack_parts(settings: Settings) -> tuple[Any, Any]:
+    """The Bolt app and the outbox's Slack sink, or (None, None) without a signing secret."""
+    if not settings.slack_signing_secret:
+        return None, None
+    from bot.app import build_app, web_client
+    from bot.notifier import SlackNotifier
+
+    client = web_client(settings)
+    return build_app(settings, client=client), SlackNotifier(client)
+
+
+def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:
+    """The outbox worker (Slack sink, then live subscribers) and, on PostgreSQL, the LISTEN
+    side of the subscription fan-out."""
+    from app.services.broker import broker
+    from app.services.outbox import run_outbox_worker
+
+    sinks = [notifier] if notifier is not None else []
+    stop = asyncio.Event()  # never set: the lifespan cancels the tasks
+
+    async def deliver() -> None:
+        await run_outbox_worker(stop, sinks, settings.outbox_poll_seconds,
+                                broadcast=broker.publish)
+
+    async def listen() -> None:
+        await broker.listen(settings.database_url, stop)
+
+    return [deliver, listen]
+
+
+def create(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    slack_app, notifier = slack_parts(settings)
+    workers = outbox_workers(settings, notifier) if settings.run_workers else []
+    if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
+        from app.services.periods import scheduler_worker
+
+        workers.append(scheduler_worker(60.0))
+    return create_app(settings, workers=workers, slack_app=slack_app)

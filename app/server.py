@@ -35,6 +35,16 @@ class AllotGraphQL(GraphQL):
         context.response = response
         return context
 
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        from strawberry.exceptions import ConnectionRejectionError
+        from strawberry.types.unset import UNSET
+
+        from schema.context import authenticate_connection
+
+        if not await authenticate_connection(context):
+            raise ConnectionRejectionError({"message": "invalid token"})
+        return UNSET
+
 
 async def healthz(_: Request) -> Response:
     try:
@@ -62,6 +72,7 @@ def create_app(
     init_database: bool = True,
     workers: list[Worker] | None = None,
     extra_routes: list[Any] | None = None,
+    slack_app: Any = None,
 ) -> Starlette:
     settings = settings or get_settings()
     graphql = AllotGraphQL(build_schema(settings), allow_queries_via_get=False)
@@ -69,7 +80,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if init_database:
-            await db.init_db(settings.database_url)
+            await db.init_db(settings.database_url, shared=True)
         tasks = [asyncio.create_task(w()) for w in (workers or [])]
         try:
             yield
@@ -88,6 +99,15 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *(extra_routes or []),
     ]
+    if slack_app is not None:
+        from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+        slack_handler = AsyncSlackRequestHandler(slack_app)
+
+        async def slack_events(request: Request) -> Response:
+            return await slack_handler.handle(request)
+
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     from starlette.routing import WebSocketRoute
 
     routes.append(WebSocketRoute("/graphql", graphql))

@@ -24,10 +24,21 @@ from app.domain.errors import AllotError
 from app.settings import Settings, get_settings
 from schema.mutations.access import AccessMutations
 from schema.mutations.allocations import AllocationMutations
+from schema.mutations.batch import BatchMutations
 from schema.mutations.budgets import BudgetMutations
+from schema.mutations.imports import ImportMutations
 from schema.mutations.spending import SpendMutations
+from schema.mutations.periods import PeriodMutations
+from schema.mutations.pricing import PricingMutations
+from schema.mutations.reservations import ReservationMutations
+from schema.types.pricing import PricingQueries
+from schema.types.ingest import ImportQueries
+from schema.directory import DirectoryQueries
+from schema.mutations.slack import SlackMutations
 from schema.mutations.transfers import TransferMutations
-from schema.queries import Query
+from schema.notifier_guard import NotifierReadOnly
+from schema.queries import Query as CoreQuery
+from schema.subscriptions import Subscription
 from schema.scalars import SCALAR_OVERRIDES
 from schema.types.allocation import Allocation
 from schema.types.budget import Budget
@@ -41,8 +52,15 @@ logger = logging.getLogger("allot.graphql")
 
 @strawberry.type
 class Mutation(
-    BudgetMutations, AllocationMutations, SpendMutations, TransferMutations, AccessMutations
+    BudgetMutations, AllocationMutations, SpendMutations, TransferMutations, AccessMutations,
+    SlackMutations, PricingMutations, ReservationMutations, PeriodMutations,
+    BatchMutations, ImportMutations,
 ):
+    pass
+
+
+@strawberry.type
+class Query(CoreQuery, DirectoryQueries, PricingQueries, ImportQueries):
     pass
 
 
@@ -91,12 +109,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         AllotErrors,
+        NotifierReadOnly,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Budget, Project, Allocation, Spend, Transfer, User],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,

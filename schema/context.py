@@ -25,6 +25,15 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     request: Any = None
     response: Any = None
+    #: Set only by `context_for_slack`: the request came through the bot from a verified Slack
+    #: request, so `slack_user_id` is who clicked or typed (see `linkSlackAccount`).
+    via_slack: bool = False
+    slack_user_id: str | None = None
+    slack_team_id: str | None = None
+    #: The outbox's Slack notifier: reads everything, writes only `recordSlackMessage`.
+    notifier: bool = False
+    #: The WebSocket `connection_init` payload (graphql-transport-ws), set by Strawberry.
+    connection_params: Any = None
 
     @property
     def actor(self) -> Actor:
@@ -54,3 +63,43 @@ def bearer(header: str | None) -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def context_for_slack(slack_user_id: str, team_id: str | None) -> Context:
+    """The context of a Slack user acting through the bot: their linked Allot user, or
+    unauthenticated (user None) when they have not linked their account yet."""
+    user = await User.filter(slack_user_id=slack_user_id).first()
+    if user is not None and user.slack_team_id and team_id and user.slack_team_id != team_id:
+        user = None  # linked in another workspace: not this person
+    context = await context_for_user(user)
+    context.via_slack = True
+    context.slack_user_id = slack_user_id
+    context.slack_team_id = team_id
+    return context
+
+
+#: The notifier reads as an admin would; the schema refuses it every mutation but one.
+NOTIFIER_ACTOR = Actor(user_id=0, is_admin=True)
+
+
+def context_for_notifier() -> Context:
+    today: date = clock.now().date()
+    return Context(user=None, actor_=NOTIFIER_ACTOR, loaders=Loaders(today), notifier=True)
+
+
+async def authenticate_connection(context: Context) -> bool:
+    """Authenticate a WebSocket from its `connection_init` payload:
+    {"Authorization": "Bearer <token>"} or {"token": "<token>"}. False for a bad token."""
+    params = context.connection_params if isinstance(context.connection_params, dict) else {}
+    header = params.get("Authorization") or params.get("authorization")
+    token = bearer(header) if isinstance(header, str) else None
+    if token is None and isinstance(params.get("token"), str):
+        token = params["token"]
+    if token is None:
+        return True  # unauthenticated: every field that needs an actor says so
+    user = await authenticate(token)
+    if user is None:
+        return False
+    context.user = user
+    context.actor_ = await load_actor(user)
+    return True

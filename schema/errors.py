@@ -72,9 +72,17 @@ class PeriodClosedError(Error):
     pass
 
 
+@strawberry.type(description="Usage with no rate in force: refused, never recorded as $0.")
+class UnpricedUsage(Error):
+    service: str
+    unit: str
+    field: str | None
+
+
 ERROR_TYPES = (
     ValidationError, NotFound, PermissionDenied, InsufficientFunds, Conflict,
     IdempotencyConflict, InvalidState, CurrencyMismatch, AmbiguousReference, PeriodClosedError,
+    UnpricedUsage,
 )
 
 
@@ -103,4 +111,7 @@ def to_error(exc: domain.AllotError) -> Error:  # noqa: PLR0911 - one branch per
         return AmbiguousReference(code=code, message=message, candidates=exc.candidates)
     if isinstance(exc, domain.PeriodClosed):
         return PeriodClosedError(code=code, message=message)
+    if isinstance(exc, domain.UnpricedUsage):
+        return UnpricedUsage(code=code, message=message, service=exc.service, unit=exc.unit,
+                             field=exc.field)
     raise exc  # pragma: no cover - a new AllotError subclass without a GraphQL type

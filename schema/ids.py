@@ -17,6 +17,7 @@ PREFIX = {
     "RoutingRule": "rul",
     "UnassignedSpend": "uns",
     "RateCard": "rat",
+    "Rate": "rte",
 }
 KIND = {v: k for k, v in PREFIX.items()}
 

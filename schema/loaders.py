@@ -94,6 +94,15 @@ class Loaders:
             ),
             lambda r: r["allocation_id"],
         )
+        # Daily spend of a project in a budget across periods, keyed (budget id, project id):
+        # the forecast of a young period learns from the end of the previous one.
+        self.daily_by_envelope = _grouped(
+            lambda keys: SpendDaily.filter(
+                allocation__budget_id__in={k[0] for k in keys},
+                allocation__project_id__in={k[1] for k in keys}, day__gte=since,
+            ).values("allocation__budget_id", "allocation__project_id", "day", "amount_micros"),
+            lambda r: (r["allocation__budget_id"], r["allocation__project_id"]),
+        )
 
 
 def daily_series(rows: list[dict[str, Any]]) -> dict[date, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from app.domain.access import can_view_allocation, can_view_budget, can_view_project
 from app.domain.errors import NotFound, ValidationError
@@ -42,7 +42,7 @@ def _visible_projects(info: Info):  # type: ignore[no-untyped-def]
     funded = AllocationRow.filter(budget_id__in=list(actor.owned_budgets)).values_list(
         "project_id", flat=True
     )
-    return ProjectRow.filter(Q(id__in=list(actor.project_roles)) | Q(id__in=funded))
+    return ProjectRow.filter(Q(id__in=list(actor.project_roles)) | Q(id__in=Subquery(funded)))
 
 
 def _visible_budgets(info: Info):  # type: ignore[no-untyped-def]
@@ -52,7 +52,7 @@ def _visible_budgets(info: Info):  # type: ignore[no-untyped-def]
     mine = AllocationRow.filter(project_id__in=list(actor.project_roles)).values_list(
         "budget_id", flat=True
     )
-    return BudgetRow.filter(Q(id__in=list(actor.owned_budgets)) | Q(id__in=mine))
+    return BudgetRow.filter(Q(id__in=list(actor.owned_budgets)) | Q(id__in=Subquery(mine)))
 
 
 def _search(query, search: str | None):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from app.domain.access import Actor
 from app.models import User
 from app.services import actors as actor_service
 
-NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+from helpers import NOW, actor_of, both_databases, make_user  # noqa: E402,F401
 
 
 def _migrate(url: str) -> None:
@@ -66,12 +66,6 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     return sqlite_url(sqlite_template, tmp_path)
 
 
-both_databases = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    indirect=True,
-)
-
-
 @pytest.fixture(autouse=True)
 def fixed_clock() -> Iterator[list[datetime]]:
     """Services read time from app.clock; tests pin it (and may move it: now[0] = …)."""
@@ -83,6 +77,11 @@ def fixed_clock() -> Iterator[list[datetime]]:
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[str]:
+    # Tortoise caches each model's SQL per connection name, not per dialect: a PostgreSQL test
+    # after a SQLite one would reuse `?` placeholders.
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
     await db.init_db(database_url)
     yield database_url
     await db.close_db()
@@ -93,15 +92,6 @@ async def admin(database: str) -> tuple[User, Actor, str]:
     user, token = await actor_service.create_user(None, name="Ada Admin", email="ada@example.org",
                                                   is_admin=True)
     return user, await actor_service.load_actor(user), token
-
-
-async def make_user(name: str, *, admin: bool = False) -> tuple[User, str]:
-    email = name.lower().replace(" ", ".") + "@example.org"
-    return await actor_service.create_user(None, name=name, email=email, is_admin=admin)
-
-
-async def actor_of(user: User) -> Actor:
-    return await actor_service.load_actor(user)
 
 
 @pytest.fixture

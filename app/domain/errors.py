@@ -10,7 +10,8 @@
     ├── InvalidState                INVALID_STATE    the thing is not in a state that allows this
     ├── CurrencyMismatch            CURRENCY_MISMATCH an amount in another currency, no rate set
     ├── AmbiguousReference          AMBIGUOUS        a name matches several things
-    └── PeriodClosed                PERIOD_CLOSED    the budget period no longer takes changes
+    ├── PeriodClosed                PERIOD_CLOSED    the budget period no longer takes changes
+    └── UnpricedUsage               UNPRICED         usage with no rate in force: refused, never $0
 
 The GraphQL layer maps each class to a union member of the same name; anything that is not an
 AllotError is a bug and is masked.
@@ -122,6 +123,25 @@ class PeriodClosed(AllotError):
     code = "PERIOD_CLOSED"
 
 
+class UnpricedUsage(AllotError):
+    """Usage (a quantity of a unit of a service or model) has no rate in force when it happened.
+
+    It is refused, never recorded as $0. `service`, `unit` and `field` say what lacked a price.
+    """
+
+    code = "UNPRICED"
+
+    def __init__(self, service: str, unit: str, when: object = None, field: str = "usage") -> None:
+        at = f" on {when}" if when is not None else ""
+        super().__init__(
+            f"no rate for {unit} of {service!r}{at}: add one with setRate or "
+            "`allot import prices`; usage without a price is not recorded"
+        )
+        self.service = service
+        self.unit = unit
+        self.field = field
+
+
 __all__ = [
     "AllotError",
     "AmbiguousReference",
@@ -133,5 +153,6 @@ __all__ = [
     "NotFound",
     "PeriodClosed",
     "PermissionDenied",
+    "UnpricedUsage",
     "ValidationError",
 ]

@@ -60,7 +60,7 @@ def to_micros(
     (imports do: they round half-even and keep the source text).
     """
     dec = parse_decimal(value, field=field)
-    exponent = dec.as_tuple().exponent
+    exponent = dec.normalize().as_tuple().exponent  # "0.0075000" is exact: trailing zeros are fine
     if isinstance(exponent, int) and exponent < -SCALE:
         if not round_half_even:
             raise ValidationError(field, f"has more than {SCALE} decimal places: {value}")

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from app.domain.errors import ValidationError
 from app.ingest._csvstream import RowMaker, stream_csv
 from app.ingest._values import (
+    NULLS,
     CellError,
     RowIdentity,
     Source,
@@ -103,7 +105,9 @@ def _row_maker(header: list[str], id_column: str | None) -> RowMaker:
     quantities = [(col("ConsumedQuantity"), col("ConsumedUnit"), "ConsumedQuantity"),
                   (col("PricingQuantity"), col("PricingUnit"), "PricingQuantity")]  # fmt: skip
     quantities = [q for q in quantities if q[0] >= 0]
-    identifying = [(name, col(name)) for name in IDENTIFYING]
+    # Plain text cells first (inlined below: this runs per row), then times and numbers by value.
+    plain = [(f"{n}=", col(n)) for n in IDENTIFYING if n not in _TIMES | _NUMBERS | {"Tags"}]
+    valued = [(n, col(n)) for n in IDENTIFYING if n in _TIMES | _NUMBERS]
     identity = RowIdentity("focus-v1")
 
     def opt(cells: list[str], index: int) -> str | None:
@@ -123,9 +127,15 @@ def _row_maker(header: list[str], id_column: str | None) -> RowMaker:
             if quantity is not None:
                 unit = opt(cells, i_unit)
                 break
-        external_id = opt(cells, i_id) or identity.id_for(
-            [_identity_cell(name, cells[i]) if i >= 0 else f"{name}=" for name, i in identifying]
-        )
+        external_id = opt(cells, i_id)
+        if external_id is None:
+            parts = [
+                prefix + ("" if i < 0 or (cell := cells[i].strip()) in NULLS else cell)
+                for prefix, i in plain
+            ]
+            parts += [_identity_cell(name, cells[i] if i >= 0 else "") for name, i in valued]
+            parts.append("Tags=" + json.dumps(sorted(tags.items()), ensure_ascii=False))
+            external_id = identity.id_for(parts)
         return CostRow(
             external_id=external_id,
             occurred_at=occurred_at,
@@ -147,25 +157,15 @@ def _row_maker(header: list[str], id_column: str | None) -> RowMaker:
     return make_row
 
 
+@lru_cache(maxsize=65536)
 def _identity_cell(name: str, value: str) -> str:
-    """`Name=value` for one identifying cell, written the same way however it was formatted."""
+    """`Name=value` for a time or number cell, compared by value, not by how it was written."""
     text = text_or_none(value)
     if text is None:
         return f"{name}="
-    return f"{name}={_normalised(name, text)}"
-
-
-def _normalised(name: str, text: str) -> str:
     try:
         if name in _TIMES:
-            return parse_timestamp(text, name).isoformat()
-        if name in _NUMBERS:
-            return str(Decimal(text).normalize())
+            return f"{name}={parse_timestamp(text, name).isoformat()}"
+        return f"{name}={Decimal(text).normalize()}"
     except (CellError, ArithmeticError, ValueError):
-        return text  # unreadable here means the row is rejected anyway, or it is not a number
-    if name == "Tags":
-        try:
-            return json.dumps(sorted(parse_tags(text).items()))
-        except CellError:
-            return text
-    return text
+        return f"{name}={text}"  # not a time or number: the text is all there is

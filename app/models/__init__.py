@@ -5,6 +5,11 @@ from app.models.access import ApiToken, BudgetOwner, ProjectMember, User
 from app.models.budgets import Allocation, Budget, BudgetPeriod, Project
 from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily, TransferRequest
 from app.models.events import Alert, OutboxEvent
+from app.models.plans import BudgetPlan
+from app.models.slack import SlackLinkCode, SlackMessage
+from app.models.ingest import RoutingRule, UnassignedSpend
+from app.models.pricing import Rate, RateCard, SpendUsage
+from app.models.reservations import Reservation
 
 __all__ = [
     "Alert",
@@ -13,13 +18,22 @@ __all__ = [
     "Budget",
     "BudgetOwner",
     "BudgetPeriod",
+    "BudgetPlan",
     "IdempotencyRecord",
     "JournalEntry",
     "OutboxEvent",
     "Project",
     "ProjectMember",
+    "Rate",
+    "RateCard",
+    "Reservation",
+    "SlackLinkCode",
+    "SlackMessage",
+    "RoutingRule",
     "Spend",
     "SpendDaily",
+    "SpendUsage",
     "TransferRequest",
+    "UnassignedSpend",
     "User",
 ]

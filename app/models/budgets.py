@@ -30,6 +30,8 @@ class Budget(Model):
     timezone = fields.CharField(max_length=64, default="UTC")
     alert_thresholds = fields.JSONField(default=list)
     rollover_policy = fields.CharField(max_length=16, default="NONE")
+    # The most one envelope (an allocation, or the pool) carries into the next period, or None.
+    rollover_cap_micros = fields.BigIntField(null=True)
     # Refuse spend beyond an allocation's remaining funds instead of letting it overdraw.
     hard_limit = fields.BooleanField(default=False)
     # authorizeSpend refuses more than twice the daily drip in one day.
@@ -83,6 +85,8 @@ class Allocation(Model):
     )
     allocated_micros = fields.BigIntField(default=0)
     spent_micros = fields.BigIntField(default=0)
+    # Open reservations on this allocation (cache of the OPEN Reservation rows, see verify).
+    held_micros = fields.BigIntField(default=0)
     notes = fields.TextField(null=True)
     alert_threshold = fields.IntField(null=True)
     rollover_policy = fields.CharField(max_length=16, null=True)

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from app.domain import validation as rules
 from app.domain.access import Actor, require_owner
-from app.domain.errors import InsufficientFunds, ValidationError
+from app.domain.errors import Conflict, InsufficientFunds, ValidationError
 from app.domain.money import from_micros, split_by_weights, split_evenly, to_micros
 from app.models import Allocation, Budget, BudgetPeriod
 from app.services import idempotency, ledger, lookup
@@ -85,28 +85,34 @@ async def _set(
     actor: Actor, budget: Budget, period: BudgetPeriod, project_id: int, target: int,
     notes: str | None, threshold: int | None,
 ) -> Allocation:
+    await ledger.hold_period(period.id)  # period row before allocation rows: no deadlock
     allocation = await _get_or_create(period, project_id)
     for _ in range(5):
         current = allocation.allocated_micros
         delta = target - current
         if delta == 0:
             break
-        # Compare-and-set on the allocation guards two owners setting the same project at once.
-        rows = await fetch(
-            "UPDATE allocation SET allocated_micros = ? WHERE id = ? AND allocated_micros = ?"
-            " AND spent_micros <= ? RETURNING id",
-            target, allocation.id, current, target,
-        )
-        if rows:
-            await _move_pool(actor, budget, period, allocation, delta)
-            break
-        await allocation.refresh_from_db()
-        if allocation.spent_micros > target:
+        # Only lowering must not cut into what was spent: an overdrawn project may be topped up.
+        if delta < 0 and allocation.spent_micros > target:
             raise ValidationError(
                 "amount",
                 f"cannot be below what the project has already spent "
                 f"({from_micros(allocation.spent_micros)} {budget.currency})",
             )
+        # Compare-and-set on the allocation guards two owners setting the same project at once.
+        guard = " AND spent_micros <= ?" if delta < 0 else ""
+        rows = await fetch(
+            "UPDATE allocation SET allocated_micros = ? WHERE id = ? AND allocated_micros = ?"
+            f"{guard} RETURNING id",
+            target, allocation.id, current, *([target] if delta < 0 else []),
+        )
+        if rows:
+            await _move_pool(actor, budget, period, allocation, delta)
+            break
+        await allocation.refresh_from_db()
+    else:
+        raise Conflict("the allocation kept changing under concurrent updates; try again",
+                       field="amount")
     updates: dict[str, object] = {}
     if notes is not None:
         updates["notes"] = notes

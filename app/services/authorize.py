@@ -1,4 +1,7 @@
-"""Before spending: may this project spend this much now? (Read-only; reservations hold.)"""
+"""Before spending: may this project spend this much now? (Read-only; reservations hold.)
+
+Open holds count: what remains is allocated − spent − held.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from app.domain.money import from_micros, to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
 from app.models import BudgetPeriod, SpendDaily
+from app.services.reservations import stale_held
 from app.services.spending import resolve_allocation
 
 
@@ -33,13 +37,18 @@ async def authorize_spend(
     actor: Actor, *, project_id: int, amount: Decimal | str | int, budget_id: int | None = None,
     held: int = 0,
 ) -> SpendDecision:
-    """`held` is money already reserved against the allocation (open holds count as spent)."""
+    """Open holds on the allocation (reserveSpend) count as spent; `held` adds more on top.
+
+    Holds past their expiry that the sweep has not reached yet are ignored (read-only).
+    """
     micros = to_micros(amount, field="amount", positive=True)
     allocation, budget = await resolve_allocation(project_id, budget_id)
     require(
         can_view_allocation(actor, budget.id, project_id), "see this project's allocation"
     )
     period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    if allocation.held_micros:
+        held += allocation.held_micros - await stale_held(allocation.id)
     remaining = allocation.allocated_micros - allocation.spent_micros - held
     today = local_date(clock.now(), budget.timezone)
     spent_today = await spent_on(allocation.id, today)
@@ -51,6 +60,8 @@ async def authorize_spend(
             False,
             f"{from_micros(micros)} {budget.currency} exceeds the allocation's remaining "
             f"{from_micros(max(remaining, 0))} {budget.currency}"
+            + (f" (after {from_micros(held)} {budget.currency} held by open reservations)"
+               if held else "")
             + ("" if budget.hard_limit else " (the budget does not enforce hard limits; "
                "spend would overdraw it)"),
             remaining, allowance,
@@ -60,6 +71,7 @@ async def authorize_spend(
         if not ok:
             return SpendDecision(False, why, remaining, allowance)
     return SpendDecision(
-        True, f"within the allocation's remaining {from_micros(remaining)} {budget.currency}",
+        True, f"within the allocation's remaining {from_micros(remaining)} {budget.currency}"
+        + (f" (after {from_micros(held)} {budget.currency} held)" if held else ""),
         remaining, allowance,
     )

@@ -108,7 +108,7 @@ async def create_budget(
 _SETTABLE = {
     "name", "description", "alert_thresholds", "rollover_policy", "hard_limit",
     "enforce_pacing", "slack_channel", "auto_approve_below", "allow_self_approval",
-    "transfer_expiry_days", "timezone", "end_date", "amount",
+    "transfer_expiry_days", "timezone", "end_date", "amount", "rollover_cap",
 }
 
 
@@ -122,7 +122,7 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
     fields: dict[str, object] = {}
     for key, value in changes.items():
         if value is None and key not in {"description", "slack_channel", "auto_approve_below",
-                                         "transfer_expiry_days"}:
+                                         "transfer_expiry_days", "rollover_cap"}:
             continue
         if key == "name":
             fields["name"] = rules.name(str(value))
@@ -141,6 +141,12 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
             fields["auto_approve_below_micros"] = (
                 None if value is None else to_micros(value, field="autoApproveBelow", positive=True)
             )
+        elif key == "rollover_cap":  # None: no cap
+            fields["rollover_cap_micros"] = (
+                None if value is None else to_micros(value, field="rolloverCap")
+            )
+            if value is not None and fields["rollover_cap_micros"] < 0:  # type: ignore[operator]
+                raise ValidationError("rolloverCap", "must not be negative")
         elif key == "transfer_expiry_days":
             if value is not None and not 1 <= int(value) <= 365:  # type: ignore[call-overload]
                 raise ValidationError("transferExpiryDays", "must be between 1 and 365")
@@ -165,10 +171,11 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
 
 
 async def _set_end_date(budget: Budget, end_date: date) -> None:
+    """A new end date: the periods follow it, and an ended grant whose end moves to today or
+    later reopens (a no-cost extension). See app.services.periods.apply_end_date."""
+    from app.services import periods
+
     if end_date < budget.start_date:
         raise ValidationError("endDate", "must not be before startDate")
     await Budget.filter(id=budget.id).update(end_date=end_date)
-    if budget.period_kind in (PeriodKind.GRANT.value, PeriodKind.CUSTOM.value):
-        latest = await BudgetPeriod.filter(budget_id=budget.id).order_by("-seq").first()
-        if latest is not None:
-            await BudgetPeriod.filter(id=latest.id).update(end_date=end_date)
+    await periods.apply_end_date(budget, end_date)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -17,12 +18,13 @@ from app.domain.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
     NotFound,
+    PeriodClosed,
     ValidationError,
 )
 from app.domain.money import parse_decimal, to_micros
 from app.domain.periods import local_date
 from app.models import Allocation, Budget, BudgetPeriod, Spend
-from app.services import alerts, idempotency, ledger, lookup
+from app.services import alerts, idempotency, ledger, lookup, periods
 from app.services.events import emit
 from app.services.sql import fetch
 
@@ -30,7 +32,8 @@ from app.services.sql import fetch
 @dataclass(frozen=True)
 class SpendInput:
     project_id: int
-    amount: Decimal | str | int
+    #: Give either amount or usage (priced by app.services.pricing from the rate in force).
+    amount: Decimal | str | int | None = None
     budget_id: int | None = None
     service: str | None = None
     description: str | None = None
@@ -41,6 +44,9 @@ class SpendInput:
     currency: str | None = None
     idempotency_key: str | None = None
     source: str = "api"
+    usage: tuple[Any, ...] | None = None  # pricing.UsagePart items
+    model: str | None = None  # the rate key for usage (default: service)
+    card: str | None = None  # price from this rate card only
 
 
 async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Allocation, Budget]:
@@ -54,7 +60,7 @@ async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Al
     if not rows:
         await lookup.project(project_id)
         if budget_id is not None:
-            await lookup.budget(budget_id)
+            await lookup.open_period(await lookup.budget(budget_id))  # PeriodClosed when ended
             raise NotFound("Allocation", f"for project {project_id} in budget {budget_id}",
                            field="budgetId")
         raise NotFound("Allocation", f"for project {project_id} in any open budget",
@@ -86,11 +92,16 @@ def _same_spend(row: Spend, item: SpendInput, amount: int) -> bool:
 
 
 async def record_spend(
-    actor: Actor, item: SpendInput, *, allow_credit: bool = False, round_half_even: bool = False
+    actor: Actor, item: SpendInput, *, allow_credit: bool = False, round_half_even: bool = False,
+    allow_zero: bool = False,
 ) -> tuple[Spend, bool]:
     """Record one spend. Returns (spend, created); a replay returns the first spend."""
+    if item.usage is not None or item.amount is None:
+        from app.services import pricing  # pricing builds on this module
+
+        return await pricing.record_usage(actor, item, allow_credit=allow_credit)
     amount = to_micros(item.amount, field="amount", round_half_even=round_half_even)
-    if amount == 0 or (amount < 0 and not allow_credit):
+    if (amount == 0 and not allow_zero) or (amount < 0 and not allow_credit):
         raise ValidationError("amount", "must be greater than zero")
     now = clock.now()
     occurred_at = item.occurred_at
@@ -114,19 +125,30 @@ async def record_spend(
             " no exchange rate is configured"
         )
     content = _content(item, amount, occurred_at)
-    try:
-        async with in_transaction():
-            return await _record(
-                actor, item, budget, allocation, amount, occurred_at or now, service,
-                description, external_id, content,
-            )
-    except IntegrityError:
-        # A concurrent writer recorded the same externalId or key first: this is its replay.
-        async with in_transaction():
-            return await _record(
-                actor, item, budget, allocation, amount, occurred_at or now, service,
-                description, external_id, content,
-            )
+    # A period that is over closes before a spend dated after it (app.services.periods).
+    if await periods.settle_before_spend(allocation, budget, occurred_at or now, now):
+        allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
+    for attempt in range(3):
+        try:
+            try:
+                async with in_transaction():
+                    return await _record(
+                        actor, item, budget, allocation, amount, occurred_at or now, service,
+                        description, external_id, content,
+                    )
+            except IntegrityError:
+                # A concurrent writer recorded the same externalId or key first: its replay.
+                async with in_transaction():
+                    return await _record(
+                        actor, item, budget, allocation, amount, occurred_at or now, service,
+                        description, external_id, content,
+                    )
+        except PeriodClosed:
+            # The period closed after we read the allocation: land in the next one instead.
+            if attempt == 2:
+                raise
+            allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _record(

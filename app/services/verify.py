@@ -56,6 +56,7 @@ async def verify() -> list[Drift]:
         _cmp(drifts, f"allocation {alloc_id} allocated", allocated, balances.allocated.get(alloc_id, 0))  # type: ignore[arg-type]
         _cmp(drifts, f"allocation {alloc_id} spent", spent, balances.spent.get(alloc_id, 0))  # type: ignore[arg-type]
         _cmp(drifts, f"allocation {alloc_id} daily roll-up", daily.get(alloc_id, 0), spent)  # type: ignore[arg-type]
+    await _verify_holds(drifts)
     periods = await BudgetPeriod.all().values_list(
         "id", "funded_micros", "unallocated_micros", "allocated_micros", "spent_micros"
     )
@@ -67,6 +68,20 @@ async def verify() -> list[Drift]:
         if unallocated < 0:
             drifts.append(Drift(f"period {pid} pool is negative", unallocated, 0))
     return drifts
+
+
+async def _verify_holds(drifts: list[Drift]) -> None:
+    """allocation.held_micros is the sum of its OPEN reservations, and never negative."""
+    from app.models import Reservation
+
+    open_sum: dict[int, int] = defaultdict(int)
+    rows = await Reservation.filter(status="OPEN").values_list("allocation_id", "amount_micros")
+    for alloc_id, amount in rows:
+        open_sum[alloc_id] += amount  # type: ignore[index]
+    for alloc_id, held in await Allocation.all().values_list("id", "held_micros"):
+        _cmp(drifts, f"allocation {alloc_id} held", held, open_sum.get(alloc_id, 0))  # type: ignore[arg-type]
+        if held < 0:  # type: ignore[operator]
+            drifts.append(Drift(f"allocation {alloc_id} held is negative", held, 0))  # type: ignore[arg-type]
 
 
 def _cmp(drifts: list[Drift], what: str, cached: int, journal: int) -> None:

@@ -65,6 +65,9 @@ class UpdateBudgetInput:
     allow_self_approval: bool | None = None
     transfer_expiry_days: int | None = None
     slack_channel: str | None = None
+    rollover_cap: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The most one envelope carries into the next period; null removes the cap.")
 
 
 @strawberry.type
@@ -114,6 +117,8 @@ class BudgetMutations:
                 k: v for k, v in vars(input).items()
                 if k != "budget_id" and v is not strawberry.UNSET and v is not None
             }
+            if input.rollover_cap is None:  # an explicit null clears the cap
+                changes["rollover_cap"] = None
             for key in ("rollover_policy",):
                 if key in changes:
                     changes[key] = changes[key].value

@@ -9,13 +9,16 @@ from app.services import spending as service
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
+from schema.types.pricing import UsageInput, usage_parts
 from schema.types.spend import Spend
 
 
 @strawberry.input
 class RecordSpendInput:
     project_id: strawberry.ID
-    amount: Decimal
+    amount: Decimal | None = strawberry.field(
+        default=None, description="The cost; or give usage (and service or model) instead."
+    )
     budget_id: strawberry.ID | None = None
     service: str | None = None
     description: str | None = None
@@ -25,6 +28,13 @@ class RecordSpendInput:
     unit: str | None = None
     currency: str | None = None
     idempotency_key: str | None = None
+    usage: list[UsageInput] | None = strawberry.field(
+        default=None, description="Quantities priced at the rates in force at occurredAt."
+    )
+    model: str | None = strawberry.field(
+        default=None, description="The rate key that prices usage (default: service)."
+    )
+    card: str | None = strawberry.field(default=None, description="Price from this rate card.")
 
 
 @strawberry.type
@@ -44,6 +54,7 @@ def to_spend_input(item: RecordSpendInput, prefix: str = "") -> service.SpendInp
         amount=item.amount, service=item.service, description=item.description,
         occurred_at=item.occurred_at, external_id=item.external_id, quantity=item.quantity,
         unit=item.unit, currency=item.currency, idempotency_key=item.idempotency_key,
+        usage=usage_parts(item.usage), model=item.model, card=item.card,
     )
 
 

@@ -8,7 +8,6 @@ import strawberry
 from app import clock
 from app.domain import forecast as domain_forecast
 from app.domain.money import from_micros
-from app.domain.pacing import daily_drip
 from app.domain.periods import PeriodBounds, local_date
 from app.domain.status import percent_used, status_band
 from app.models import Allocation as AllocationRow
@@ -18,7 +17,8 @@ from schema import ids
 from schema.context import Info
 from schema.loaders import daily_series
 from schema.pagination import Connection, paginate
-from schema.types.common import BudgetStatus, Forecast, ServiceCost
+from schema.types import pacing
+from schema.types.common import BudgetStatus, Forecast, RolloverPolicy, ServiceCost
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ class Allocation(Node):
     amount: Decimal
     spent: Decimal
     remaining: Decimal
+    held: Decimal = strawberry.field(description="Money in open reservations (reserveSpend).")
+    available: Decimal = strawberry.field(description="Remaining − held: what a new hold may take.")
     percent_used: float
     status: BudgetStatus
     alert_threshold: int | None
@@ -47,6 +49,8 @@ class Allocation(Node):
             amount=from_micros(row.allocated_micros),
             spent=from_micros(row.spent_micros),
             remaining=from_micros(remaining),
+            held=from_micros(row.held_micros),
+            available=from_micros(remaining - row.held_micros),
             percent_used=percent_used(row.allocated_micros, row.spent_micros),
             status=status_band(row.allocated_micros, remaining),
             alert_threshold=row.alert_threshold,
@@ -77,17 +81,53 @@ class Allocation(Node):
         today = local_date(clock.now(), budget.timezone)
         return PeriodBounds(period.start_date, period.end_date), today
 
-    @strawberry.field(description="Remaining ÷ days left in the period, today included.")
-    async def daily_drip(self, info: Info) -> Decimal:
+    async def _history(self, info: Info) -> dict:
+        """The project's daily spend in this budget over recent weeks, across periods."""
+        key = (self.row.budget_id, self.row.project_id)  # type: ignore[attr-defined]
+        return daily_series(await info.context.loaders.daily_by_envelope.load(key))
+
+    async def _pace(self, info: Info) -> pacing.PaceFigures:
         bounds, today = await self._bounds_and_today(info)
-        remaining = self.row.allocated_micros - self.row.spent_micros
-        return from_micros(daily_drip(remaining, bounds.days_left(today)))  # type: ignore[arg-type]
+        return pacing.figures(bounds, today, self.row.allocated_micros,  # type: ignore[arg-type]
+                              self.row.spent_micros, await self._history(info))
+
+    @strawberry.field(description="What was left at the start of today ÷ days left in the "
+                      "period, today included.")
+    async def daily_drip(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).drip)
+
+    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
+    async def pace(self, info: Info) -> pacing.Pace:
+        return (await self._pace(info)).pace
+
+    @strawberry.field(description="Share of the period elapsed by the end of today, 0 to 1.")
+    async def elapsed_fraction(self, info: Info) -> float:
+        return (await self._pace(info)).elapsed_fraction
+
+    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
+    async def today_allowance(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).allowance)
+
+    @strawberry.field(description="Spent so far today (the budget's local day).")
+    async def spent_today(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).spent_today)
+
+    @strawberry.field(description="This allocation's own rollover policy; null follows the budget.")
+    def rollover_override(self) -> RolloverPolicy | None:
+        policy = self.row.rollover_policy
+        return None if policy is None else RolloverPolicy(policy)
+
+    @strawberry.field(description="The rollover policy that applies when the period closes.")
+    async def rollover_policy(self, info: Info) -> RolloverPolicy:
+        if self.row.rollover_policy is not None:
+            return RolloverPolicy(self.row.rollover_policy)
+        budget = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
+        return RolloverPolicy(budget.rollover_policy)
 
     async def _forecast(self, info: Info) -> domain_forecast.Forecast:
         bounds, today = await self._bounds_and_today(info)
-        rows = await info.context.loaders.daily_by_allocation.load(self.row.id)
         return domain_forecast.forecast(
-            daily_series(rows), bounds, today,  # type: ignore[arg-type]
+            await self._history(info), bounds, today,  # type: ignore[arg-type]
             self.row.allocated_micros, self.row.spent_micros,
         )
 

@@ -11,7 +11,6 @@ from app import clock
 from app.domain import forecast as domain_forecast
 from app.domain.access import is_owner
 from app.domain.money import from_micros
-from app.domain.pacing import daily_drip
 from app.domain.periods import PeriodBounds, local_date
 from app.domain.status import percent_used, status_band
 from app.models import Allocation as AllocationRow
@@ -20,7 +19,9 @@ from app.models import BudgetPeriod as PeriodRow
 from app.models import SpendDaily
 from schema import ids
 from schema.context import Info
+from schema.loaders import HISTORY_DAYS
 from schema.pagination import Connection, paginate
+from schema.types import pacing
 from schema.types.allocation import Allocation
 from schema.types.common import (
     BudgetStatus,
@@ -49,6 +50,12 @@ async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
                     count=int(r["n"] or 0))
         for r in rows
     ]
+
+
+def _available(p: PeriodRow) -> int:
+    """What the period holds in all: its funding plus what rolled over into it (= pool +
+    allocations). For an open period this is what remaining, pace and forecast count against."""
+    return p.unallocated_micros + p.allocated_micros
 
 
 def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
@@ -123,24 +130,64 @@ class Budget(Node):
     @strawberry.field(description="Funded − spent: what is left in the pool and envelopes.")
     async def remaining(self, info: Info) -> Decimal:
         p = await self._period(info)
-        return from_micros(p.funded_micros - p.spent_micros)
+        return from_micros(_available(p) - p.spent_micros)
 
     @strawberry.field
     async def percent_used(self, info: Info) -> float:
         p = await self._period(info)
-        return percent_used(p.funded_micros, p.spent_micros)
+        return percent_used(_available(p), p.spent_micros)
 
     @strawberry.field
     async def status(self, info: Info) -> BudgetStatus:
         p = await self._period(info)
-        return status_band(p.funded_micros, p.funded_micros - p.spent_micros)
+        return status_band(_available(p), _available(p) - p.spent_micros)
 
-    @strawberry.field(description="Remaining ÷ days left in the period, today included.")
-    async def daily_drip(self, info: Info) -> Decimal:
+    async def _pace(self, info: Info) -> pacing.PaceFigures:
         p = await self._period(info)
         today = local_date(clock.now(), self.row.timezone)
-        left = PeriodBounds(p.start_date, p.end_date).days_left(today)
-        return from_micros(daily_drip(p.funded_micros - p.spent_micros, left))
+        return pacing.figures(PeriodBounds(p.start_date, p.end_date), today, _available(p),
+                              p.spent_micros, await self._history(today))
+
+    @strawberry.field(description="What was left at the start of today ÷ days left in the "
+                      "period, today included.")
+    async def daily_drip(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).drip)
+
+    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
+    async def pace(self, info: Info) -> pacing.Pace:
+        return (await self._pace(info)).pace
+
+    @strawberry.field(description="Share of the period elapsed by the end of today, 0 to 1.")
+    async def elapsed_fraction(self, info: Info) -> float:
+        return (await self._pace(info)).elapsed_fraction
+
+    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
+    async def today_allowance(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).allowance)
+
+    @strawberry.field(description="Spent so far today (the budget's local day).")
+    async def spent_today(self, info: Info) -> Decimal:
+        return from_micros((await self._pace(info)).spent_today)
+
+    @strawberry.field(description="Carried into the current period from the one before "
+                      "(rollover; negative when an overspend carried).")
+    async def carried_in(self, info: Info) -> Decimal:
+        p = await self._period(info)
+        return from_micros(_available(p) - p.funded_micros) if p.status == "OPEN" else Decimal(0)
+
+    @strawberry.field(description="The most one envelope carries into the next period; "
+                      "null: no cap.")
+    def rollover_cap(self) -> Decimal | None:
+        cap = self.row.rollover_cap_micros
+        return None if cap is None else from_micros(cap)
+
+    @strawberry.field(description="Future periods funded with another amount than the budget's.")
+    async def planned_amounts(self) -> list[pacing.PlannedAmount]:
+        from app.models import BudgetPlan
+
+        rows = await BudgetPlan.filter(budget_id=self.row.id).order_by("period_start")
+        return [pacing.PlannedAmount(period_start=r.period_start,
+                                     amount=from_micros(r.amount_micros)) for r in rows]
 
     @strawberry.field
     async def allocations(
@@ -167,6 +214,18 @@ class Budget(Node):
         )
         return {r["day"]: int(r["total"] or 0) for r in rows}
 
+    async def _history(self, today: date) -> dict[date, int]:
+        """Daily spend of the recent weeks, across periods (the forecast window, see
+        docs/forecast.md): a young period learns from the end of the previous one."""
+        rows = (
+            await SpendDaily.filter(period__budget_id=self.row.id,
+                                    day__gte=today - timedelta(days=HISTORY_DAYS + 7))
+            .annotate(total=Sum("amount_micros"))
+            .group_by("day")
+            .values("day", "total")
+        )
+        return {r["day"]: int(r["total"] or 0) for r in rows}
+
     @strawberry.field(description="Each day of the period so far, with the straight-line ideal.")
     async def timeline(self, info: Info) -> list[TimelinePoint]:
         p = await self._period(info)
@@ -178,7 +237,7 @@ class Budget(Node):
         while day <= last:
             cumulative += daily.get(day, 0)
             elapsed = (day - p.start_date).days + 1
-            ideal = p.funded_micros * elapsed // bounds.days
+            ideal = _available(p) * elapsed // bounds.days
             points.append(TimelinePoint(date=day, spent=from_micros(daily.get(day, 0)),
                                         cumulative=from_micros(cumulative),
                                         ideal=from_micros(ideal)))
@@ -195,8 +254,8 @@ class Budget(Node):
         p = await self._period(info)
         today = local_date(clock.now(), self.row.timezone)
         f = domain_forecast.forecast(
-            await self._daily(p), PeriodBounds(p.start_date, p.end_date), today,
-            p.funded_micros, p.spent_micros,
+            await self._history(today), PeriodBounds(p.start_date, p.end_date), today,
+            _available(p), p.spent_micros,
         )
         return Forecast.from_domain(f)
 

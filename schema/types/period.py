@@ -34,7 +34,9 @@ class BudgetPeriod:
             start_date=row.start_date, end_date=row.end_date, status=row.status,
             amount=from_micros(row.funded_micros), allocated=from_micros(row.allocated_micros),
             unallocated=from_micros(row.unallocated_micros), spent=from_micros(row.spent_micros),
-            remaining=from_micros(row.funded_micros - row.spent_micros),
+            # Pool + allocations − spent: with rollover, what is left in the period (for a
+            # closed period, what was left and did not carry over).
+            remaining=from_micros(row.unallocated_micros + row.allocated_micros - row.spent_micros),
             percent_used=percent_used(row.funded_micros, row.spent_micros),
             closed_at=row.closed_at,
         )

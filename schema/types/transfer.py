@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.types.allocation import Allocation
 from schema.types.common import TransferStatus
 from schema.types.node import Node
+from schema.types.transfer_preview import TransferPreview, preview
 from schema.types.user import User
 
 
@@ -92,3 +93,41 @@ class Transfer(Node):
     async def decided_by(self, info: Info) -> User | None:
         pk = self.row.decided_by_id  # type: ignore[attr-defined]
         return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))
+
+    @strawberry.field(description="May the viewer approve it now (an owner, and not their "
+                                  "own request unless the budget allows that)?")
+    async def viewer_can_decide(self, info: Info) -> bool:
+        from app.domain.access import is_owner
+        from app.domain.errors import AllotError
+        from app.domain.transfers import check_decider
+
+        actor = info.context.actor
+        if self.row.status != "PENDING":
+            return False
+        budget = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
+        try:
+            check_decider(
+                decider_is_owner=is_owner(actor, budget.id), decider_id=actor.user_id,
+                requester_id=self.row.requested_by_id,  # type: ignore[attr-defined]
+                allow_self_approval=budget.allow_self_approval or actor.is_admin,
+            )
+        except AllotError:
+            return False
+        return True
+
+    @strawberry.field(description="Before/after figures of both sides; null unless PENDING.")
+    async def preview(self, info: Info) -> TransferPreview | None:
+        return await preview(info, self.row)
+
+    @strawberry.field(description="Where the Slack notifier posted this request.")
+    async def slack_messages(self, info: Info) -> list[SlackMessage]:
+        from app.models import SlackMessage as SlackMessageRow
+
+        rows = await SlackMessageRow.filter(transfer_id=self.row.id).order_by("id")
+        return [SlackMessage(channel=r.channel, ts=r.ts) for r in rows]
+
+
+@strawberry.type
+class SlackMessage:
+    channel: str
+    ts: str

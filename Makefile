@@ -1,0 +1,39 @@
+# Allot — two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start Allot on SQLite with demo data at http://127.0.0.1:8000/graphql
+run: install
+	$(VENV)/bin/allot migrate
+	$(VENV)/bin/allot demo --if-empty
+	$(VENV)/bin/allot serve
+
+## Install and run every test (PostgreSQL tests start their own server when one is installed)
+test: install lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## Architecture and style checks
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check app schema bot tests bench
+	$(VENV)/bin/mypy
+
+## Benchmarks: print figures (never pass/fail)
+bench: install
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.forecast_backtest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -1,0 +1,293 @@
+"""Reservations: hold money on an allocation before spending it, then settle or release it.
+
+A hold counts against the allocation through the cached `allocation.held_micros`, changed only
+by conditional UPDATEs, so concurrent requests cannot all pass a check only one of them fits:
+
+    UPDATE allocation SET held_micros = held_micros + :amount
+    WHERE id = :id AND allocated_micros - spent_micros - held_micros >= :amount
+
+Every OPEN reservation is in held_micros exactly once; the status change (OPEN -> SETTLED,
+RELEASED or EXPIRED) is itself conditional (`WHERE status = 'OPEN'`), so only one of racing
+settle/release/expire calls moves the money. `verify()` checks the cache against the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.domain import validation as rules
+from app.domain.access import Actor, can_record_spend, require
+from app.domain.errors import InsufficientFunds, InvalidState, NotFound, ValidationError
+from app.domain.money import from_micros, to_micros
+from app.models import Allocation, Budget, Reservation
+from app.services import idempotency
+from app.services.events import emit
+from app.services.sql import fetch
+from app.settings import get_settings
+
+_MAX_TTL = 7 * 24 * 3600
+
+
+class ReservationStatus(str, Enum):
+    OPEN = "OPEN"
+    SETTLED = "SETTLED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+
+
+def _ttl(ttl_seconds: int | None) -> int:
+    ttl = get_settings().reservation_ttl_seconds if ttl_seconds is None else ttl_seconds
+    if not 1 <= ttl <= _MAX_TTL:
+        raise ValidationError("ttlSeconds", f"must be between 1 and {_MAX_TTL} (7 days)")
+    return ttl
+
+
+async def _hold(allocation_id: int, amount: int) -> bool:
+    rows = await fetch(
+        "UPDATE allocation SET held_micros = held_micros + ?"
+        " WHERE id = ? AND allocated_micros - spent_micros - held_micros >= ? RETURNING id",
+        amount, allocation_id, amount,
+    )
+    return bool(rows)
+
+
+async def _unhold(allocation_id: int, amount: int) -> None:
+    await fetch(
+        "UPDATE allocation SET held_micros = held_micros - ? WHERE id = ? RETURNING id",
+        amount, allocation_id,
+    )
+
+
+async def _close(reservation_id: int, status: ReservationStatus, **extra: object) -> bool:
+    """OPEN -> status, only if still OPEN (the one winner of racing callers)."""
+    sets = ", ".join(f"{k} = ?" for k in ("status", "closed_at", *extra))
+    rows = await fetch(
+        f"UPDATE reservation SET {sets} WHERE id = ? AND status = 'OPEN' RETURNING id",
+        status.value, clock.now(), *extra.values(), reservation_id,
+    )
+    return bool(rows)
+
+
+async def stale_held(allocation_id: int, now: datetime | None = None) -> int:
+    """Money in OPEN holds of the allocation that have expired but were not swept yet."""
+    rows = await fetch(
+        "SELECT COALESCE(SUM(amount_micros), 0) AS s FROM reservation"
+        " WHERE allocation_id = ? AND status = 'OPEN' AND expires_at <= ?",
+        allocation_id, now or clock.now(),
+    )
+    return int(rows[0]["s"]) if rows else 0
+
+
+async def expire_reservations(
+    *, allocation_id: int | None = None, now: datetime | None = None, limit: int = 1000
+) -> int:
+    """Expire OPEN holds past their expires_at and give their money back; returns how many.
+
+    Safe to run concurrently with itself and with settle/release (conditional status change).
+    The background worker calls it periodically; reserveSpend calls it for one allocation when
+    a hold does not fit.
+    """
+    now = now or clock.now()
+    query = Reservation.filter(status=ReservationStatus.OPEN.value, expires_at__lte=now)
+    if allocation_id is not None:
+        query = query.filter(allocation_id=allocation_id)
+    stale = await query.order_by("id").limit(limit).values_list("id", "allocation_id",
+                                                                 "amount_micros", "budget_id")
+    expired = 0
+    if not stale:
+        return 0
+    async with in_transaction():
+        for rid, alloc_id, amount, budget_id in stale:
+            if await _close(rid, ReservationStatus.EXPIRED):  # type: ignore[arg-type]
+                await _unhold(alloc_id, amount)  # type: ignore[arg-type]
+                await emit("reservation.expired",
+                           {"reservationId": rid, "allocationId": alloc_id, "amount": amount},
+                           budget_id=budget_id)  # type: ignore[arg-type]
+                expired += 1
+    return expired
+
+
+async def _available(allocation_id: int) -> int:
+    a = await Allocation.get(id=allocation_id).values_list(
+        "allocated_micros", "spent_micros", "held_micros"
+    )
+    return max(0, a[0] - a[1] - a[2])  # type: ignore[index,operator]
+
+
+async def reserve_spend(
+    actor: Actor,
+    *,
+    project_id: int,
+    amount: Decimal | str | int,
+    budget_id: int | None = None,
+    ttl_seconds: int | None = None,
+    service: str | None = None,
+    description: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Reservation, bool]:
+    """Hold `amount` on the project's allocation if allocated − spent − held covers it.
+
+    Returns (reservation, created); the same idempotencyKey again returns the first hold.
+    """
+    from app.services.spending import resolve_allocation
+
+    micros = to_micros(amount, field="amount", positive=True)
+    ttl = _ttl(ttl_seconds)
+    service = rules.text(service, "service", 200)
+    description = rules.text(description, "description")
+    allocation, budget = await resolve_allocation(project_id, budget_id)
+    require(can_record_spend(actor, budget.id, project_id), "reserve spend for this project")
+    content = {"projectId": project_id, "budgetId": budget.id, "amount": micros,
+               "service": service, "description": description}
+    for attempt in range(2):
+        try:
+            async with in_transaction():
+                replay = await idempotency.replay(actor, "reserveSpend", idempotency_key, content)
+                if replay is not None:
+                    return await Reservation.get(id=replay), False
+                if not await _hold(allocation.id, micros):
+                    # Lazily expire stale holds of this allocation, then try once more.
+                    if not await stale_held(allocation.id) or not await expire_reservations(
+                        allocation_id=allocation.id
+                    ) or not await _hold(allocation.id, micros):
+                        raise InsufficientFunds(
+                            f"project {allocation.project.name!r}'s allocation",
+                            micros, await _available(allocation.id), budget.currency,
+                        )
+                now = clock.now()
+                row = await Reservation.create(
+                    budget_id=budget.id, allocation_id=allocation.id, project_id=project_id,
+                    amount_micros=micros, status=ReservationStatus.OPEN.value,
+                    expires_at=now + timedelta(seconds=ttl), service=service,
+                    description=description, idempotency_key=idempotency_key,
+                    created_by_id=actor.user_id,
+                )
+                await emit("reservation.created",
+                           {"reservationId": row.id, "allocationId": allocation.id,
+                            "amount": micros}, budget_id=budget.id)
+                await idempotency.remember(actor, "reserveSpend", idempotency_key, content,
+                                           row.id)
+                return row, True
+        except IntegrityError:
+            if attempt:  # pragma: no cover - a second race on the same key
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _load(actor: Actor, reservation_id: int) -> Reservation:
+    row = await Reservation.get_or_none(id=reservation_id).select_related("budget", "project")
+    if row is None or not can_record_spend(actor, row.budget_id, row.project_id):  # type: ignore[attr-defined]
+        # Someone who may not spend on the project may not know about its holds either.
+        raise NotFound("Reservation", reservation_id, field="reservationId")
+    return row
+
+
+@dataclass(frozen=True)
+class Settlement:
+    reservation: Reservation
+    spend: object  # app.models.Spend
+    created: bool
+
+
+async def settle_reservation(
+    actor: Actor,
+    *,
+    reservation_id: int,
+    amount: Decimal | str | int | None = None,
+    usage: tuple[object, ...] | None = None,
+    model: str | None = None,
+    service: str | None = None,
+    description: str | None = None,
+    external_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Settlement:
+    """Turn a hold into the actual spend (more or less than the hold), in one transaction.
+
+    The hold is released and the spend recorded through the ledger. Above the hold, a budget
+    with hard limits still refuses what the allocation's free money (after other holds) cannot
+    cover; a budget without hard limits lets the spend overdraw, as any spend may. Settling
+    the same reservation again with the same amount returns the first settlement.
+    """
+    from app.models import Spend
+    from app.services import pricing
+    from app.services.spending import SpendInput, record_spend
+
+    row = await _load(actor, reservation_id)
+    budget: Budget = row.budget
+    item = SpendInput(
+        project_id=row.project_id, budget_id=row.budget_id, amount=amount,  # type: ignore[attr-defined]
+        usage=usage, model=model, service=service or row.service,
+        description=description if description is not None else row.description,
+        external_id=external_id, occurred_at=occurred_at, source="reservation",
+    )
+    priced = None
+    if usage is not None or amount is None:
+        item, priced = await pricing.price_spend_input(actor, item)
+        micros = priced.micros
+    else:
+        micros = to_micros(amount, field="amount", positive=True)
+    if row.status == ReservationStatus.SETTLED.value:
+        if row.settled_micros == micros and row.spend_id is not None:
+            return Settlement(row, await Spend.get(id=row.spend_id), False)
+        raise InvalidState(f"reservation {reservation_id} was settled already "
+                           f"for {from_micros(row.settled_micros or 0)} {budget.currency}")
+    if row.status != ReservationStatus.OPEN.value:
+        raise InvalidState(f"reservation {reservation_id} is {row.status.lower()}; "
+                           "record the spend with recordSpend instead")
+    if row.expires_at <= clock.now():
+        await expire_reservations(allocation_id=row.allocation_id)  # type: ignore[attr-defined]
+        raise InvalidState(f"reservation {reservation_id} expired at {row.expires_at.isoformat()};"
+                           " record the spend with recordSpend instead")
+    hold = row.amount_micros
+    async with in_transaction():
+        if not await _close(row.id, ReservationStatus.SETTLED, settled_micros=micros):
+            raise InvalidState(f"reservation {reservation_id} was settled, released or expired "
+                               "by a concurrent request")
+        if budget.hard_limit and micros > hold:
+            rows = await fetch(
+                "UPDATE allocation SET held_micros = held_micros - ? WHERE id = ?"
+                " AND allocated_micros - spent_micros - (held_micros - ?) >= ? RETURNING id",
+                hold, row.allocation_id, hold, micros,  # type: ignore[attr-defined]
+            )
+            if not rows:
+                free = await _available(row.allocation_id) + hold  # type: ignore[attr-defined]
+                raise InsufficientFunds(
+                    f"project {row.project.name!r}'s allocation (hard limit; the hold covers "
+                    f"{from_micros(hold)})", micros, free, budget.currency,
+                )
+        else:
+            await _unhold(row.allocation_id, hold)  # type: ignore[attr-defined]
+        if priced is not None:
+            spend, _ = await pricing.record_priced(actor, item, priced)
+        else:
+            spend, _ = await record_spend(actor, item)
+        await fetch("UPDATE reservation SET spend_id = ? WHERE id = ? RETURNING id",
+                    spend.id, row.id)
+        await emit("reservation.settled",
+                   {"reservationId": row.id, "spendId": spend.id, "held": hold,
+                    "amount": micros}, budget_id=budget.id)
+    await row.refresh_from_db()
+    return Settlement(row, spend, True)
+
+
+async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservation:
+    """Drop a hold. Releasing a released or expired hold again changes nothing."""
+    row = await _load(actor, reservation_id)
+    if row.status == ReservationStatus.SETTLED.value:
+        raise InvalidState(f"reservation {reservation_id} was settled; it cannot be released")
+    if row.status == ReservationStatus.OPEN.value:
+        async with in_transaction():
+            if await _close(row.id, ReservationStatus.RELEASED):
+                await _unhold(row.allocation_id, row.amount_micros)  # type: ignore[attr-defined]
+                await emit("reservation.released",
+                           {"reservationId": row.id, "amount": row.amount_micros},
+                           budget_id=row.budget_id)  # type: ignore[attr-defined]
+        await row.refresh_from_db()
+    return row

@@ -1,0 +1,92 @@
+"""The global middleware in front of every listener: right workspace, and a linked user.
+
+Runs after Bolt verified the signature. A request from another workspace is refused; a Slack
+user who has not linked their account may only `link`, ask for `help` and open App Home (which
+tells them how to link); anything else gets the link instructions and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.response import BoltResponse
+
+from bot.api import SlackActor
+from bot.blocks import error_text
+from bot.listeners.common import link_help
+
+logger = logging.getLogger("allot.bot.guard")
+
+_OPEN_SUBCOMMANDS = ("link", "help", "?")
+
+
+def _team_of(body: dict[str, Any], context: Any) -> str | None:
+    return (
+        body.get("team_id")
+        or (body.get("team") or {}).get("id")
+        or (body.get("user") or {}).get("team_id")
+        or context.get("team_id")
+    )
+
+
+def _user_of(body: dict[str, Any], context: Any) -> str | None:
+    if body.get("user_id"):
+        return str(body["user_id"])
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("id"):
+        return str(user["id"])
+    event = body.get("event") or {}
+    if isinstance(event.get("user"), str):
+        return event["user"]
+    return context.get("user_id")
+
+
+def _ephemeral(text: str) -> BoltResponse:
+    return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+
+
+def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
+    async def guard(body: dict[str, Any], context: Any, next: Any, client: Any) -> Any:
+        team = _team_of(body, context)
+        if team_id and team and team != team_id:
+            logger.warning("refused a request from workspace %s", team)
+            return _ephemeral(error_text(
+                "WRONG_WORKSPACE", "This Allot installation serves another Slack workspace."))
+        user = _user_of(body, context)
+        if user is None:
+            return await next()
+        actor = SlackActor(schema, user, team)
+        context["allot_actor"] = actor
+        context["allot_command"] = command
+        if await actor.linked() or _open_to_unlinked(body):
+            return await next()
+        text = link_help(command)
+        if body.get("command"):
+            return _ephemeral(text)
+        if body.get("type") == "block_actions":
+            channel = (body.get("container") or {}).get("channel_id")
+            if channel:
+                asyncio.get_running_loop().create_task(
+                    _tell(client, channel, user, text))
+        if body.get("type") == "view_submission":
+            return BoltResponse(status=200, body={"response_action": "clear"})
+        return BoltResponse(status=200, body="")
+
+    return guard
+
+
+def _open_to_unlinked(body: dict[str, Any]) -> bool:
+    if body.get("command"):
+        words = str(body.get("text") or "").split()
+        return not words or words[0].lower() in _OPEN_SUBCOMMANDS
+    event = body.get("event") or {}
+    return event.get("type") == "app_home_opened"
+
+
+async def _tell(client: Any, channel: str, user: str, text: str) -> None:
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except Exception:
+        logger.exception("telling an unlinked user failed")

@@ -1,0 +1,41 @@
+"""The App Home tab: projects, budgets, my pending requests, requests awaiting me."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import operations as ops
+from bot.api import SlackActor
+from bot.blocks import home_view
+from bot.blocks._format import section
+from bot.listeners.common import LINK_HELP, actor_of, command_name
+
+logger = logging.getLogger("allot.bot.events")
+
+
+async def publish_home(client: Any, actor: SlackActor, command: str = "/allot") -> None:
+    if not await actor.linked():
+        view = {"type": "home", "blocks": [section(LINK_HELP.format(command=command))]}
+        await client.views_publish(user_id=actor.slack_user_id, view=view)
+        return
+    data = await actor.run(ops.HOME)
+    me = data["viewer"]["id"]
+    pending = data["pending"]["nodes"]
+    view = home_view(
+        data["projects"]["nodes"],
+        data["budgets"]["nodes"],
+        [t for t in pending if t["requestedBy"]["id"] == me],
+        [t for t in pending if t.get("viewerCanDecide")],
+    )
+    await client.views_publish(user_id=actor.slack_user_id, view=view)
+
+
+async def app_home_opened(ack: Any, event: dict[str, Any], client: Any, context: Any) -> None:
+    await ack()
+    if event.get("tab") not in (None, "home"):
+        return
+    try:
+        await publish_home(client, actor_of(context), command_name(context))
+    except Exception:
+        logger.exception("publishing App Home failed")

@@ -1,0 +1,62 @@
+"""Pacing figures shared by Budget and Allocation: pace, elapsed share, drip and today's allowance.
+
+The drip is computed from what was left at the start of the local day (remaining + spent today)
+÷ days left, today included, so it does not shrink as the day's spend comes in; today's allowance
+is that drip minus what was spent today. `authorizeSpend` uses the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from app.domain import pacing
+from app.domain.money import from_micros
+from app.domain.periods import PeriodBounds
+
+Pace = strawberry.enum(
+    pacing.Pace,
+    name="Pace",
+    description=(
+        "Share of money spent against share of the period elapsed (±10 points is ON_PACE): AHEAD "
+        "spends faster than time passes, BEHIND slower."
+    ),
+)
+
+
+@strawberry.type(description="A planned amount: the pool of the period starting on periodStart.")
+class PlannedAmount:
+    period_start: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaceFigures:
+    pace: pacing.Pace
+    elapsed_fraction: float
+    drip: int
+    spent_today: int
+    allowance: int
+
+
+def figures(
+    bounds: PeriodBounds, today: date, available: int, spent: int, daily: dict[date, int]
+) -> PaceFigures:
+    """`available` is what the envelope (or period) holds in all, `spent` what left it."""
+    spent_today = daily.get(today, 0) if bounds.contains(today) else 0
+    drip = pacing.daily_drip(available - spent + spent_today, bounds.days_left(today))
+    elapsed = bounds.elapsed_fraction(today)
+    return PaceFigures(
+        pace=pacing.pace(spent, available, elapsed),
+        elapsed_fraction=round(elapsed, 4),
+        drip=drip,
+        spent_today=spent_today,
+        allowance=pacing.todays_allowance(drip, spent_today),
+    )
+
+
+def money(micros: int) -> Decimal:
+    return from_micros(micros)

@@ -1,0 +1,1 @@
+from live import live_server  # noqa: F401

@@ -1,0 +1,128 @@
+"""End to end through Slack: a member asks for money by slash command, the outbox worker posts
+the request to the owner, the owner clicks a button, the money moves, the message is updated
+and the requester is told. Signed requests go through the real Bolt app mounted in the real
+Starlette app; the Slack Web API is a fake server on 127.0.0.1 that records every call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
+
+from fake_slack import FakeSlack  # noqa: E402
+from slack_harness import SlackHarness, make_world  # noqa: E402
+
+from app.models import OutboxEvent, TransferRequest  # noqa: E402
+
+MICROS = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def fake_slack_server():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+async def slack(fake_slack_server: FakeSlack, database: str):
+    fake_slack_server.reset()
+    harness = SlackHarness(fake_slack_server)
+    yield harness
+    await harness.aclose()
+    fake_slack_server.reset()
+
+
+@pytest.fixture
+async def world(admin):
+    user, _, _ = admin
+    return await make_world(user)
+
+
+async def _request_transfer(slack: SlackHarness, text: str) -> TransferRequest:
+    response = await slack.command(text, "UMIA", name="request")
+    assert response.status_code == 200
+    reply = await slack.reply("request")
+    assert "Sent to the budget's owners" in reply["text"], reply["text"]
+    return await TransferRequest.get()
+
+
+async def test_a_member_requests_a_transfer_and_the_owner_approves_it_in_slack(slack, world):
+    transfer = await _request_transfer(
+        slack, "transfer 1,000 from gpu-lab to nlp-lab because the training run moved")
+    assert transfer.status == "PENDING"
+
+    await slack.deliver()
+    dm = [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUPI"]
+    assert len(dm) == 1, "the owner gets one DM with the request"
+    text = str(dm[0].params["blocks"])
+    assert "the training run moved" in text and "<@UMIA>" in text
+    assert "4,000.00" in text, "the after-figure of the source comes from the server's preview"
+
+    click = await slack.click("transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI",
+                              "1700000000.000001")
+    assert click.status_code == 200
+    updated = await slack.fake.wait_for("chat.update")
+    assert updated[0].params["channel"] == "DUPI"
+    assert "Approved by <@UPI>" in str(updated[0].params["blocks"])
+    assert await world.remaining() == (4000 * MICROS, 4000 * MICROS)
+
+    await slack.deliver()
+    told = [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUMIA"]
+    assert len(told) == 1 and "approved" in told[0].params["text"]
+
+
+async def test_the_owner_rejects_a_transfer_and_nothing_moves(slack, world):
+    transfer = await _request_transfer(
+        slack, "transfer 500 from nlp-lab to gpu-lab because we need GPUs")
+    await slack.deliver()
+    await slack.click("transfer_reject", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
+    updated = await slack.fake.wait_for("chat.update")
+    assert "Rejected by <@UPI>" in str(updated[0].params["blocks"])
+    assert await world.remaining() == (5000 * MICROS, 3000 * MICROS)
+    await slack.deliver()
+    told = [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == "DUMIA"]
+    assert len(told) == 1 and "rejected" in told[0].params["text"]
+
+
+async def test_a_double_click_approves_once_and_says_who_decided(slack, world):
+    transfer = await _request_transfer(
+        slack, "transfer 1000 from gpu-lab to nlp-lab because twice")
+    await slack.deliver()
+    await slack.click("transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
+    await slack.fake.wait_for("chat.update")
+    await slack.click("transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
+    refusal = await slack.fake.wait_for("chat.postEphemeral")
+    assert "Nothing changed" in refusal[0].params["text"]
+    assert "Approved by <@UPI>" in refusal[0].params["text"]
+    assert await world.remaining() == (4000 * MICROS, 4000 * MICROS)
+    assert await OutboxEvent.filter(kind="transfer.decided").count() == 1
+
+
+async def test_a_non_owner_click_is_refused_with_an_ephemeral_message(slack, world):
+    transfer = await _request_transfer(
+        slack, "transfer 1000 from gpu-lab to nlp-lab because I'd like to")
+    await slack.deliver()
+    await slack.click("transfer_approve", f"trf_{transfer.id}", "UNAT", "DUPI",
+                      "1700000000.000001")
+    refusal = await slack.fake.wait_for("chat.postEphemeral")
+    assert refusal[0].params["user"] == "UNAT"
+    assert "Not allowed" in refusal[0].params["text"]
+    assert slack.fake.calls_to("chat.update") == []
+    assert (await TransferRequest.get(id=transfer.id)).status == "PENDING"
+    assert await world.remaining() == (5000 * MICROS, 3000 * MICROS)
+
+
+async def test_a_forged_click_gets_401_and_changes_nothing(slack, world):
+    transfer = await _request_transfer(
+        slack, "transfer 1000 from gpu-lab to nlp-lab because forged")
+    from signing import block_action_body
+
+    body = block_action_body("transfer_approve", f"trf_{transfer.id}", "UPI", "T111",
+                             "1700000000.000001", "DUPI")
+    response = await slack.post(body, secret="not-the-secret")
+    assert response.status_code == 401
+    assert (await TransferRequest.get(id=transfer.id)).status == "PENDING"
+    assert slack.fake.calls_to("chat.update") == []
