@@ -14,7 +14,10 @@ from app.settings import get_settings
 
 T = TypeVar("T")
 
-app = typer.Typer(help="Allot: split shared money across projects.", no_args_is_help=True)
+app = typer.Typer(
+    help="Allot: split shared money across projects.", no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -39,7 +42,17 @@ def run_db(fn: Callable[[], Awaitable[T]], *, migrate: bool = False) -> T:
         finally:
             await db.close_db()
 
-    return asyncio.run(main())
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    try:
+        return asyncio.run(main())
+    except OperationalError as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            fail("the database has no Allot tables yet: run `allot migrate` first")
+        raise
+    except (DBConnectionError, OSError) as exc:
+        fail(f"cannot open the database {get_settings().database_url!r}: {exc}")
+        raise
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -27,11 +27,18 @@ def import_prices(
     except ValueError:
         fail(f"--effective-from must be a date such as 2026-04-01, got {effective_from!r}", 2)
         return
+    from app.ingest.prices import read_litellm_prices
+
     try:
-        summary = run_db(lambda: pricing.import_litellm(file, card, day))
+        prices = list(read_litellm_prices(file))
     except FileNotFoundError:
         fail(f"no such file: {file}", 2)
         return
+    except (OSError, ValueError, AllotError) as exc:  # not gzip, not JSON, not a price map
+        fail(f"{file} is not a LiteLLM price map: {getattr(exc, 'message', exc)}", 2)
+        return
+    try:
+        summary = run_db(lambda: pricing.import_litellm(prices, card, day))
     except AllotError as exc:
         fail(exc.message)
         return

@@ -69,13 +69,24 @@ async def seed(url: str, projects: int, spends_per_project: int) -> tuple[str, l
 
 def serve(url: str, port: int) -> None:
     import uvicorn
+    from tortoise import Tortoise
 
+    from app.db import tortoise_config
     from app.server import create_app
     from app.settings import Settings
 
     settings = Settings(database_url=url, run_workers=False, introspection=False)
-    uvicorn.run(create_app(settings, workers=[]), host="127.0.0.1", port=port,
-                log_level="warning", access_log=False)
+    app = create_app(settings, workers=[], init_database=False)
+
+    async def with_database(scope, receive, send):  # type: ignore[no-untyped-def]
+        # Tortoise 1.x keeps its state in a context variable; uvicorn runs the lifespan and the
+        # requests in different tasks, so open the database as the global fallback.
+        if scope["type"] == "lifespan" and not Tortoise._inited:
+            await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+        await app(scope, receive, send)
+
+    uvicorn.run(with_database, host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
 
 
 async def wait_ready(base: str, timeout: float = 30.0) -> None:

@@ -28,7 +28,9 @@ class Unlinked(ApiError):
         super().__init__("UNLINKED", message)
 
 
-async def execute(schema: Any, operation: str, context: Context, **variables: Any) -> dict[str, Any]:
+async def execute(
+    schema: Any, operation: str, context: Context, **variables: Any
+) -> dict[str, Any]:
     result = await schema.execute(operation, variable_values=variables, context_value=context)
     if result.errors:
         error = result.errors[0]

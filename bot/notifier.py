@@ -97,7 +97,8 @@ class SlackNotifier:
             channel=await self._dm_channel(requester["slackUserId"]), text=text)
 
     async def alert_raised(self, event: dict[str, Any]) -> None:
-        data = await self.api.run(ops.BUDGET_NOTICE, budgetId=encode("Budget", int(event["budgetId"])))
+        data = await self.api.run(ops.BUDGET_NOTICE,
+                                  budgetId=encode("Budget", int(event["budgetId"])))
         budget = data["budget"]
         if budget is None:
             return

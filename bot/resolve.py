@@ -25,8 +25,7 @@ def _candidates(items: list[str]) -> str:
     return shown + more
 
 
-def _pick(name: str, items: list[dict[str, Any]], kind: str, keys: tuple[str, ...],
-          label: str) -> list[dict[str, Any]]:
+def _pick(name: str, items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """Exact matches (slug or name, case-insensitive) win over partial ones."""
     exact = [i for i in items if any(_fold(str(i.get(k) or "")) == _fold(name) for k in keys)]
     return exact or items
@@ -51,7 +50,7 @@ async def project(actor: SlackActor, name: str) -> dict[str, Any]:
     if data["project"] is not None:
         return data["project"]
     found = (await actor.run(ops.PROJECTS_SEARCH, search=name))["projects"]["nodes"]
-    found = _pick(name, found, "project", ("slug", "name"), "slug")
+    found = _pick(name, found, ("slug", "name"))
     if len(found) == 1:
         return found[0]
     if found:
@@ -66,7 +65,7 @@ async def budget(actor: SlackActor, name: str) -> dict[str, Any]:
         if data["budget"] is not None:
             return data["budget"]
     found = (await actor.run(ops.BUDGETS, search=name))["budgets"]["nodes"]
-    found = _pick(name, found, "budget", ("name", "id"), "name")
+    found = _pick(name, found, ("name", "id"))
     if len(found) == 1:
         return found[0]
     if found:
@@ -97,7 +96,7 @@ async def transfer_sides(
         if name == POOL:
             return []
         found = (await actor.run(ops.ALLOCATION_DIRECTORY, search=name))["allocationDirectory"]
-        found = _pick(name, found, "project", ("projectSlug", "projectName"), "projectSlug")
+        found = _pick(name, found, ("projectSlug", "projectName"))
         if not found:
             every = (await actor.run(ops.ALLOCATION_DIRECTORY, search=None))["allocationDirectory"]
             raise _unknown(name, "project", sorted({r["projectSlug"] for r in every}))

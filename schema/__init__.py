@@ -22,26 +22,26 @@ from strawberry.extensions import (
 
 from app.domain.errors import AllotError
 from app.settings import Settings, get_settings
+from schema.directory import DirectoryQueries
 from schema.mutations.access import AccessMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
 from schema.mutations.budgets import BudgetMutations
 from schema.mutations.imports import ImportMutations
-from schema.mutations.spending import SpendMutations
 from schema.mutations.periods import PeriodMutations
 from schema.mutations.pricing import PricingMutations
 from schema.mutations.reservations import ReservationMutations
-from schema.types.pricing import PricingQueries
-from schema.types.ingest import ImportQueries
-from schema.directory import DirectoryQueries
 from schema.mutations.slack import SlackMutations
+from schema.mutations.spending import SpendMutations
 from schema.mutations.transfers import TransferMutations
 from schema.notifier_guard import NotifierReadOnly
 from schema.queries import Query as CoreQuery
-from schema.subscriptions import Subscription
 from schema.scalars import SCALAR_OVERRIDES
+from schema.subscriptions import Subscription
 from schema.types.allocation import Allocation
 from schema.types.budget import Budget
+from schema.types.ingest import ImportQueries
+from schema.types.pricing import PricingQueries
 from schema.types.project import Project
 from schema.types.spend import Spend
 from schema.types.transfer import Transfer

@@ -47,7 +47,8 @@ class DirectoryQueries:
             query = AllocationRow.filter(period_id=period.id).select_related("project")
             if search:
                 term = search.strip()
-                query = query.filter(Q(project__name__icontains=term) | Q(project__slug__iexact=term))
+                query = query.filter(
+                    Q(project__name__icontains=term) | Q(project__slug__iexact=term))
             for row in await query.order_by("id").limit(200):
                 out.append(AllocationRef(
                     id=strawberry.ID(ids.encode("Allocation", row.id)),

@@ -305,7 +305,7 @@ class Migration(migrations.Migration):
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'reservation', 'app': 'models', 'unique_together': (('created_by', 'idempotency_key'),), 'indexes': [Index(fields=['allocation', 'status']), Index(fields=['status', 'expires_at'])], 'pk_attr': 'id'},
+            options={'table': 'reservation', 'app': 'models', 'unique_together': (('created_by', 'idempotency_key'),), 'indexes': [Index(fields=['allocation_id', 'status']), Index(fields=['status', 'expires_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -356,7 +356,7 @@ class Migration(migrations.Migration):
                 ('recorded_by', fields.ForeignKeyField('models.User', source_field='recorded_by_id', null=True, db_constraint=True, to_field='id', related_name='spends', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'spend', 'app': 'models', 'unique_together': (('source', 'external_id'),), 'indexes': [Index(fields=['allocation', 'occurred_at'])], 'pk_attr': 'id'},
+            options={'table': 'spend', 'app': 'models', 'unique_together': (('source', 'external_id'),), 'indexes': [Index(fields=['allocation_id', 'occurred_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

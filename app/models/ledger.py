@@ -73,7 +73,7 @@ class Spend(Model):
     class Meta:
         table = "spend"
         unique_together = (("source", "external_id"),)
-        indexes = (("allocation", "occurred_at"),)
+        indexes = (("allocation_id", "occurred_at"),)
 
 
 class SpendDaily(Model):

@@ -39,4 +39,4 @@ class Reservation(Model):
     class Meta:
         table = "reservation"
         unique_together = (("created_by", "idempotency_key"),)
-        indexes = (("allocation", "status"), ("status", "expires_at"))
+        indexes = (("allocation_id", "status"), ("status", "expires_at"))

@@ -88,7 +88,7 @@ async def deliver_pending(
         try:
             for sink in sinks:
                 await sink(event)
-        except Exception as exc:  # noqa: BLE001 - any sink failure means "try again later"
+        except Exception as exc:
             attempts = int(row["attempts"])
             logger.warning("outbox event %s (%s) failed, attempt %s: %s",
                            event["id"], event["kind"], attempts, exc)
@@ -106,7 +106,7 @@ async def deliver_pending(
         if broadcast is not None:
             try:
                 await broadcast(event)
-            except Exception:  # noqa: BLE001 - live subscribers are best effort
+            except Exception:
                 logger.exception("broadcasting outbox event %s failed", event["id"])
     return delivered
 
@@ -123,7 +123,7 @@ async def run_outbox_worker(
     while not stop.is_set():
         try:
             delivered = await deliver_pending(sinks, limit, broadcast=broadcast)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+        except Exception:
             logger.exception("outbox delivery pass failed")
             delivered = 0
         if delivered < limit:

@@ -38,6 +38,7 @@ from app.domain.money import parse_decimal, to_micros
 from app.models import Budget, Rate, RateCard, SpendUsage
 
 if TYPE_CHECKING:
+    from app.ingest.prices import ModelPrice
     from app.models import Spend
     from app.services.spending import SpendInput
 
@@ -223,13 +224,14 @@ class PriceImport:
 
 
 async def import_litellm(
-    source: TextIO | str | os.PathLike[str],
+    source: TextIO | str | os.PathLike[str] | Sequence[ModelPrice],
     card_name: str = "litellm",
     effective_from: date | None = None,
     *,
     actor: Actor | None = None,
 ) -> PriceImport:
-    """Read a LiteLLM price map into a global USD card; idempotent.
+    """Read a LiteLLM price map (a path, a stream, or prices already read) into a global USD
+    card; idempotent.
 
     Prices equal to the version in force on `effective_from` create nothing, so importing the
     same file again (or a newer one with few changes) only adds the changed prices as new
@@ -240,7 +242,8 @@ async def import_litellm(
     name = _key(card_name, "card", 100)
     day = effective_from or _day(None)
     latest: dict[tuple[str, str], str] = {}
-    for p in read_litellm_prices(source):
+    prices = source if isinstance(source, list | tuple) else read_litellm_prices(source)
+    for p in prices:
         latest[(p.model, p.unit)] = _price_text(p.price_per_unit)
     created = updated = unchanged = 0
     async with in_transaction():

@@ -6,8 +6,8 @@ import pytest
 from slack_harness import SlackHarness, make_world
 
 from app.models import TransferRequest
-from app.services.transfers import request_transfer
 from app.services.actors import load_actor
+from app.services.transfers import request_transfer
 
 
 @pytest.fixture

@@ -91,3 +91,18 @@ async def test_a_slack_failure_leaves_the_event_for_a_retry(slack, admin):
     await slack.deliver()
     event = await OutboxEvent.get(kind="transfer.requested")
     assert event.delivered_at is None and "ratelimited" in (event.last_error or "")
+
+
+async def test_the_notifier_context_may_read_but_not_decide(database, admin):
+    from bot import operations as ops
+    from bot.api import ApiError, NotifierActor
+    from schema import schema
+
+    world = await make_world(admin[0])
+    transfer = await _request(world)
+    notifier = NotifierActor(schema)
+    read = await notifier.run(ops.TRANSFER, id=f"trf_{transfer.id}")
+    assert read["node"]["status"] == "PENDING"
+    with pytest.raises(ApiError, match="may not call approveTransfer"):
+        await notifier.run(ops.APPROVE_TRANSFER, input={"transferId": f"trf_{transfer.id}"})
+    assert (await transfers.TransferRequest.get(id=transfer.id)).status == "PENDING"

@@ -12,10 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
 
-from fake_slack import FakeSlack  # noqa: E402
-from slack_harness import SlackHarness, make_world  # noqa: E402
+from fake_slack import FakeSlack
+from slack_harness import SlackHarness, make_world
 
-from app.models import OutboxEvent, TransferRequest  # noqa: E402
+from app.models import OutboxEvent, TransferRequest
 
 MICROS = 1_000_000
 

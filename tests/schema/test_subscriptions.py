@@ -6,12 +6,12 @@ import asyncio
 from datetime import date
 
 import pytest
+from helpers import make_user
 
 from app.services import actors, budgets
 from app.services.broker import broker
 from app.services.events import emit
 from app.services.outbox import deliver_pending
-from helpers import make_user
 from schema import schema
 from schema.context import Context, authenticate_connection, context_for_user
 from schema.loaders import Loaders

@@ -23,10 +23,11 @@ async def handle(turn: Turn, cmd: Spend) -> None:
         mine = [p for p in projects if p.get("myRole") == "MEMBER"]
         if len(mine) != 1:
             names = ", ".join(f"`{p['slug']}`" for p in mine) or "none"
+            example = mine[0]["slug"] if mine else "my-project"
             raise ApiError(
                 "VALIDATION",
                 f"Name the project at the end (your projects: {names}), e.g. "
-                f'`{turn.command} spend 12.50 aws-ec2 "GPU run" {mine[0]["slug"] if mine else "my-project"}`.',
+                f'`{turn.command} spend 12.50 aws-ec2 "GPU run" {example}`.',
             )
         project = mine[0]
     spend_input: dict[str, object] = {

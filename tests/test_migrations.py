@@ -1,0 +1,63 @@
+"""The migrations in app/migrations are the only way a real database gets its schema: they must
+match the models exactly, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from pgserver import PgServer
+from tortoise import Tortoise
+from tortoise.cli.cli import tortoise_cli_context
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from app import db
+
+SQLITE_COLUMNS = (
+    "SELECT m.name AS tbl, p.name AS col FROM sqlite_master m JOIN pragma_table_info(m.name) p"
+    " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'tortoise_%'"
+)
+PG_COLUMNS = (
+    "SELECT table_name AS tbl, column_name AS col FROM information_schema.columns"
+    " WHERE table_schema = 'public' AND table_name NOT LIKE 'tortoise_%'"
+)
+
+
+async def _columns(url: str, *, migrate: bool) -> set[tuple[str, str]]:
+    if migrate:
+        await db.migrate(url)
+        await db.close_db()
+        await db.init_db(url)
+    else:
+        await db.init_db(url)
+        await Tortoise.generate_schemas()
+    from app.services.sql import fetch
+
+    rows = await fetch(PG_COLUMNS if db.is_postgres(url) else SQLITE_COLUMNS)
+    await db.close_db()
+    return {(r["tbl"], r["col"]) for r in rows if not r["tbl"].startswith("tortoise")}
+
+
+def test_the_models_have_no_changes_missing_from_the_migrations() -> None:
+    config = db.tortoise_config("sqlite://:memory:")
+
+    async def main() -> list[object]:
+        async with tortoise_cli_context(config) as ctx:
+            return await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+
+    assert asyncio.run(main()) == [], "run: tortoise -c app.db.TORTOISE_ORM makemigrations"
+
+
+def test_migrations_build_the_same_tables_as_the_models_on_sqlite(tmp_path: Path) -> None:
+    migrated = asyncio.run(_columns(f"sqlite://{tmp_path / 'm.db'}", migrate=True))
+    generated = asyncio.run(_columns(f"sqlite://{tmp_path / 'g.db'}", migrate=False))
+    assert migrated == generated
+    assert ("journal_entry", "amount_micros") in migrated
+
+
+@pytest.mark.postgres
+def test_migrations_build_the_same_tables_as_the_models_on_postgres(pg_server: PgServer) -> None:
+    migrated = asyncio.run(_columns(pg_server.create_database(), migrate=True))
+    generated = asyncio.run(_columns(pg_server.create_database(), migrate=False))
+    assert migrated == generated
