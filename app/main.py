@@ -62,5 +62,8 @@ def create(settings: Settings | None = None) -> Starlette:
     if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
         from app.services.periods import scheduler_worker
 
+        from app.services.reservations import run_expiry_worker
+
         workers.append(scheduler_worker(60.0))
+        workers.append(run_expiry_worker)  # spend holds past their time lapse
     return create_app(settings, workers=workers, slack_app=slack_app)

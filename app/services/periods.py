@@ -148,6 +148,7 @@ async def _close(
             await Budget.filter(id=budget.id).update(end_date=end)
             budget.end_date = end
         await _expire_transfers(budget.id, period.id)
+        await _expire_holds(period.id)
         envelopes = await _envelopes(period.id)
         bounds = next_period(kind, PeriodBounds(period.start_date, end), budget.end_date)
         new = None
@@ -184,6 +185,20 @@ async def _expire_transfers(budget_id: int, period_id: int) -> None:
             budget_id=budget_id,
             dedupe_key=f"transfer:{transfer_id}:decided",
         )
+
+
+async def _expire_holds(period_id: int) -> None:
+    """Open spend reservations of the closing period lapse with it: the money they held is part
+    of the remainder the rollover policy carries (or not)."""
+    await fetch(
+        "UPDATE reservation SET status = 'EXPIRED', closed_at = ? WHERE status = 'OPEN'"
+        " AND allocation_id IN (SELECT id FROM allocation WHERE period_id = ?) RETURNING id",
+        clock.now(), period_id,
+    )
+    await fetch(
+        "UPDATE allocation SET held_micros = 0 WHERE period_id = ? AND held_micros <> 0"
+        " RETURNING id", period_id,
+    )
 
 
 async def _envelopes(period_id: int) -> list[_Envelope]:

@@ -242,7 +242,10 @@ async def import_litellm(
     name = _key(card_name, "card", 100)
     day = effective_from or _day(None)
     latest: dict[tuple[str, str], str] = {}
-    prices = source if isinstance(source, list | tuple) else read_litellm_prices(source)
+    prices: Iterable[ModelPrice] = (
+        source if isinstance(source, list | tuple)
+        else read_litellm_prices(source)  # type: ignore[arg-type]
+    )
     for p in prices:
         latest[(p.model, p.unit)] = _price_text(p.price_per_unit)
     created = updated = unchanged = 0
@@ -310,7 +313,8 @@ async def find_rate(
     candidates = scoped or list(best.values())
     if len({Decimal(r.price) for r in candidates}) > 1:
         raise AmbiguousReference(
-            f"{unit} of {service!r} is priced differently by several rate cards; name one with card",
+            f"{unit} of {service!r} is priced differently by several rate cards;"
+            " name one with card",
             sorted(r.card.name for r in candidates),
         )
     chosen = min(candidates, key=lambda r: r.card.id)

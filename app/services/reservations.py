@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -35,7 +35,7 @@ from app.settings import get_settings
 _MAX_TTL = 7 * 24 * 3600
 
 
-class ReservationStatus(str, Enum):
+class ReservationStatus(StrEnum):
     OPEN = "OPEN"
     SETTLED = "SETTLED"
     RELEASED = "RELEASED"
@@ -152,15 +152,16 @@ async def reserve_spend(
                 replay = await idempotency.replay(actor, "reserveSpend", idempotency_key, content)
                 if replay is not None:
                     return await Reservation.get(id=replay), False
-                if not await _hold(allocation.id, micros):
-                    # Lazily expire stale holds of this allocation, then try once more.
-                    if not await stale_held(allocation.id) or not await expire_reservations(
-                        allocation_id=allocation.id
-                    ) or not await _hold(allocation.id, micros):
-                        raise InsufficientFunds(
-                            f"project {allocation.project.name!r}'s allocation",
-                            micros, await _available(allocation.id), budget.currency,
-                        )
+                # On refusal, lazily expire stale holds of this allocation and try once more.
+                if not await _hold(allocation.id, micros) and (
+                    not await stale_held(allocation.id)
+                    or not await expire_reservations(allocation_id=allocation.id)
+                    or not await _hold(allocation.id, micros)
+                ):
+                    raise InsufficientFunds(
+                        f"project {allocation.project.name!r}'s allocation",
+                        micros, await _available(allocation.id), budget.currency,
+                    )
                 now = clock.now()
                 row = await Reservation.create(
                     budget_id=budget.id, allocation_id=allocation.id, project_id=project_id,
@@ -291,3 +292,19 @@ async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservati
                            budget_id=row.budget_id)  # type: ignore[attr-defined]
         await row.refresh_from_db()
     return row
+
+
+async def run_expiry_worker(interval_seconds: float = 30.0) -> None:
+    """Sweep expired holds forever (a `create_app(workers=[...])` worker; cancel to stop)."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("allot.reservations")
+    while True:
+        try:
+            expired = await expire_reservations()
+            if expired:
+                log.info("expired %d reservations", expired)
+        except Exception:  # a worker logs and keeps going
+            log.exception("reservation expiry sweep failed")
+        await asyncio.sleep(interval_seconds)

@@ -20,7 +20,9 @@ from schema.pagination import Connection, paginate
 from schema.types.allocation import Allocation
 
 
-@strawberry.input(description='One measured quantity, e.g. {unit: "input_token", quantity: "1000"}.')
+@strawberry.input(
+    description='One measured quantity, e.g. {unit: "input_token", quantity: "1000"}.'
+)
 class UsageInput:
     unit: str
     quantity: Decimal
@@ -143,7 +145,8 @@ class Reservation:
             amount=from_micros(row.amount_micros), status=ReservationStatus(row.status),
             expires_at=row.expires_at, service=row.service, description=row.description,
             settled_amount=None if row.settled_micros is None else from_micros(row.settled_micros),
-            spend_id=None if row.spend_id is None else strawberry.ID(ids.encode("Spend", row.spend_id)),
+            spend_id=None if row.spend_id is None
+            else strawberry.ID(ids.encode("Spend", row.spend_id)),
             created_at=row.created_at, row=row,
         )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from graphql import ExecutionResult
+from helpers import make_user
 
 from app.models import Project, User
 from app.services import actors, allocations, budgets, spending
@@ -31,11 +32,6 @@ async def execute(user: User | None, query: str, schema: Any = None,
     result = await (schema or default_schema).execute(query, variable_values=variables,
                                                       context_value=context)
     return result, context
-
-
-async def make_user(name: str) -> tuple[User, str]:
-    email = name.lower().replace(" ", ".") + "@example.org"
-    return await actors.create_user(None, name=name, email=email)
 
 
 @dataclass

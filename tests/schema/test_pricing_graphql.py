@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.services import allocations, budgets
 from helpers import make_user
+
+from app.services import allocations, budgets
 
 ERR = "... on Error { __typename code message }"
 

@@ -7,28 +7,17 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import pytest
+from helpers import both_databases, make_user
 
 from app.domain.access import Actor
 from app.domain.errors import InsufficientFunds, InvalidState
 from app.domain.money import from_micros
-from app.models import Allocation, BudgetPeriod, JournalEntry, TransferRequest, User
+from app.models import Allocation, BudgetPeriod, JournalEntry, TransferRequest
 from app.services import actors, allocations, budgets, spending, transfers
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
 UNIT = 1_000_000
-
-# Like tests/conftest.py's `both_databases` (not imported: another conftest.py may shadow it).
-both_databases = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    indirect=True,
-)
-
-
-async def make_user(name: str) -> tuple[User, str]:
-    email = name.lower().replace(" ", ".") + "@example.org"
-    return await actors.create_user(None, name=name, email=email)
 
 
 async def _budget(actor: Actor, amount: str = "1000", name: str = "Race") -> int:

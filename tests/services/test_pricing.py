@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from helpers import actor_of, make_user
 
 from app.domain.errors import PermissionDenied, UnpricedUsage, ValidationError
 from app.models import Allocation, JournalEntry, Rate, Spend, SpendUsage
@@ -15,7 +16,6 @@ from app.services.actors import add_budget_owner
 from app.services.pricing import UsagePart
 from app.services.spending import SpendInput
 from app.services.verify import verify
-from helpers import actor_of, make_user
 
 LITELLM = Path("/work/shared/realdata/litellm_model_prices_and_context_window.json.gz")
 
@@ -25,7 +25,8 @@ def micros_half_even(value: Decimal) -> int:
 
 
 async def funded_project(actor, *, amount: str = "1000", hard_limit: bool = False, name="Algo"):
-    b = await budgets.create_budget(actor, name=f"Grant {name}", amount="50000", period_kind="GRANT",
+    b = await budgets.create_budget(actor, name=f"Grant {name}", amount="50000",
+                                    period_kind="GRANT",
                                     start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
                                     hard_limit=hard_limit)
     p = await budgets.create_project(actor, name=name)

@@ -4,12 +4,12 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
+from helpers import both_databases
 
 from app.domain.errors import InsufficientFunds, InvalidState
 from app.models import Allocation, Reservation, Spend
 from app.services import allocations, authorize, budgets, reservations
 from app.services.verify import verify
-from helpers import both_databases
 
 
 async def funded_project(actor, *, amount: str = "1000", hard_limit: bool = False):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import make_user
 
 from app import clock
 from app.domain.access import Actor
@@ -34,7 +35,6 @@ from app.models import (
     Spend,
     SpendDaily,
     TransferRequest,
-    User,
 )
 from app.services import actors, allocations, budgets, spending, transfers
 from app.services.allocations import Split, SplitItem
@@ -44,11 +44,6 @@ from app.services.verify import verify
 UNIT = 1_000_000
 TABLES = (Budget, BudgetPeriod, BudgetOwner, Project, ProjectMember, Allocation, Spend,
           SpendDaily, JournalEntry, TransferRequest, IdempotencyRecord, OutboxEvent)
-
-
-async def make_user(name: str) -> tuple[User, str]:
-    email = name.lower().replace(" ", ".") + "@example.org"
-    return await actors.create_user(None, name=name, email=email)
 
 
 async def _counts() -> dict[str, int]:
