@@ -23,6 +23,7 @@ from strawberry.extensions import (
 from app.domain.errors import AllotError
 from app.settings import Settings, get_settings
 from schema.directory import DirectoryQueries
+from schema.limits import page_size_limiter
 from schema.mutations.access import AccessMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
@@ -108,6 +109,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: page_size_limiter(settings.max_page_size),
         AllotErrors,
         NotifierReadOnly,
     ]

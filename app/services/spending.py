@@ -86,9 +86,19 @@ def _content(item: SpendInput, amount: int, occurred_at: datetime | None) -> dic
 
 
 def _same_spend(row: Spend, item: SpendInput, amount: int) -> bool:
-    return row.amount_micros == amount and row.project_id == item.project_id and (  # type: ignore[attr-defined]
-        item.service is None or row.service == item.service
-    )
+    """A replay of an externalId must say the same thing: amount, project, and every optional
+    field the caller gave (one left out is not a difference)."""
+    if row.amount_micros != amount or row.project_id != item.project_id:  # type: ignore[attr-defined]
+        return False
+    given = {
+        "service": (item.service, row.service),
+        "description": (item.description, row.description),
+        "unit": (item.unit, row.unit),
+        "quantity": (None if item.quantity is None else str(item.quantity), row.quantity),
+    }
+    if any(new is not None and new.strip() != (old or "") for new, old in given.values()):
+        return False
+    return item.occurred_at is None or row.occurred_at == item.occurred_at
 
 
 async def record_spend(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -52,10 +53,42 @@ async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
     ]
 
 
-def _available(p: PeriodRow) -> int:
+def _available(p: PeriodRow | Figures) -> int:
     """What the period holds in all: its funding plus what rolled over into it (= pool +
     allocations). For an open period this is what remaining, pace and forecast count against."""
     return p.unallocated_micros + p.allocated_micros
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The current period's figures as the viewer may see them.
+
+    Owners and admins see the whole budget. Members and viewers see the pool (its size and what
+    is unallocated: they may ask for it) but spend only of their own projects: every spend-derived
+    figure (spent, remaining, status, pace, timeline, services, forecast) covers their envelopes,
+    so no other project's spend can be read or derived from a total.
+    """
+
+    period: PeriodRow
+    funded_micros: int
+    unallocated_micros: int
+    allocated_micros: int
+    spent_micros: int
+    #: None: the whole budget; otherwise the projects whose spend the viewer may see.
+    projects: list[int] | None
+
+    @property
+    def start_date(self) -> date:
+        return self.period.start_date
+
+    @property
+    def end_date(self) -> date:
+        return self.period.end_date
+
+    def scoped(self, query: QuerySet[SpendDaily]) -> QuerySet[SpendDaily]:
+        if self.projects is None:
+            return query
+        return query.filter(allocation__project_id__in=self.projects)
 
 
 def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
@@ -107,46 +140,65 @@ class Budget(Node):
         periods = await info.context.loaders.current_period.load(self.row.id)
         return periods[0]
 
+    async def _figures(self, info: Info) -> Figures:
+        """The period's figures, scoped to what the viewer may see (see `Figures`)."""
+        p = await self._period(info)
+        actor = info.context.actor
+        if is_owner(actor, self.row.id):
+            return Figures(p, p.funded_micros, p.unallocated_micros, p.allocated_micros,
+                           p.spent_micros, None)
+        mine = list(actor.project_roles)
+        sums = await visible_allocations(info, self.row.id, p.id).values_list(
+            "allocated_micros", "spent_micros")
+        allocated = sum(int(a) for a, _ in sums)  # type: ignore[misc]
+        spent = sum(int(b) for _, b in sums)  # type: ignore[misc]
+        # Their view of the budget is their envelopes plus the shared pool.
+        return Figures(p, allocated + p.unallocated_micros, p.unallocated_micros, allocated,
+                       spent, mine)
+
     @strawberry.field
     async def current_period(self, info: Info) -> BudgetPeriod:
-        return BudgetPeriod.from_model(await self._period(info), self.row)
+        f = await self._figures(info)
+        scope = None if f.projects is None else (f.allocated_micros, f.spent_micros)
+        return BudgetPeriod.from_model(f.period, self.row, scope)
 
-    @strawberry.field(description="The pool size of the current period.")
+    @strawberry.field(description="The pool size of the current period (for members: their "
+                      "envelopes plus the unallocated pool).")
     async def amount(self, info: Info) -> Decimal:
-        return from_micros((await self._period(info)).funded_micros)
+        return from_micros((await self._figures(info)).funded_micros)
 
-    @strawberry.field
+    @strawberry.field(description="Allocated to projects (for members: to their projects).")
     async def allocated(self, info: Info) -> Decimal:
-        return from_micros((await self._period(info)).allocated_micros)
+        return from_micros((await self._figures(info)).allocated_micros)
 
     @strawberry.field
     async def unallocated(self, info: Info) -> Decimal:
-        return from_micros((await self._period(info)).unallocated_micros)
+        return from_micros((await self._figures(info)).unallocated_micros)
 
-    @strawberry.field
+    @strawberry.field(description="Spent this period (for members: by their projects).")
     async def spent(self, info: Info) -> Decimal:
-        return from_micros((await self._period(info)).spent_micros)
+        return from_micros((await self._figures(info)).spent_micros)
 
     @strawberry.field(description="Funded − spent: what is left in the pool and envelopes.")
     async def remaining(self, info: Info) -> Decimal:
-        p = await self._period(info)
-        return from_micros(_available(p) - p.spent_micros)
+        f = await self._figures(info)
+        return from_micros(_available(f) - f.spent_micros)
 
     @strawberry.field
     async def percent_used(self, info: Info) -> float:
-        p = await self._period(info)
-        return percent_used(_available(p), p.spent_micros)
+        f = await self._figures(info)
+        return percent_used(_available(f), f.spent_micros)
 
     @strawberry.field
     async def status(self, info: Info) -> BudgetStatus:
-        p = await self._period(info)
-        return status_band(_available(p), _available(p) - p.spent_micros)
+        f = await self._figures(info)
+        return status_band(_available(f), _available(f) - f.spent_micros)
 
     async def _pace(self, info: Info) -> pacing.PaceFigures:
-        p = await self._period(info)
+        f = await self._figures(info)
         today = local_date(clock.now(), self.row.timezone)
-        return pacing.figures(PeriodBounds(p.start_date, p.end_date), today, _available(p),
-                              p.spent_micros, await self._history(today))
+        return pacing.figures(PeriodBounds(f.start_date, f.end_date), today, _available(f),
+                              f.spent_micros, await self._history(f, today))
 
     @strawberry.field(description="What was left at the start of today ÷ days left in the "
                       "period, today included.")
@@ -205,21 +257,21 @@ class Budget(Node):
             "-spent_micros", "id").limit(limit)
         return [Allocation.from_model(r) for r in rows]
 
-    async def _daily(self, p: PeriodRow) -> dict[date, int]:
+    async def _daily(self, f: Figures) -> dict[date, int]:
         rows = (
-            await SpendDaily.filter(period_id=p.id)
+            await f.scoped(SpendDaily.filter(period_id=f.period.id))
             .annotate(total=Sum("amount_micros"))
             .group_by("day")
             .values("day", "total")
         )
         return {r["day"]: int(r["total"] or 0) for r in rows}
 
-    async def _history(self, today: date) -> dict[date, int]:
+    async def _history(self, f: Figures, today: date) -> dict[date, int]:
         """Daily spend of the recent weeks, across periods (the forecast window, see
         docs/forecast.md): a young period learns from the end of the previous one."""
         rows = (
-            await SpendDaily.filter(period__budget_id=self.row.id,
-                                    day__gte=today - timedelta(days=HISTORY_DAYS + 7))
+            await f.scoped(SpendDaily.filter(period__budget_id=self.row.id,
+                                             day__gte=today - timedelta(days=HISTORY_DAYS + 7)))
             .annotate(total=Sum("amount_micros"))
             .group_by("day")
             .values("day", "total")
@@ -228,7 +280,7 @@ class Budget(Node):
 
     @strawberry.field(description="Each day of the period so far, with the straight-line ideal.")
     async def timeline(self, info: Info) -> list[TimelinePoint]:
-        p = await self._period(info)
+        p = await self._figures(info)
         daily = await self._daily(p)
         today = local_date(clock.now(), self.row.timezone)
         bounds = PeriodBounds(p.start_date, p.end_date)
@@ -246,15 +298,15 @@ class Budget(Node):
 
     @strawberry.field
     async def service_breakdown(self, info: Info) -> list[ServiceCost]:
-        p = await self._period(info)
-        return await service_costs(SpendDaily.filter(period_id=p.id))
+        f = await self._figures(info)
+        return await service_costs(f.scoped(SpendDaily.filter(period_id=f.period.id)))
 
     @strawberry.field
     async def forecast(self, info: Info) -> Forecast:
-        p = await self._period(info)
+        p = await self._figures(info)
         today = local_date(clock.now(), self.row.timezone)
         f = domain_forecast.forecast(
-            await self._history(today), PeriodBounds(p.start_date, p.end_date), today,
+            await self._history(p, today), PeriodBounds(p.start_date, p.end_date), today,
             _available(p), p.spent_micros,
         )
         return Forecast.from_domain(f)
@@ -277,7 +329,16 @@ class Budget(Node):
     @strawberry.field(description="Every period of the budget, oldest first.")
     async def periods(self, info: Info) -> list[BudgetPeriod]:
         rows = await PeriodRow.filter(budget_id=self.row.id).order_by("seq")
-        return [BudgetPeriod.from_model(r, self.row) for r in rows]
+        actor = info.context.actor
+        if is_owner(actor, self.row.id):
+            return [BudgetPeriod.from_model(r, self.row) for r in rows]
+        sums: dict[int, tuple[int, int]] = {}
+        for period_id, allocated, spent in await AllocationRow.filter(
+            budget_id=self.row.id, project_id__in=list(actor.project_roles)
+        ).values_list("period_id", "allocated_micros", "spent_micros"):
+            a, s = sums.get(period_id, (0, 0))  # type: ignore[call-overload]
+            sums[period_id] = (a + allocated, s + spent)  # type: ignore[index,operator]
+        return [BudgetPeriod.from_model(r, self.row, sums.get(r.id, (0, 0))) for r in rows]
 
     @strawberry.field(description="Pending transfer requests, for the owners' inbox.")
     async def pending_transfer_count(self, info: Info) -> int:

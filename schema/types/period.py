@@ -28,7 +28,23 @@ class BudgetPeriod:
     closed_at: datetime | None
 
     @classmethod
-    def from_model(cls, row: PeriodRow, budget: BudgetRow | None = None) -> BudgetPeriod:
+    def from_model(
+        cls, row: PeriodRow, budget: BudgetRow | None = None,
+        scope: tuple[int, int] | None = None,
+    ) -> BudgetPeriod:
+        """`scope` = (allocated, spent) of the viewer's own envelopes, for members: they see the
+        pool and their projects' figures, never another project's spend."""
+        if scope is not None:
+            allocated, spent = scope
+            funded = allocated + row.unallocated_micros
+            return cls(
+                id=strawberry.ID(ids.encode("BudgetPeriod", row.id)), seq=row.seq,
+                start_date=row.start_date, end_date=row.end_date, status=row.status,
+                amount=from_micros(funded), allocated=from_micros(allocated),
+                unallocated=from_micros(row.unallocated_micros), spent=from_micros(spent),
+                remaining=from_micros(funded - spent), percent_used=percent_used(funded, spent),
+                closed_at=row.closed_at,
+            )
         return cls(
             id=strawberry.ID(ids.encode("BudgetPeriod", row.id)), seq=row.seq,
             start_date=row.start_date, end_date=row.end_date, status=row.status,
