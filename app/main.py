@@ -55,10 +55,28 @@ def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:
     return [deliver, listen, expire]
 
 
+def socket_mode_worker(slack_app: Any, app_token: str) -> Worker:
+    """Socket Mode, for installations without a public URL: Slack's events arrive over a
+    WebSocket the server opens (ALLOT_SLACK_APP_TOKEN, an xapp- token) instead of /slack/events."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    async def run() -> None:
+        handler = AsyncSocketModeHandler(slack_app, app_token)
+        try:
+            await handler.connect_async()
+            await asyncio.Event().wait()  # until the lifespan cancels us
+        finally:
+            await handler.close_async()
+
+    return run
+
+
 def create(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     slack_app, notifier = slack_parts(settings)
     workers = outbox_workers(settings, notifier) if settings.run_workers else []
+    if slack_app is not None and settings.slack_app_token:
+        workers.append(socket_mode_worker(slack_app, settings.slack_app_token))
     if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
         from app.services.periods import scheduler_worker
 

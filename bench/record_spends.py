@@ -20,7 +20,9 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from app import db
-from app.services.batch import RECORDED, execute_many, record_spends
+from app.services.batch import record_spends
+from app.services.batch_items import RECORDED
+from app.services.batch_ledger import execute_many
 from app.services.spending import SpendInput
 from bench._setup import database_urls, fresh, world
 

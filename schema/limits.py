@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import ArgumentNode, GraphQLError, IntValueNode, ValidationRule
-from strawberry.extensions import AddValidationRules
 
 PAGE_ARGUMENTS = frozenset({"first", "limit"})
 
@@ -24,6 +23,3 @@ def page_size_rule(maximum: int) -> type[ValidationRule]:
 
     return PageSizeLimit
 
-
-def page_size_limiter(maximum: int) -> AddValidationRules:
-    return AddValidationRules([page_size_rule(maximum)])

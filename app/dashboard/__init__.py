@@ -22,8 +22,9 @@ ASSETS = {
 
 def _serve(name: str) -> FileResponse:
     # no-cache: the browser revalidates (ETag), so an upgrade shows at the next load.
-    return FileResponse(DIRECTORY / name, media_type=ASSETS[name],
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        DIRECTORY / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"}
+    )
 
 
 async def page(_: Request) -> Response:

@@ -172,10 +172,10 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
 
 async def _set_end_date(budget: Budget, end_date: date) -> None:
     """A new end date: the periods follow it, and an ended grant whose end moves to today or
-    later reopens (a no-cost extension). See app.services.periods.apply_end_date."""
-    from app.services import periods
+    later reopens (a no-cost extension). See app.services.plans.apply_end_date."""
+    from app.services import plans
 
     if end_date < budget.start_date:
         raise ValidationError("endDate", "must not be before startDate")
     await Budget.filter(id=budget.id).update(end_date=end_date)
-    await periods.apply_end_date(budget, end_date)
+    await plans.apply_end_date(budget, end_date)

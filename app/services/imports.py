@@ -32,15 +32,10 @@ from app.ingest.routing import Router
 from app.ingest.rows import CostRow, RejectedRow
 from app.models import Project, RoutingRule, UnassignedSpend
 from app.services import lookup, routing
-from app.services.batch import (
-    DUPLICATE,
-    RECORDED,
-    Item,
-    ItemResult,
-    execute_many,
-    find_external_ids,
-    record_items,
-)
+from app.services.batch import record_items
+from app.services.batch_dedupe import find_external_ids
+from app.services.batch_items import DUPLICATE, RECORDED, Item, ItemResult
+from app.services.batch_ledger import execute_many
 
 CHUNK = 5_000
 SHOWN_REJECTIONS = 20

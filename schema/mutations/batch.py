@@ -9,7 +9,7 @@ import strawberry
 from app.domain.errors import AllotError
 from app.models import Spend as SpendRow
 from app.services import batch as service
-from app.services.batch import ItemResult
+from app.services.batch_items import DUPLICATE, ERROR, RECORDED, ItemResult
 from app.services.spending import SpendInput
 from schema.context import Info
 from schema.errors import Error, to_error
@@ -86,10 +86,10 @@ class BatchMutations:
             items = [_decode(item, i) for i, item in enumerate(input.items)]
             results = await service.record_spends(info.context.actor, items)
             count = {status: sum(1 for r in results if r.status == status)
-                     for status in (service.RECORDED, service.DUPLICATE, service.ERROR)}
+                     for status in (RECORDED, DUPLICATE, ERROR)}
             return SpendsRecorded(
-                items=await item_results(results), recorded=count[service.RECORDED],
-                duplicates=count[service.DUPLICATE], failed=count[service.ERROR],
+                items=await item_results(results), recorded=count[RECORDED],
+                duplicates=count[DUPLICATE], failed=count[ERROR],
             )
 
         return await run(call)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from app.services import imports, routing
-from app.services.batch import ItemResult
+from app.services.batch_items import ItemResult
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run

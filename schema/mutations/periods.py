@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import strawberry
 
-from app.services import lookup
-from app.services import periods as service
+from app.services import lookup, periods, plans
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
@@ -74,7 +73,7 @@ class PeriodMutations:
     async def close_period(self, info: Info, input: ClosePeriodInput) -> ClosePeriodPayload:
         async def call() -> PeriodClose:
             budget_id = ids.decode(input.budget_id, "Budget", "budgetId")
-            result = await service.close_period(info.context.actor, budget_id)
+            result = await periods.close_period(info.context.actor, budget_id)
             budget = await lookup.budget(budget_id)
             return PeriodClose(
                 closed_period=BudgetPeriod.from_model(result.closed, budget),
@@ -93,7 +92,7 @@ class PeriodMutations:
     ) -> SetPlannedAmountPayload:
         async def call() -> PlannedAmountSet:
             budget_id = ids.decode(input.budget_id, "Budget", "budgetId")
-            await service.set_planned_amount(
+            await plans.set_planned_amount(
                 info.context.actor,
                 budget_id=budget_id,
                 period_start=input.period_start,
@@ -108,7 +107,7 @@ class PeriodMutations:
         self, info: Info, input: SetAllocationRolloverInput
     ) -> SetAllocationRolloverPayload:
         async def call() -> AllocationRolloverSet:
-            row = await service.set_allocation_rollover(
+            row = await plans.set_allocation_rollover(
                 info.context.actor,
                 allocation_id=ids.decode(input.allocation_id, "Allocation", "allocationId"),
                 policy=None if input.rollover_policy is None else input.rollover_policy.value,

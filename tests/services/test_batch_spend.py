@@ -14,7 +14,8 @@ from app.domain.errors import (
 )
 from app.models import Allocation, JournalEntry, Spend, SpendDaily
 from app.services import allocations, budgets
-from app.services.batch import DUPLICATE, ERROR, MAX_ITEMS, RECORDED, record_spends
+from app.services.batch import MAX_ITEMS, record_spends
+from app.services.batch_items import DUPLICATE, ERROR, RECORDED
 from app.services.spending import SpendInput
 from app.services.verify import verify
 

@@ -12,7 +12,7 @@ from helpers import actor_of, both_databases, make_user
 
 from app.domain.errors import PeriodClosed, PermissionDenied, ValidationError
 from app.models import Allocation, BudgetPeriod, JournalEntry, Spend, TransferRequest
-from app.services import allocations, budgets, periods, spending, transfers
+from app.services import allocations, budgets, periods, plans, spending, transfers
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
@@ -312,7 +312,7 @@ async def test_a_planned_amount_funds_its_period_and_the_next_falls_back_to_the_
 ) -> None:
     _, actor, _ = admin
     b, _ = await setup_budget(actor)
-    await periods.set_planned_amount(
+    await plans.set_planned_amount(
         actor, budget_id=b.id, period_start=date(2026, 4, 1), amount="2500"
     )
     fixed_clock[0] = datetime(2026, 5, 1, 1, tzinfo=UTC)
@@ -333,7 +333,7 @@ async def test_a_planned_amount_needs_the_first_day_of_a_future_period(admin, st
     _, actor, _ = admin
     b, _ = await setup_budget(actor)
     with pytest.raises(ValidationError, match=why):
-        await periods.set_planned_amount(actor, budget_id=b.id, period_start=start, amount="1")
+        await plans.set_planned_amount(actor, budget_id=b.id, period_start=start, amount="1")
 
 
 async def test_pending_transfer_requests_expire_when_their_period_closes(

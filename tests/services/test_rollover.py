@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.models import Allocation, BudgetPeriod, JournalEntry
-from app.services import allocations, budgets, periods, spending
+from app.services import allocations, budgets, periods, plans, spending
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
@@ -156,7 +156,7 @@ async def test_an_allocation_override_beats_the_budget_policy(admin, fixed_clock
     b = await march_budget(actor, "NONE")
     _, keeps = await envelope(actor, b, "Keeps", "400", "100")
     await envelope(actor, b, "Loses", "200", "50")
-    await periods.set_allocation_rollover(actor, allocation_id=keeps.id, policy="CARRY_UNSPENT")
+    await plans.set_allocation_rollover(actor, allocation_id=keeps.id, policy="CARRY_UNSPENT")
     await close(fixed_clock)
     assert await figures(2, b.id) == (1000, 400, 900, [(700, 0), (200, 0)])
     april_keeps = await Allocation.get(period__seq=2, project_id=keeps.project_id)  # type: ignore[attr-defined]
@@ -195,7 +195,7 @@ async def test_a_smaller_next_pool_scales_the_carried_allocations_down(admin, fi
     b = await march_budget(actor, "NONE")
     await envelope(actor, b, "Big", "400", "0")
     await envelope(actor, b, "Small", "200", "0")
-    await periods.set_planned_amount(
+    await plans.set_planned_amount(
         actor, budget_id=b.id, period_start=date(2026, 4, 1), amount="300"
     )
     await close(fixed_clock)
@@ -248,7 +248,7 @@ async def test_spends_allocations_and_closes_in_any_order_keep_the_ledger_exact(
             elif op < 0.65:
                 a = await Allocation.filter(budget_id=b.id, period__status="OPEN").first()
                 if a is not None:
-                    await periods.set_allocation_rollover(
+                    await plans.set_allocation_rollover(
                         actor,
                         allocation_id=a.id,
                         policy=rng.choice([None, "NONE", "CARRY_UNSPENT", "CARRY_ALL"]),

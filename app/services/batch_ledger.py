@@ -1,0 +1,191 @@
+"""Writing a checked batch: lock the balances, refuse what would overdraw a hard limit, insert
+the spend rows with one executemany, and move the ledger once per allocation (one SPEND entry for
+the batch's charges, one REFUND entry for its credits)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from app import clock
+from app.domain.access import Actor
+from app.domain.errors import InsufficientFunds
+from app.domain.ledger import AccountKind as K
+from app.domain.ledger import EntryKind
+from app.domain.periods import local_date
+from app.models import Allocation, JournalEntry
+from app.services import alerts, idempotency
+from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
+from app.services.events import emit
+from app.services.sql import conn, fetch, is_postgres
+
+
+async def read_balances(allocation_ids: set[int], *, lock: bool) -> dict[int, tuple[int, int]]:
+    """(allocated, spent) per allocation. With `lock`, a no-op UPDATE takes the row locks
+    first (PostgreSQL) or the write lock (SQLite), so the figures cannot move under us."""
+    if not allocation_ids:
+        return {}
+    ids = sorted(allocation_ids)
+    marks = ", ".join("?" * len(ids))
+    if lock:
+        sql = (f"UPDATE allocation SET spent_micros = spent_micros WHERE id IN ({marks})"
+               " RETURNING id, allocated_micros, spent_micros")
+    else:
+        sql = f"SELECT id, allocated_micros, spent_micros FROM allocation WHERE id IN ({marks})"
+    rows = await fetch(sql, *ids)
+    return {r["id"]: (r["allocated_micros"], r["spent_micros"]) for r in rows}
+
+
+def enforce_hard_limits(
+    items: list[Item], balances: dict[int, tuple[int, int]], results: dict[int, ItemResult]
+) -> list[Item]:
+    """In a hard-limit budget, an item that would overdraw its allocation is refused (in
+    index order: earlier items, credits included, count first)."""
+    remaining = {aid: allocated - spent for aid, (allocated, spent) in balances.items()}
+    allocations = {i.allocation.id: i.allocation for i in items}  # type: ignore[union-attr]
+    limited = {aid for aid, a in allocations.items() if a.budget.hard_limit}  # type: ignore[union-attr]
+    if not limited:
+        return items
+    live = []
+    for item in items:
+        allocation = item.allocation
+        assert allocation is not None
+        if allocation.id in limited and item.amount > 0:
+            left = remaining[allocation.id]
+            if item.amount > left:
+                results[item.index] = ItemResult(item.index, ERROR, project_id=item.project_id,
+                    error=InsufficientFunds(f"project {allocation.project.name!r}", item.amount,
+                                            max(0, left), allocation.budget.currency))
+                continue
+        remaining[allocation.id] -= item.amount
+        live.append(item)
+    return live
+
+
+@lru_cache(maxsize=65536)
+def _local_day(instant: datetime, tz: str) -> date:
+    return local_date(instant, tz)
+
+
+async def _next_spend_ids(count: int) -> list[int]:
+    """Ids for the new rows, chosen before the insert so one executemany can write them.
+
+    PostgreSQL hands them out from the table's sequence (safe under concurrency). On SQLite the
+    batch already holds the database's write lock (taken in `read_balances`), so max(id) is stable.
+    """
+    if count == 0:
+        return []
+    if is_postgres():
+        rows = await fetch("SELECT nextval(pg_get_serial_sequence('spend', 'id')) AS id"
+                           " FROM generate_series(1, ?)", count)
+        return sorted(r["id"] for r in rows)
+    rows = await fetch("SELECT COALESCE(MAX(id), 0) AS top FROM spend")
+    top = int(rows[0]["top"])
+    return list(range(top + 1, top + 1 + count))
+
+
+_INSERT_SPEND = (
+    "INSERT INTO spend (id, budget_id, allocation_id, project_id, amount_micros, service,"
+    " description, occurred_at, local_day, source, external_id, quantity, unit, recorded_by_id,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_DAILY = (
+    "INSERT INTO spend_daily (period_id, allocation_id, day, service, amount_micros, count)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
+    " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
+    " count = spend_daily.count + excluded.count"
+)
+
+
+async def execute_many(query: str, rows: list[list[object]]) -> None:
+    """One executemany with `?` placeholders (rewritten to `$n` for PostgreSQL)."""
+    if not rows:
+        return
+    db = conn()
+    if db.capabilities.dialect == "postgres":
+        parts = query.split("?")
+        query = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    await db.execute_many(query, rows)
+
+
+async def write(
+    actor: Actor, items: list[Item], balances: dict[int, tuple[int, int]],
+    results: dict[int, ItemResult],
+) -> None:
+    now = clock.now()
+    ids = await _next_spend_ids(len(items))
+    spend_rows: list[list[object]] = []
+    daily: dict[tuple[int, int, date, str], list[int]] = {}
+    moved: dict[int, list[int]] = {}  # allocation id -> [charges, credits, count, first spend]
+    by_allocation: dict[int, Allocation] = {}
+    # Per allocation once: (budget id, time zone, period id); relation lookups are not free.
+    facts: dict[int, tuple[int, str, int]] = {}
+    user_id = actor.user_id
+    for item, spend_id in zip(items, ids, strict=True):
+        allocation = item.allocation
+        assert allocation is not None
+        allocation_id = allocation.id
+        fact = facts.get(allocation_id)
+        if fact is None:
+            budget = allocation.budget
+            fact = facts[allocation_id] = (budget.id, budget.timezone, allocation.period_id)  # type: ignore[attr-defined]
+            by_allocation[allocation_id] = allocation
+        amount = item.amount
+        day = _local_day(item.occurred_at, fact[1])
+        spend_rows.append([
+            spend_id, fact[0], allocation_id, item.project_id, amount, item.service,
+            item.description, item.occurred_at, day, item.source, item.external_id,
+            item.quantity, item.unit, user_id, now,
+        ])
+        bucket = daily.setdefault((fact[2], allocation_id, day, item.service or ""), [0, 0])
+        bucket[0] += amount
+        bucket[1] += 1
+        move = moved.setdefault(allocation_id, [0, 0, 0, spend_id])
+        move[0 if amount > 0 else 1] += amount
+        move[2] += 1
+        results[item.index] = ItemResult(item.index, RECORDED, spend_id, None, item.project_id,
+                                         amount)
+    await execute_many(_INSERT_SPEND, spend_rows)
+    await execute_many(_UPSERT_DAILY, [[*k, v[0], v[1]] for k, v in daily.items()])
+    for allocation_id, (charges, credits, count, first) in moved.items():
+        await _post(actor, by_allocation[allocation_id], charges, credits, count, first)
+    for item in items:
+        if item.idempotency_key is not None:
+            await idempotency.remember(actor, "recordSpend", item.idempotency_key,
+                                       item.content(), results[item.index].spend_id or 0)
+    for allocation_id, (charges, credits, _count, _first) in moved.items():
+        allocation = by_allocation[allocation_id]
+        allocated, before = balances[allocation_id]
+        await alerts.after_spend(allocation.budget, allocation.period, allocation, allocated,
+                                 before, before + charges + credits)
+
+
+async def _post(
+    actor: Actor, allocation: Allocation, charges: int, credits: int, count: int, first: int
+) -> None:
+    """Move the batch's net amount on the cached balances and journal it: one SPEND entry for
+    the charges, one REFUND entry for the credits (journal amounts are positive)."""
+    net = charges + credits
+    period_id = allocation.period_id  # type: ignore[attr-defined]
+    await fetch("UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
+                net, allocation.id)
+    await fetch("UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ?"
+                " RETURNING id", net, period_id)
+    single = first if count == 1 else None
+    memo = None if count == 1 else f"recordSpends batch of {count} spends from spd_{first}"
+    here = (K.ALLOCATION.value, period_id, allocation.id)
+    spent = (K.SPENT.value, period_id, None)
+    for kind, amount, src, dst in ((EntryKind.SPEND, charges, here, spent),
+                                   (EntryKind.REFUND, -credits, spent, here)):
+        if amount:
+            await JournalEntry.create(
+                budget_id=allocation.budget_id, kind=kind.value,  # type: ignore[attr-defined]
+                from_kind=src[0], from_period_id=src[1], from_allocation_id=src[2],
+                to_kind=dst[0], to_period_id=dst[1], to_allocation_id=dst[2],
+                amount_micros=amount, actor_id=actor.user_id, spend_id=single, memo=memo,
+            )
+    await emit("spend.recorded", {"allocationId": allocation.id, "amount": net, "count": count,
+                                  "spendId": first}, budget_id=allocation.budget_id)  # type: ignore[attr-defined]
+
+
+__all__ = ["enforce_hard_limits", "execute_many", "read_balances", "write"]
