@@ -20,7 +20,7 @@ def import_prices(
 
     from app.cli import fail, run_db
     from app.domain.errors import AllotError
-    from app.services import pricing
+    from app.services import rates
 
     try:
         day = date.fromisoformat(effective_from) if effective_from else None
@@ -38,7 +38,7 @@ def import_prices(
         fail(f"{file} is not a LiteLLM price map: {getattr(exc, 'message', exc)}", 2)
         return
     try:
-        summary = run_db(lambda: pricing.import_litellm(prices, card, day))
+        summary = run_db(lambda: rates.import_litellm(prices, card, day))
     except AllotError as exc:
         fail(exc.message)
         return

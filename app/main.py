@@ -55,13 +55,18 @@ def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:
     return [deliver, listen, expire]
 
 
-def socket_mode_worker(slack_app: Any, app_token: str) -> Worker:
+def socket_mode_worker(slack_app: Any, app_token: str, api_url: str | None = None) -> Worker:
     """Socket Mode, for installations without a public URL: Slack's events arrive over a
-    WebSocket the server opens (ALLOT_SLACK_APP_TOKEN, an xapp- token) instead of /slack/events."""
+    WebSocket the server opens (ALLOT_SLACK_APP_TOKEN, an xapp- token) instead of /slack/events.
+    `api_url` (ALLOT_SLACK_API_URL) is where apps.connections.open, which hands out the
+    WebSocket's address, is called (tests: a fake Slack)."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.web.async_client import AsyncWebClient
 
     async def run() -> None:
-        handler = AsyncSocketModeHandler(slack_app, app_token)
+        # Without a URL the handler uses the Bolt app's own client (slack.com).
+        web_client = AsyncWebClient(token=app_token, base_url=api_url) if api_url else None
+        handler = AsyncSocketModeHandler(slack_app, app_token, web_client=web_client)
         try:
             await handler.connect_async()
             await asyncio.Event().wait()  # until the lifespan cancels us
@@ -76,7 +81,8 @@ def create(settings: Settings | None = None) -> Starlette:
     slack_app, notifier = slack_parts(settings)
     workers = outbox_workers(settings, notifier) if settings.run_workers else []
     if slack_app is not None and settings.slack_app_token:
-        workers.append(socket_mode_worker(slack_app, settings.slack_app_token))
+        workers.append(socket_mode_worker(slack_app, settings.slack_app_token,
+                                          settings.slack_api_url))
     if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
         from app.services.periods import scheduler_worker
 

@@ -83,7 +83,7 @@ const BUDGET = `
 
 const DECIDE = {
   approve: `mutation Approve($input: DecideTransferInput!) {
-    result: rejectTransfer(input: $input) {
+    result: approveTransfer(input: $input) {
       __typename
       ... on TransferDecided { transfer { id status } }
       ... on Error { code message }

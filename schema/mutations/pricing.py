@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from app.services import pricing
+from app.services import pricing, rates
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
@@ -65,7 +65,7 @@ class PricingMutations:
                          "(admins: global cards; budget owners: their budget's cards).")
     async def set_rate(self, info: Info, input: SetRateInput) -> SetRatePayload:
         async def call() -> RateSet:
-            rate, changed = await pricing.set_rate(
+            rate, changed = await rates.set_rate(
                 info.context.actor, card=input.card, service=input.service, unit=input.unit,
                 price=input.price, effective_from=input.effective_from,
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),

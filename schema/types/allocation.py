@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A project's envelope in one budget period.")
-class Allocation(Node):
+class Allocation(Node, pacing.PacingFields):
     id: strawberry.ID
     amount: Decimal
     spent: Decimal
@@ -91,26 +91,6 @@ class Allocation(Node):
         return pacing.figures(bounds, today, self.row.allocated_micros,  # type: ignore[arg-type]
                               self.row.spent_micros, await self._history(info))
 
-    @strawberry.field(description="What was left at the start of today ÷ days left in the "
-                      "period, today included.")
-    async def daily_drip(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).drip)
-
-    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
-    async def pace(self, info: Info) -> pacing.Pace:
-        return (await self._pace(info)).pace
-
-    @strawberry.field(description="Share of the period elapsed by the end of today, 0 to 1.")
-    async def elapsed_fraction(self, info: Info) -> float:
-        return (await self._pace(info)).elapsed_fraction
-
-    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
-    async def today_allowance(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).allowance)
-
-    @strawberry.field(description="Spent so far today (the budget's local day).")
-    async def spent_today(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).spent_today)
 
     @strawberry.field(description="This allocation's own rollover policy; null follows the budget.")
     def rollover_override(self) -> RolloverPolicy | None:

@@ -101,7 +101,7 @@ def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[
 
 
 @strawberry.type(description="A pool of money, divided among projects, period by period.")
-class Budget(Node):
+class Budget(Node, pacing.PacingFields):
     id: strawberry.ID
     name: str
     description: str | None
@@ -200,26 +200,6 @@ class Budget(Node):
         return pacing.figures(PeriodBounds(f.start_date, f.end_date), today, _available(f),
                               f.spent_micros, await self._history(f, today))
 
-    @strawberry.field(description="What was left at the start of today ÷ days left in the "
-                      "period, today included.")
-    async def daily_drip(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).drip)
-
-    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
-    async def pace(self, info: Info) -> pacing.Pace:
-        return (await self._pace(info)).pace
-
-    @strawberry.field(description="Share of the period elapsed by the end of today, 0 to 1.")
-    async def elapsed_fraction(self, info: Info) -> float:
-        return (await self._pace(info)).elapsed_fraction
-
-    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
-    async def today_allowance(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).allowance)
-
-    @strawberry.field(description="Spent so far today (the budget's local day).")
-    async def spent_today(self, info: Info) -> Decimal:
-        return from_micros((await self._pace(info)).spent_today)
 
     @strawberry.field(description="Carried into the current period from the one before "
                       "(rollover; negative when an overspend carried).")

@@ -60,3 +60,29 @@ def figures(
 
 def money(micros: int) -> Decimal:
     return from_micros(micros)
+
+
+@strawberry.type
+class PacingFields:
+    """The pacing fields of Budget and Allocation; each provides `_pace(info)`."""
+
+    @strawberry.field(description="What was left at the start of today ÷ days left in the "
+                      "period, today included.")
+    async def daily_drip(self, info: strawberry.Info) -> Decimal:
+        return from_micros((await self._pace(info)).drip)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
+    async def pace(self, info: strawberry.Info) -> Pace:  # type: ignore[valid-type]
+        return (await self._pace(info)).pace  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Share of the period elapsed by the end of today, 0 to 1.")
+    async def elapsed_fraction(self, info: strawberry.Info) -> float:
+        return (await self._pace(info)).elapsed_fraction  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
+    async def today_allowance(self, info: strawberry.Info) -> Decimal:
+        return from_micros((await self._pace(info)).allowance)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Spent so far today (the budget's local day).")
+    async def spent_today(self, info: strawberry.Info) -> Decimal:
+        return from_micros((await self._pace(info)).spent_today)  # type: ignore[attr-defined]

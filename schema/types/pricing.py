@@ -9,11 +9,13 @@ from enum import Enum
 import strawberry
 
 from app.domain.money import from_micros
+from app.domain.pricing import PricedUsage as PricedUsageRow
+from app.domain.pricing import UsagePart
 from app.models import Allocation as AllocationRow
 from app.models import Rate as RateRow
 from app.models import RateCard as RateCardRow
 from app.models import Reservation as ReservationRow
-from app.services import pricing
+from app.services import pricing, rates
 from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
@@ -28,10 +30,10 @@ class UsageInput:
     quantity: Decimal
 
 
-def usage_parts(items: list[UsageInput] | None) -> tuple[pricing.UsagePart, ...] | None:
+def usage_parts(items: list[UsageInput] | None) -> tuple[UsagePart, ...] | None:
     if items is None:
         return None
-    return tuple(pricing.UsagePart(unit=u.unit, quantity=u.quantity) for u in items)
+    return tuple(UsagePart(unit=u.unit, quantity=u.quantity) for u in items)
 
 
 @strawberry.type(description="One version of the price of one unit of a service or model.")
@@ -108,7 +110,7 @@ class PricedUsage:
     parts: list[PricedPart]
 
     @classmethod
-    def from_domain(cls, p: pricing.PricedUsage) -> PricedUsage:
+    def from_domain(cls, p: PricedUsageRow) -> PricedUsage:
         return cls(
             service=p.service, currency=p.currency, amount=from_micros(p.micros),
             exact_amount=p.exact,
@@ -167,7 +169,7 @@ class PricingQueries:
         project_budgets = await AllocationRow.filter(
             project_id__in=list(actor.project_roles)
         ).values_list("budget_id", flat=True)
-        query = pricing.visible_cards(actor, project_budgets)  # type: ignore[arg-type]
+        query = rates.visible_cards(actor, project_budgets)  # type: ignore[arg-type]
         if name is not None:
             query = query.filter(name=name)
         return await paginate(query, first, after, RateCard.from_model)  # type: ignore[arg-type]
@@ -188,7 +190,7 @@ class PricingQueries:
             row = await BudgetRow.get_or_none(id=budget)
             currency = row.currency if row else None
         priced = await pricing.price_parts(
-            service, [pricing.UsagePart(unit, quantity)], at, budget_id=budget,
+            service, [UsagePart(unit, quantity)], at, budget_id=budget,
             currency=currency, card=card,
         )
         return PricedUsage.from_domain(priced)

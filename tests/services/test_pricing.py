@@ -10,10 +10,10 @@ import pytest
 from helpers import actor_of, make_user
 
 from app.domain.errors import PermissionDenied, UnpricedUsage, ValidationError
+from app.domain.pricing import UsagePart
 from app.models import Allocation, JournalEntry, Rate, Spend, SpendUsage
-from app.services import allocations, budgets, pricing, spending
+from app.services import allocations, budgets, pricing, rates, spending
 from app.services.actors import add_budget_owner
-from app.services.pricing import UsagePart
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
@@ -36,7 +36,7 @@ async def funded_project(actor, *, amount: str = "1000", hard_limit: bool = Fals
 
 async def test_the_litellm_price_map_is_imported_and_token_usage_is_priced_exactly(admin) -> None:
     _, actor, _ = admin
-    summary = await pricing.import_litellm(LITELLM, effective_from=date(2026, 1, 1))
+    summary = await rates.import_litellm(LITELLM, effective_from=date(2026, 1, 1))
     with gzip.open(LITELLM, "rt", encoding="utf-8") as f:
         doc = json.load(f, parse_float=Decimal)
     assert summary.created > 10_000 and summary.unchanged == 0
@@ -62,14 +62,14 @@ async def test_the_litellm_price_map_is_imported_and_token_usage_is_priced_exact
 async def test_importing_the_same_price_map_again_creates_no_new_versions(
     admin, tmp_path: Path
 ) -> None:
-    first = await pricing.import_litellm(LITELLM, effective_from=date(2026, 1, 1))
-    again = await pricing.import_litellm(LITELLM, effective_from=date(2026, 2, 1))
+    first = await rates.import_litellm(LITELLM, effective_from=date(2026, 1, 1))
+    again = await rates.import_litellm(LITELLM, effective_from=date(2026, 2, 1))
     assert again.created == 0 and again.updated == 0 and again.unchanged == first.read
     changed = tmp_path / "prices.json"
     changed.write_text(json.dumps({"gpt-4o": {"litellm_provider": "openai",
                                               "input_cost_per_token": 0.000002,
                                               "output_cost_per_token": 0.00001}}))
-    third = await pricing.import_litellm(changed, effective_from=date(2026, 3, 1))
+    third = await rates.import_litellm(changed, effective_from=date(2026, 3, 1))
     assert (third.created, third.unchanged) == (1, 1)
     versions = await Rate.filter(service="gpt-4o", unit="input_token").order_by(
         "effective_from").values_list("price", flat=True)
@@ -79,9 +79,9 @@ async def test_importing_the_same_price_map_again_creates_no_new_versions(
 async def test_usage_is_priced_at_the_rate_in_force_when_it_happened(admin, fixed_clock) -> None:
     _, actor, _ = admin
     _, p, _ = await funded_project(actor)
-    await pricing.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="2.50",
+    await rates.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="2.50",
                            effective_from=date(2026, 1, 1))
-    await pricing.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="3.10",
+    await rates.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="3.10",
                            effective_from=date(2026, 3, 1))
     feb = datetime(2026, 2, 15, 9, tzinfo=UTC)
     assert await pricing.price_usage("a100", "gpu_hour", "10", feb) == 25_000_000
@@ -91,7 +91,7 @@ async def test_usage_is_priced_at_the_rate_in_force_when_it_happened(admin, fixe
         project_id=p.id, service="a100", usage=(UsagePart("gpu_hour", "4"),), occurred_at=feb))
     assert spend.amount_micros == 10_000_000 and (spend.quantity, spend.unit) == ("4", "gpu_hour")
     # A rate set later for that past date prices new usage, but does not reprice recorded spend.
-    await pricing.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="9",
+    await rates.set_rate(actor, card="lab", service="a100", unit="gpu_hour", price="9",
                            effective_from=date(2026, 2, 1))
     assert (await Spend.get(id=spend.id)).amount_micros == 10_000_000
     assert await pricing.price_usage("a100", "gpu_hour", "1", feb) == 9_000_000
@@ -99,9 +99,9 @@ async def test_usage_is_priced_at_the_rate_in_force_when_it_happened(admin, fixe
 
 async def test_setting_the_price_already_in_force_creates_no_new_version(admin) -> None:
     _, actor, _ = admin
-    _, changed = await pricing.set_rate(actor, card="lab", service="a100", unit="gpu_hour",
+    _, changed = await rates.set_rate(actor, card="lab", service="a100", unit="gpu_hour",
                                         price="2.5", effective_from=date(2026, 1, 1))
-    _, again = await pricing.set_rate(actor, card="lab", service="a100", unit="gpu_hour",
+    _, again = await rates.set_rate(actor, card="lab", service="a100", unit="gpu_hour",
                                       price="2.50", effective_from=date(2026, 2, 1))
     assert changed and not again
     assert await Rate.filter(service="a100").count() == 1
@@ -112,7 +112,7 @@ async def test_unpriced_usage_is_refused_naming_the_model_and_unit_and_nothing_i
 ) -> None:
     _, actor, _ = admin
     _, p, a = await funded_project(actor)
-    await pricing.set_rate(actor, card="lab", service="my-llm", unit="input_token",
+    await rates.set_rate(actor, card="lab", service="my-llm", unit="input_token",
                            price="0.000000075", effective_from=date(2026, 1, 1))
     with pytest.raises(UnpricedUsage) as caught:
         await spending.record_spend(actor, SpendInput(
@@ -131,7 +131,7 @@ async def test_a_rate_below_a_micro_is_kept_exact_and_the_spend_is_rounded_once(
     _, actor, _ = admin
     _, p, _ = await funded_project(actor)
     for unit in ("input_token", "output_token"):
-        await pricing.set_rate(actor, card="lab", service="tiny", unit=unit, price="0.0000005",
+        await rates.set_rate(actor, card="lab", service="tiny", unit=unit, price="0.0000005",
                                effective_from=date(2026, 1, 1))
     assert (await Rate.filter(service="tiny").first()).price == "0.0000005"  # type: ignore[union-attr]
     # Each part is half a micro: rounding each would give 0, rounding the sum once gives 1.
@@ -157,9 +157,9 @@ async def test_giving_both_amount_and_usage_or_neither_is_a_validation_error(adm
 async def test_hours_are_priced_at_the_role_or_the_persons_hourly_rate(admin) -> None:
     user, actor, _ = admin
     _, p, _ = await funded_project(actor)
-    await pricing.set_rate(actor, card="people", service="postdoc", unit="hour", price="62.5",
+    await rates.set_rate(actor, card="people", service="postdoc", unit="hour", price="62.5",
                            effective_from=date(2026, 1, 1))
-    await pricing.set_rate(actor, card="people", service=f"user:{user.id}", unit="hour",
+    await rates.set_rate(actor, card="people", service=f"user:{user.id}", unit="hour",
                            price="80", effective_from=date(2026, 1, 1))
     by_role, _ = await pricing.log_time(actor, project_id=p.id, hours="7.5", role="postdoc",
                                         description="sequencing runs")
@@ -176,21 +176,21 @@ async def test_hours_are_priced_at_the_role_or_the_persons_hourly_rate(admin) ->
 async def test_a_budgets_own_card_wins_and_only_its_owners_may_set_it(admin) -> None:
     _, actor, _ = admin
     b, p, _ = await funded_project(actor)
-    await pricing.set_rate(actor, card="list", service="gpt-x", unit="input_token",
+    await rates.set_rate(actor, card="list", service="gpt-x", unit="input_token",
                            price="0.00001", effective_from=date(2026, 1, 1))
     owner, _ = await make_user("Olga Owner")
     await add_budget_owner(actor, budget_id=b.id, user_id=owner.id)
     owner_actor = await actor_of(owner)
-    await pricing.set_rate(owner_actor, card="negotiated", service="gpt-x", unit="input_token",
+    await rates.set_rate(owner_actor, card="negotiated", service="gpt-x", unit="input_token",
                            price="0.000008", effective_from=date(2026, 1, 1), budget_id=b.id)
     assert await pricing.price_usage("gpt-x", "input_token", "1000000", budget_id=b.id) \
         == 8_000_000
     assert await pricing.price_usage("gpt-x", "input_token", "1000000") == 10_000_000
     with pytest.raises(PermissionDenied):
-        await pricing.set_rate(owner_actor, card="list", service="gpt-x", unit="input_token",
+        await rates.set_rate(owner_actor, card="list", service="gpt-x", unit="input_token",
                                price="0", effective_from=date(2026, 2, 1))
     stranger = await actor_of((await make_user("Sam Stranger"))[0])
     with pytest.raises(PermissionDenied):
-        await pricing.set_rate(stranger, card="negotiated", service="gpt-x",
+        await rates.set_rate(stranger, card="negotiated", service="gpt-x",
                                unit="input_token", price="0", effective_from=date(2026, 2, 1))
     assert p.id
