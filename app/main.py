@@ -84,9 +84,8 @@ def create(settings: Settings | None = None) -> Starlette:
         workers.append(socket_mode_worker(slack_app, settings.slack_app_token,
                                           settings.slack_api_url))
     if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
+        from app.services.holds import run_expiry_worker
         from app.services.periods import scheduler_worker
-
-        from app.services.reservations import run_expiry_worker
 
         workers.append(scheduler_worker(60.0))
         workers.append(run_expiry_worker)  # spend holds past their time lapse

@@ -123,6 +123,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         AllotErrors,
+        NotifierReadOnly,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

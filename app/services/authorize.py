@@ -14,7 +14,7 @@ from app.domain.money import from_micros, to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
 from app.models import BudgetPeriod, SpendDaily
-from app.services.reservations import stale_held
+from app.services.holds import stale_held
 from app.services.spending import resolve_allocation
 
 

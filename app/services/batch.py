@@ -11,6 +11,9 @@ spend rows go in with one executemany, and the ledger moves once per allocation:
 for the batch's charges and one REFUND entry for its credits. The spend rows are the line items;
 the journal holds the account movements (a bank posts a batch the same way), and `allot verify`
 still replays every balance from it exactly.
+
+The steps: checking items (`batch_items`), answering replays (`batch_dedupe`), writing rows
+and moving the ledger (`batch_ledger`); resolving allocations and the transaction are here.
 """
 
 from __future__ import annotations

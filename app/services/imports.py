@@ -6,7 +6,7 @@ replay: a row's stable id becomes the spend's externalId under the import's sour
 (`focus`, `csv:aws-cur`...), and a row seen before counts as a duplicate, never twice.
 
 - A row no routing rule claims is kept as an `UnassignedSpend`, to be assigned later by hand
-  (`assign`) or by re-applying the rules (`apply_rules`).
+  or by re-applying the rules (app.services.unassigned).
 - A row that cannot be recorded (unreadable, another currency than the budget's, no open
   allocation, over a hard limit) is rejected with its line and reason.
 - Zero-cost rows (usage covered by a commitment, free tiers) are counted and skipped: they move
@@ -27,10 +27,10 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain.access import Actor, is_owner, require
-from app.domain.errors import NotFound, ValidationError
+from app.domain.errors import ValidationError
 from app.ingest.routing import Router
 from app.ingest.rows import CostRow, RejectedRow
-from app.models import Project, RoutingRule, UnassignedSpend
+from app.models import Project, RoutingRule
 from app.services import lookup, routing
 from app.services.batch import record_items
 from app.services.batch_dedupe import find_external_ids
@@ -190,110 +190,4 @@ def _json(tags: dict[str, str]) -> str:
     return json.dumps(tags, ensure_ascii=False)
 
 
-# --- unassigned spend: listing, assigning by hand, re-applying the rules -----------------------
-
-
-def visible_unassigned(actor: Actor):  # type: ignore[no-untyped-def]
-    """Admins see every held row; a budget's owners see rows imported into their budget."""
-    if actor.is_admin:
-        return UnassignedSpend.all()
-    return UnassignedSpend.filter(budget_id__in=list(actor.owned_budgets))
-
-
-def _row_item(index: int, row: UnassignedSpend, project_id: int, budget_id: int | None) -> Item:
-    return Item(
-        index=index, project_id=project_id, budget_id=budget_id, amount=row.amount_micros,
-        occurred_at=row.occurred_at, source=row.source, service=row.service,
-        description=row.description, external_id=row.external_id, quantity=row.quantity,
-        unit=row.unit, currency=row.currency,
-    )
-
-
-async def assign(
-    actor: Actor, unassigned_ids: list[int], *, project_id: int, budget_id: int | None = None,
-) -> list[tuple[int, ItemResult]]:
-    """Record held rows as the project's spend; a row recorded (or found recorded) is no longer
-    held. Returns (unassigned id, result) per id, in the order given."""
-    if not unassigned_ids:
-        raise ValidationError("unassignedSpendIds", "must name at least one row")
-    if len(unassigned_ids) > 10_000:
-        raise ValidationError("unassignedSpendIds", "must name at most 10000 rows")
-    await lookup.project(project_id)
-    rows = {r.id: r for r in await visible_unassigned(actor).filter(id__in=unassigned_ids)}
-    missing = [i for i in unassigned_ids if i not in rows]
-    if missing:
-        raise NotFound("UnassignedSpend", missing[0], field="unassignedSpendIds")
-    order = list(dict.fromkeys(unassigned_ids))
-    items = [_row_item(n, rows[uid], project_id, budget_id) for n, uid in enumerate(order)]
-    results = await record_items(actor, items)
-    done = [uid for n, uid in enumerate(order) if results[n].status in (RECORDED, DUPLICATE)]
-    if done:
-        await UnassignedSpend.filter(id__in=done).delete()
-    return [(uid, results[n]) for n, uid in enumerate(order)]
-
-
-@dataclass
-class ApplySummary:
-    assigned: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    still_unassigned: int = 0
-    failures: list[tuple[int, str]] = field(default_factory=list)
-
-
-async def apply_rules(
-    actor: Actor, *, budget_id: int | None = None, chunk_size: int = CHUNK
-) -> ApplySummary:
-    """Route the held rows the actor can see (of one budget's imports, if given) again, with
-    today's rules."""
-    require(actor.is_admin or bool(actor.owned_budgets), "apply routing rules")
-    held_rows = visible_unassigned(actor)
-    if budget_id is not None:
-        held_rows = held_rows.filter(budget_id=budget_id)
-    router, rules = await routing.load_router()
-    summary = ApplySummary()
-    last = 0
-    while True:
-        rows = await held_rows.filter(id__gt=last).order_by("id").limit(chunk_size)
-        if not rows:
-            return summary
-        last = rows[-1].id
-        items: list[Item] = []
-        held: list[UnassignedSpend] = []
-        for row in rows:
-            target = router.route(_cost_row(row))
-            if target is None:
-                summary.still_unassigned += 1
-                continue
-            rule = rules[target]
-            budget_id = row.budget_id if row.budget_id is not None else rule.budget_id  # type: ignore[attr-defined]
-            items.append(_row_item(len(items), row, rule.project_id, budget_id))  # type: ignore[attr-defined]
-            held.append(row)
-        results = await record_items(actor, items)
-        done = []
-        for n, row in enumerate(held):
-            result = results[n]
-            if result.status == RECORDED:
-                summary.assigned += 1
-                done.append(row.id)
-            elif result.status == DUPLICATE:
-                summary.duplicates += 1
-                done.append(row.id)
-            else:
-                summary.failed += 1
-                summary.still_unassigned += 1
-                if len(summary.failures) < SHOWN_REJECTIONS and result.error is not None:
-                    summary.failures.append((row.id, result.error.message))
-        if done:
-            await UnassignedSpend.filter(id__in=done).delete()
-
-
-def _cost_row(row: UnassignedSpend) -> CostRow:
-    return CostRow(
-        external_id=row.external_id, occurred_at=row.occurred_at, amount=row.amount_micros,
-        amount_text=row.amount_text, currency=row.currency, service=row.service,
-        sub_account_id=row.sub_account_id, sub_account_name=row.sub_account_name,
-        tags=dict(row.tags or {}), charge_category=row.charge_category,
-        description=row.description, quantity=None, unit=row.unit, provider=row.provider,
-        line=row.line,
-    )
+__all__ = ["CHUNK", "ImportSummary", "import_rows"]

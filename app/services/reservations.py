@@ -1,14 +1,8 @@
 """Reservations: hold money on an allocation before spending it, then settle or release it.
 
-A hold counts against the allocation through the cached `allocation.held_micros`, changed only
-by conditional UPDATEs, so concurrent requests cannot all pass a check only one of them fits:
-
-    UPDATE allocation SET held_micros = held_micros + :amount
-    WHERE id = :id AND allocated_micros - spent_micros - held_micros >= :amount
-
-Every OPEN reservation is in held_micros exactly once; the status change (OPEN -> SETTLED,
-RELEASED or EXPIRED) is itself conditional (`WHERE status = 'OPEN'`), so only one of racing
-settle/release/expire calls moves the money. `verify()` checks the cache against the rows.
+The money is held through app.services.holds (conditional UPDATEs of `allocation.held_micros`
+and of the reservation's status), so racing requests cannot overdraw the allocation and only one
+of racing settle/release/expire calls moves the money.
 """
 
 from __future__ import annotations
@@ -16,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -26,20 +19,14 @@ from app.domain import validation as rules
 from app.domain.access import Actor, can_record_spend, require
 from app.domain.errors import InsufficientFunds, InvalidState, NotFound, ValidationError
 from app.domain.money import from_micros, to_micros
-from app.models import Allocation, Budget, Reservation
-from app.services import idempotency
+from app.models import Budget, Reservation
+from app.services import holds, idempotency
 from app.services.events import emit
+from app.services.holds import ReservationStatus
 from app.services.sql import fetch
 from app.settings import get_settings
 
 _MAX_TTL = 7 * 24 * 3600
-
-
-class ReservationStatus(StrEnum):
-    OPEN = "OPEN"
-    SETTLED = "SETTLED"
-    RELEASED = "RELEASED"
-    EXPIRED = "EXPIRED"
 
 
 def _ttl(ttl_seconds: int | None) -> int:
@@ -47,78 +34,6 @@ def _ttl(ttl_seconds: int | None) -> int:
     if not 1 <= ttl <= _MAX_TTL:
         raise ValidationError("ttlSeconds", f"must be between 1 and {_MAX_TTL} (7 days)")
     return ttl
-
-
-async def _hold(allocation_id: int, amount: int) -> bool:
-    rows = await fetch(
-        "UPDATE allocation SET held_micros = held_micros + ?"
-        " WHERE id = ? AND allocated_micros - spent_micros - held_micros >= ? RETURNING id",
-        amount, allocation_id, amount,
-    )
-    return bool(rows)
-
-
-async def _unhold(allocation_id: int, amount: int) -> None:
-    await fetch(
-        "UPDATE allocation SET held_micros = held_micros - ? WHERE id = ? RETURNING id",
-        amount, allocation_id,
-    )
-
-
-async def _close(reservation_id: int, status: ReservationStatus, **extra: object) -> bool:
-    """OPEN -> status, only if still OPEN (the one winner of racing callers)."""
-    sets = ", ".join(f"{k} = ?" for k in ("status", "closed_at", *extra))
-    rows = await fetch(
-        f"UPDATE reservation SET {sets} WHERE id = ? AND status = 'OPEN' RETURNING id",
-        status.value, clock.now(), *extra.values(), reservation_id,
-    )
-    return bool(rows)
-
-
-async def stale_held(allocation_id: int, now: datetime | None = None) -> int:
-    """Money in OPEN holds of the allocation that have expired but were not swept yet."""
-    rows = await fetch(
-        "SELECT COALESCE(SUM(amount_micros), 0) AS s FROM reservation"
-        " WHERE allocation_id = ? AND status = 'OPEN' AND expires_at <= ?",
-        allocation_id, now or clock.now(),
-    )
-    return int(rows[0]["s"]) if rows else 0
-
-
-async def expire_reservations(
-    *, allocation_id: int | None = None, now: datetime | None = None, limit: int = 1000
-) -> int:
-    """Expire OPEN holds past their expires_at and give their money back; returns how many.
-
-    Safe to run concurrently with itself and with settle/release (conditional status change).
-    The background worker calls it periodically; reserveSpend calls it for one allocation when
-    a hold does not fit.
-    """
-    now = now or clock.now()
-    query = Reservation.filter(status=ReservationStatus.OPEN.value, expires_at__lte=now)
-    if allocation_id is not None:
-        query = query.filter(allocation_id=allocation_id)
-    stale = await query.order_by("id").limit(limit).values_list("id", "allocation_id",
-                                                                 "amount_micros", "budget_id")
-    expired = 0
-    if not stale:
-        return 0
-    async with in_transaction():
-        for rid, alloc_id, amount, budget_id in stale:
-            if await _close(rid, ReservationStatus.EXPIRED):  # type: ignore[arg-type]
-                await _unhold(alloc_id, amount)  # type: ignore[arg-type]
-                await emit("reservation.expired",
-                           {"reservationId": rid, "allocationId": alloc_id, "amount": amount},
-                           budget_id=budget_id)  # type: ignore[arg-type]
-                expired += 1
-    return expired
-
-
-async def _available(allocation_id: int) -> int:
-    a = await Allocation.get(id=allocation_id).values_list(
-        "allocated_micros", "spent_micros", "held_micros"
-    )
-    return max(0, a[0] - a[1] - a[2])  # type: ignore[index,operator]
 
 
 async def reserve_spend(
@@ -153,14 +68,14 @@ async def reserve_spend(
                 if replay is not None:
                     return await Reservation.get(id=replay), False
                 # On refusal, lazily expire stale holds of this allocation and try once more.
-                if not await _hold(allocation.id, micros) and (
-                    not await stale_held(allocation.id)
-                    or not await expire_reservations(allocation_id=allocation.id)
-                    or not await _hold(allocation.id, micros)
+                if not await holds.hold(allocation.id, micros) and (
+                    not await holds.stale_held(allocation.id)
+                    or not await holds.expire_reservations(allocation_id=allocation.id)
+                    or not await holds.hold(allocation.id, micros)
                 ):
                     raise InsufficientFunds(
                         f"project {allocation.project.name!r}'s allocation",
-                        micros, await _available(allocation.id), budget.currency,
+                        micros, await holds.available(allocation.id), budget.currency,
                     )
                 now = clock.now()
                 row = await Reservation.create(
@@ -243,12 +158,12 @@ async def settle_reservation(
         raise InvalidState(f"reservation {reservation_id} is {row.status.lower()}; "
                            "record the spend with recordSpend instead")
     if row.expires_at <= clock.now():
-        await expire_reservations(allocation_id=row.allocation_id)  # type: ignore[attr-defined]
+        await holds.expire_reservations(allocation_id=row.allocation_id)  # type: ignore[attr-defined]
         raise InvalidState(f"reservation {reservation_id} expired at {row.expires_at.isoformat()};"
                            " record the spend with recordSpend instead")
     hold = row.amount_micros
     async with in_transaction():
-        if not await _close(row.id, ReservationStatus.SETTLED, settled_micros=micros):
+        if not await holds.close_open(row.id, ReservationStatus.SETTLED, settled_micros=micros):
             raise InvalidState(f"reservation {reservation_id} was settled, released or expired "
                                "by a concurrent request")
         if budget.hard_limit and micros > hold:
@@ -258,13 +173,13 @@ async def settle_reservation(
                 hold, row.allocation_id, hold, micros,  # type: ignore[attr-defined]
             )
             if not rows:
-                free = await _available(row.allocation_id) + hold  # type: ignore[attr-defined]
+                free = await holds.available(row.allocation_id) + hold  # type: ignore[attr-defined]
                 raise InsufficientFunds(
                     f"project {row.project.name!r}'s allocation (hard limit; the hold covers "
                     f"{from_micros(hold)})", micros, free, budget.currency,
                 )
         else:
-            await _unhold(row.allocation_id, hold)  # type: ignore[attr-defined]
+            await holds.unhold(row.allocation_id, hold)  # type: ignore[attr-defined]
         if priced is not None:
             spend, _ = await pricing.record_priced(actor, item, priced)
         else:
@@ -285,8 +200,8 @@ async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservati
         raise InvalidState(f"reservation {reservation_id} was settled; it cannot be released")
     if row.status == ReservationStatus.OPEN.value:
         async with in_transaction():
-            if await _close(row.id, ReservationStatus.RELEASED):
-                await _unhold(row.allocation_id, row.amount_micros)  # type: ignore[attr-defined]
+            if await holds.close_open(row.id, ReservationStatus.RELEASED):
+                await holds.unhold(row.allocation_id, row.amount_micros)  # type: ignore[attr-defined]
                 await emit("reservation.released",
                            {"reservationId": row.id, "amount": row.amount_micros},
                            budget_id=row.budget_id)  # type: ignore[attr-defined]
@@ -294,17 +209,4 @@ async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservati
     return row
 
 
-async def run_expiry_worker(interval_seconds: float = 30.0) -> None:
-    """Sweep expired holds forever (a `create_app(workers=[...])` worker; cancel to stop)."""
-    import asyncio
-    import logging
-
-    log = logging.getLogger("allot.reservations")
-    while True:
-        try:
-            expired = await expire_reservations()
-            if expired:
-                log.info("expired %d reservations", expired)
-        except Exception:  # a worker logs and keeps going
-            log.exception("reservation expiry sweep failed")
-        await asyncio.sleep(interval_seconds)
+__all__ = ["Settlement", "release_reservation", "reserve_spend", "settle_reservation"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from app.services import imports, routing
+from app.services import routing, unassigned
 from app.services.batch_items import ItemResult
 from schema import ids
 from schema.context import Info
@@ -114,7 +114,7 @@ class ImportMutations:
         async def call() -> SpendAssigned:
             pks = [ids.decode(v, "UnassignedSpend", "unassignedSpendIds")
                    for v in input.unassigned_spend_ids]
-            pairs = await imports.assign(
+            pairs = await unassigned.assign(
                 info.context.actor, pks,
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
@@ -137,7 +137,7 @@ class ImportMutations:
     ) -> ApplyRoutingRulesPayload:
         async def call() -> RoutingRulesApplied:
             budget_id = ids.decode_optional(input.budget_id, "Budget", "budgetId")
-            done = await imports.apply_rules(info.context.actor, budget_id=budget_id)
+            done = await unassigned.apply_rules(info.context.actor, budget_id=budget_id)
             return RoutingRulesApplied(
                 assigned=done.assigned, duplicates=done.duplicates, failed=done.failed,
                 still_unassigned=done.still_unassigned,

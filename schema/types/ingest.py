@@ -10,7 +10,7 @@ import strawberry
 from app.domain.money import from_micros
 from app.models import RoutingRule as RoutingRuleRow
 from app.models import UnassignedSpend as UnassignedSpendRow
-from app.services import imports, routing
+from app.services import routing, unassigned
 from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
@@ -98,5 +98,5 @@ class ImportQueries:
     async def unassigned_spends(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[UnassignedSpend]:
-        query = imports.visible_unassigned(info.context.actor)
+        query = unassigned.visible_unassigned(info.context.actor)
         return await paginate(query, first, after, UnassignedSpend.from_model)

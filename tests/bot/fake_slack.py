@@ -5,6 +5,11 @@ base URL and the method name (`…/api/chat.postMessage`) and sends JSON bodies 
 views.*, form or query parameters for the rest; all three end up merged in `SlackCall.params`.
 Calls to `fake.response_url(name)` (for a payload's `response_url`) are recorded as method
 "response_url" with the name in `params["_name"]`.
+
+Socket Mode: `apps.connections.open` answers `fake.socket_url`, a WebSocket that greets each
+client with Slack's `hello`; `await fake.socket_send(envelope)` pushes an envelope (or a
+`{"type": "disconnect", ...}`) to the connected client, and every message the client sends back
+(the acks: `{"envelope_id": ..., "payload": ...}`) is kept in `fake.socket_acks`.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+APP_ID = "A111"
 
 
 class SlackError(Exception):
@@ -65,6 +72,11 @@ class FakeSlack:
         self._calls: list[SlackCall] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
+        #: Messages Socket Mode clients sent (acks), oldest first; see `socket_acks`.
+        self._acks: list[dict[str, Any]] = []
+        #: How many Socket Mode connections were opened since the last reset.
+        self.socket_connections = 0
+        self._socket: tuple[WebSocket, asyncio.AbstractEventLoop] | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -72,6 +84,7 @@ class FakeSlack:
             routes=[
                 Route("/api/{method}", self._api, methods=["GET", "POST"]),
                 Route("/response/{name}", self._response_url, methods=["POST"]),
+                WebSocketRoute("/socket-mode", self._socket_mode),
             ]
         )
 
@@ -82,10 +95,12 @@ class FakeSlack:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        # h11, no websockets, no lifespan: nothing that imports deprecated modules, because
-        # the tests turn every warning into an error, in this thread too.
+        # h11, wsproto (not the websockets package), no lifespan: nothing that imports
+        # deprecated modules, because the tests turn every warning into an error, in this
+        # thread too.
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="off", http="h11", ws="none", loop="asyncio"
+            self.app, log_level="warning", lifespan="off", http="h11", ws="wsproto",
+            loop="asyncio",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -122,6 +137,48 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     @property
+    def socket_url(self) -> str:
+        """The Socket Mode WebSocket's address (what apps.connections.open answers)."""
+        return f"ws://127.0.0.1:{self.port}/socket-mode"
+
+    @property
+    def socket_acks(self) -> list[dict[str, Any]]:
+        """A snapshot of what Socket Mode clients sent back, oldest first."""
+        with self._lock:
+            return list(self._acks)
+
+    async def wait_for_socket(self, connections: int = 1, timeout: float = 5.0) -> None:
+        """Wait until a Socket Mode client is connected (and was sent `hello`), on the
+        `connections`-th connection since the last reset."""
+        deadline = time.monotonic() + timeout
+        while self._socket is None or self.socket_connections < connections:
+            if time.monotonic() > deadline:
+                seen = [call.method for call in self.calls]
+                raise AssertionError(f"{self.socket_connections} Socket Mode connection(s), "
+                                     f"wanted {connections}; saw {seen}")
+            await asyncio.sleep(0.01)
+
+    async def socket_send(self, message: dict[str, Any], timeout: float = 5.0) -> None:
+        """Send one message (an envelope, or a disconnect) to the connected Socket Mode client."""
+        await self.wait_for_socket(timeout=timeout)
+        with self._lock:
+            assert self._socket is not None
+            websocket, loop = self._socket
+        sent = asyncio.run_coroutine_threadsafe(websocket.send_text(json.dumps(message)), loop)
+        await asyncio.wait_for(asyncio.wrap_future(sent), timeout)
+
+    async def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The client's acknowledgement of `envelope_id` (waits for it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            acks = [a for a in self.socket_acks if a.get("envelope_id") == envelope_id]
+            if acks:
+                return acks[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no ack for {envelope_id!r}; got {self.socket_acks}")
+            await asyncio.sleep(0.01)
+
+    @property
     def calls(self) -> list[SlackCall]:
         """A snapshot of the calls so far, oldest first."""
         with self._lock:
@@ -143,6 +200,8 @@ class FakeSlack:
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._acks.clear()
+            self.socket_connections = 0
         self.users.clear()
         self.errors.clear()
 
@@ -175,6 +234,34 @@ class FakeSlack:
     async def _response_url(self, request: Request) -> JSONResponse:
         await self._record(request, "response_url", {"_name": request.path_params["name"]})
         return JSONResponse({"ok": True})
+
+    async def _socket_mode(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(json.dumps({
+            "type": "hello",
+            "num_connections": 1,
+            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": APP_ID},
+        }))
+        with self._lock:  # only now may tests push envelopes: hello comes first, as in Slack
+            self._socket = (websocket, asyncio.get_running_loop())
+            self.socket_connections += 1
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text") or (message.get("bytes") or b"").decode()
+                try:
+                    received = json.loads(text)
+                except ValueError:
+                    received = {"_raw": text}
+                with self._lock:
+                    self._acks.append(received)
+        finally:
+            with self._lock:
+                if self._socket is not None and self._socket[0] is websocket:
+                    self._socket = None
 
     async def _api(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
@@ -233,6 +320,9 @@ class FakeSlack:
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = str(params.get("users", "")).split(",")
         return {"channel": {"id": self.dm_channel(users[0])}}
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_url}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ import pytest
 
 from app.ingest import PRESETS, read_focus, read_mapped
 from app.models import Allocation, Spend, UnassignedSpend
-from app.services import allocations, budgets, imports, routing
+from app.services import allocations, budgets, imports, routing, unassigned
 from app.services.verify import verify
 
 # Like tests/conftest.py's `both_databases` (not imported: tests/bot/conftest.py may shadow it).
@@ -117,7 +117,7 @@ async def test_unassigned_rows_are_assigned_by_rules_applied_later_and_by_hand(a
 
     await routing.create_rule(actor, match="sub_account", value="orion zenith",
                               project_id=p["zenith"].id)
-    applied = await imports.apply_rules(actor)
+    applied = await unassigned.apply_rules(actor)
 
     zenith, _, _ = expected(path, "BilledCost", lambda r: "zenith"
                             if r["SubAccountName"] == "Orion Zenith" else None)
@@ -128,7 +128,7 @@ async def test_unassigned_rows_are_assigned_by_rules_applied_later_and_by_hand(a
     assert await UnassignedSpend.all().count() == first.unassigned - applied.assigned
 
     held = await UnassignedSpend.all().order_by("id").limit(3)
-    results = await imports.assign(actor, [r.id for r in held], project_id=p["atlas"].id)
+    results = await unassigned.assign(actor, [r.id for r in held], project_id=p["atlas"].id)
     assert [r.status for _, r in results] == ["recorded"] * 3
     assert await _spent(p["atlas"].id) == sum(r.amount_micros for r in held)
     assert not await UnassignedSpend.filter(id__in=[r.id for r in held]).exists()
@@ -157,7 +157,7 @@ async def test_the_focus_1_2_examples_import_and_a_purchase_is_assigned_by_hand(
                                                                         want_zero)
     held = await UnassignedSpend.all()
     assert [h.amount_micros for h in held] == [1200_000_000]
-    results = await imports.assign(actor, [held[0].id], project_id=p["saas"].id)
+    results = await unassigned.assign(actor, [held[0].id], project_id=p["saas"].id)
     assert results[0][1].status == "recorded"
     assert await _spent(p["saas"].id) == 1200_000_000
     assert await verify() == []

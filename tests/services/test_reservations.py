@@ -8,7 +8,7 @@ from helpers import both_databases
 
 from app.domain.errors import InsufficientFunds, InvalidState
 from app.models import Allocation, Reservation, Spend
-from app.services import allocations, authorize, budgets, reservations
+from app.services import allocations, authorize, budgets, holds, reservations
 from app.services.verify import verify
 
 
@@ -106,10 +106,10 @@ async def test_holds_expire_after_their_time_to_live(admin, fixed_clock) -> None
     fixed_clock[0] += timedelta(seconds=61)
     # Authorize ignores the stale hold before any sweep: 100 − 10 held remain.
     assert (await authorize.authorize_spend(actor, project_id=p.id, amount="90")).allowed
-    assert await reservations.expire_reservations() == 1
+    assert await holds.expire_reservations() == 1
     assert (await Reservation.get(id=short.id)).status == "EXPIRED"
     assert await held(a.id) == 10_000_000
-    assert await reservations.expire_reservations() == 0
+    assert await holds.expire_reservations() == 0
     with pytest.raises(InvalidState):
         await reservations.settle_reservation(actor, reservation_id=short.id, amount="40")
     assert await verify() == []
