@@ -28,11 +28,17 @@ test: install lint
 lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check app schema bot tests bench
+	$(VENV)/bin/ruff format --check app schema bot tests bench
 	$(VENV)/bin/mypy
 
 ## Benchmarks: print figures (never pass/fail)
 bench: install
 	$(PY) -m bench.dashboard
+	$(PY) -m bench.record_spends
+	$(PY) -m bench.import_focus
+	$(PY) -m bench.authorize_latency
+	$(PY) -m bench.close_period
+	$(PY) -m bench.slack_ack
 	$(PY) -m bench.forecast_backtest
 
 clean:

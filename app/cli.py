@@ -15,7 +15,8 @@ from app.settings import get_settings
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="Allot: split shared money across projects.", no_args_is_help=True,
+    help="Allot: split shared money across projects.",
+    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -23,8 +24,10 @@ tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 from app.cli_import import import_app  # noqa: E402
+
 app.add_typer(import_app, name="import")
 from app.cli_rules import rules_app  # noqa: E402
+
 app.add_typer(rules_app, name="rules")
 
 
@@ -85,10 +88,16 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     if workers > 1 and not db.is_postgres(settings.database_url):
-        fail("several workers need PostgreSQL (ALLOT_DATABASE_URL=postgres://…); SQLite is one process")
-    typer.echo(f"Allot listening on http://{host}:{port}  (GraphiQL at http://{host}:{port}/graphql)")
-    uvicorn.run("app.main:create", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+        fail(
+            "several workers need PostgreSQL (ALLOT_DATABASE_URL=postgres://…);"
+            " SQLite is one process"
+        )
+    typer.echo(
+        f"Allot listening on http://{host}:{port}  (GraphiQL at http://{host}:{port}/graphql)"
+    )
+    uvicorn.run(
+        "app.main:create", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 @app.command()
@@ -118,7 +127,9 @@ def users_create(
     from app.services import actors
 
     try:
-        user, token = run_db(lambda: actors.create_user(None, name=name, email=email, is_admin=admin))
+        user, token = run_db(
+            lambda: actors.create_user(None, name=name, email=email, is_admin=admin)
+        )
     except AllotError as exc:
         fail(f"error: {exc.message}")
         return

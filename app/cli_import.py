@@ -87,16 +87,25 @@ def _run_import(rows_of, source: str, budget: str | None, dry_run: bool, user: s
         actor = await find_actor()
         rows = rows_of()
         if not sys.stdout.isatty():
-            return await imports.import_rows(actor, rows, source=source, budget_id=budget_id,
-                                             dry_run=dry_run)
+            return await imports.import_rows(
+                actor, rows, source=source, budget_id=budget_id, dry_run=dry_run
+            )
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        columns = (TextColumn("[bold]importing"), BarColumn(),
-                   TextColumn("{task.completed:,} rows"), TimeElapsedColumn())
+        columns = (
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task("import", total=None)
             return await imports.import_rows(
-                actor, rows, source=source, budget_id=budget_id, dry_run=dry_run,
+                actor,
+                rows,
+                source=source,
+                budget_id=budget_id,
+                dry_run=dry_run,
                 progress=lambda n: bar.advance(task, n),
             )
 
@@ -119,8 +128,10 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     typer.echo(f"  rows read        {summary.read:>10,}")
     typer.echo(f"  recorded         {summary.recorded:>10,}")
     typer.echo(f"  duplicates       {summary.duplicates:>10,}  (seen before: counted once)")
-    typer.echo(f"  unassigned       {summary.unassigned:>10,}  new, "
-               f"{summary.already_unassigned:,} already held (see unassignedSpends)")
+    typer.echo(
+        f"  unassigned       {summary.unassigned:>10,}  new, "
+        f"{summary.already_unassigned:,} already held (see unassignedSpends)"
+    )
     typer.echo(f"  zero cost        {summary.skipped_zero:>10,}  skipped (no money moved)")
     typer.echo(f"  rejected         {summary.rejected:>10,}")
     for line, reason in summary.rejections:
@@ -149,8 +160,12 @@ def import_focus(
 @import_app.command("csv")
 def import_csv(
     file: str = typer.Argument(..., help="A cost export CSV (or .csv.gz)."),
-    map: str = typer.Option(None, "--map", help="Columns, e.g. 'amount=Cost,date=Date,"
-                            "service=Service,project=Project,date_format=%m/%d/%Y'."),
+    map: str = typer.Option(
+        None,
+        "--map",
+        help="Columns, e.g. 'amount=Cost,date=Date,"
+        "service=Service,project=Project,date_format=%m/%d/%Y'.",
+    ),
     preset: str = typer.Option(None, "--preset", help="aws-cur, azure-ea or gcp-billing."),
     budget: str = typer.Option(None, "--budget", help="Record into this budget (e.g. bud_3)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and route, write nothing."),

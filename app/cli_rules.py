@@ -40,9 +40,15 @@ def rules_add(
         row = await (Project.get_or_none(id=pk) if pk else Project.get_or_none(slug=project))
         if row is None:
             raise NotFound("Project", project, field="--project")
-        return await routing.create_rule(actor, match=match, key=key, value=value,
-                                         project_id=row.id, budget_id=budget_id,
-                                         priority=priority)
+        return await routing.create_rule(
+            actor,
+            match=match,
+            key=key,
+            value=value,
+            project_id=row.id,
+            budget_id=budget_id,
+            priority=priority,
+        )
 
     try:
         rule = run_db(main)

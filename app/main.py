@@ -32,8 +32,7 @@ def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:
     stop = asyncio.Event()  # never set: the lifespan cancels the tasks
 
     async def deliver() -> None:
-        await run_outbox_worker(stop, sinks, settings.outbox_poll_seconds,
-                                broadcast=broker.publish)
+        await run_outbox_worker(stop, sinks, settings.outbox_poll_seconds, broadcast=broker.publish)
 
     async def listen() -> None:
         await broker.listen(settings.database_url, stop)
@@ -81,8 +80,9 @@ def create(settings: Settings | None = None) -> Starlette:
     slack_app, notifier = slack_parts(settings)
     workers = outbox_workers(settings, notifier) if settings.run_workers else []
     if slack_app is not None and settings.slack_app_token:
-        workers.append(socket_mode_worker(slack_app, settings.slack_app_token,
-                                          settings.slack_api_url))
+        workers.append(
+            socket_mode_worker(slack_app, settings.slack_app_token, settings.slack_api_url)
+        )
     if settings.run_workers:  # closes due periods, expires due transfers (app.services.periods)
         from app.services.holds import run_expiry_worker
         from app.services.periods import scheduler_worker

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -51,7 +51,7 @@ async def healthz(_: Request) -> Response:
         from app.services.sql import fetch
 
         await fetch("SELECT 1 AS ok")
-    except Exception:  # noqa: BLE001 - health reports, it does not raise
+    except Exception:
         logger.exception("health check failed")
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok"})

@@ -48,12 +48,18 @@ async def fresh(url: str) -> None:
 
 
 async def world(projects: int, slugs: list[str] | None = None) -> tuple[Actor, list[int]]:
-    user, _ = await actors.create_user(None, name="Bench Admin", email="bench@example.org",
-                                       is_admin=True)
+    user, _ = await actors.create_user(
+        None, name="Bench Admin", email="bench@example.org", is_admin=True
+    )
     actor = await actors.load_actor(user)
-    b = await budgets.create_budget(actor, name="Bench", amount="1000000000000",
-                                    period_kind="GRANT", start_date=date(2024, 1, 1),
-                                    end_date=date(2030, 12, 31))
+    b = await budgets.create_budget(
+        actor,
+        name="Bench",
+        amount="1000000000000",
+        period_kind="GRANT",
+        start_date=date(2024, 1, 1),
+        end_date=date(2030, 12, 31),
+    )
     ids = []
     for n, slug in enumerate(slugs or [f"p{n}" for n in range(projects)]):
         p = await budgets.create_project(actor, name=f"Project {n}", slug=slug)

@@ -43,13 +43,20 @@ async def seed(url: str, projects: int, spends_per_project: int) -> tuple[str, l
 
     await db.init_db(url)
     await Tortoise.generate_schemas()
-    admin, token = await actors.create_user(None, name="Bench", email="bench@example.org",
-                                            is_admin=True)
+    admin, token = await actors.create_user(
+        None, name="Bench", email="bench@example.org", is_admin=True
+    )
     actor = Actor(user_id=admin.id, is_admin=True)
     today = datetime.now(UTC).date()
-    b = await budgets.create_budget(actor, name="Bench grant", amount="10000000",
-                                    period_kind="GRANT", start_date=date(today.year, 1, 1),
-                                    end_date=date(today.year, 12, 31), enforce_pacing=True)
+    b = await budgets.create_budget(
+        actor,
+        name="Bench grant",
+        amount="10000000",
+        period_kind="GRANT",
+        start_date=date(today.year, 1, 1),
+        end_date=date(today.year, 12, 31),
+        enforce_pacing=True,
+    )
     rng = random.Random(7)
     ids = []
     for i in range(projects):
@@ -58,9 +65,15 @@ async def seed(url: str, projects: int, spends_per_project: int) -> tuple[str, l
         ids.append(f"prj_{p.id}")
         for _ in range(spends_per_project):
             at = datetime.now(UTC) - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600))
-            await spending.record_spend(actor, SpendInput(
-                project_id=p.id, amount=f"{rng.randint(1, 50_000) / 100:.2f}",
-                service=rng.choice(["aws", "gcp", "openai", "hpc"]), occurred_at=at))
+            await spending.record_spend(
+                actor,
+                SpendInput(
+                    project_id=p.id,
+                    amount=f"{rng.randint(1, 50_000) / 100:.2f}",
+                    service=rng.choice(["aws", "gcp", "openai", "hpc"]),
+                    occurred_at=at,
+                ),
+            )
         await reservations.reserve_spend(actor, project_id=p.id, amount="250", ttl_seconds=86400)
     clock.set_clock(None)
     await db.close_db()
@@ -85,8 +98,7 @@ def serve(url: str, port: int) -> None:
             await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
         await app(scope, receive, send)
 
-    uvicorn.run(with_database, host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(with_database, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 async def wait_ready(base: str, timeout: float = 30.0) -> None:
@@ -104,8 +116,9 @@ async def wait_ready(base: str, timeout: float = 30.0) -> None:
     raise RuntimeError("the server did not start")
 
 
-async def load(base: str, token: str, projects: list[str], requests: int, clients: int,
-               warmup: int) -> tuple[list[float], float, int, int]:
+async def load(
+    base: str, token: str, projects: list[str], requests: int, clients: int, warmup: int
+) -> tuple[list[float], float, int, int]:
     import httpx
 
     latencies: list[float] = []
@@ -122,8 +135,13 @@ async def load(base: str, token: str, projects: list[str], requests: int, client
         for n in todo:
             if n == warmup:
                 started = time.perf_counter()
-            body = {"query": QUERY, "variables": {"p": rng.choice(projects),
-                                                  "a": f"{rng.randint(1, 200_000) / 100:.2f}"}}
+            body = {
+                "query": QUERY,
+                "variables": {
+                    "p": rng.choice(projects),
+                    "a": f"{rng.randint(1, 200_000) / 100:.2f}",
+                },
+            }
             t0 = time.perf_counter()
             response = await client.post(f"{base}/graphql", json=body, headers=headers)
             elapsed = time.perf_counter() - t0
@@ -162,8 +180,10 @@ def main() -> None:
         url = f"sqlite://{Path(tmp) / 'bench.db'}"
         t0 = time.perf_counter()
         token, projects = asyncio.run(seed(url, args.projects, args.spends))
-        print(f"seeded {args.projects} projects x {args.spends} spends + 1 open hold each "
-              f"in {time.perf_counter() - t0:.1f}s (SQLite)")
+        print(
+            f"seeded {args.projects} projects x {args.spends} spends + 1 open hold each "
+            f"in {time.perf_counter() - t0:.1f}s (SQLite)"
+        )
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "bench.authorize_latency", "--serve", url, str(port)],
@@ -173,15 +193,20 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(wait_ready(base))
             latencies, wall, errors, allowed = asyncio.run(
-                load(base, token, projects, args.requests, args.clients, args.warmup))
+                load(base, token, projects, args.requests, args.clients, args.warmup)
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)
     ms = [x * 1000 for x in latencies]
-    print(f"authorizeSpend over HTTP, {args.clients} concurrent clients, {len(ms)} requests "
-          f"(after {args.warmup} warm-up), uvicorn single worker, SQLite")
-    print(f"  latency ms: p50 {pct(ms, 50):.2f}  p95 {pct(ms, 95):.2f}  p99 {pct(ms, 99):.2f}  "
-          f"mean {statistics.fmean(ms):.2f}  max {max(ms):.2f}")
+    print(
+        f"authorizeSpend over HTTP, {args.clients} concurrent clients, {len(ms)} requests "
+        f"(after {args.warmup} warm-up), uvicorn single worker, SQLite"
+    )
+    print(
+        f"  latency ms: p50 {pct(ms, 50):.2f}  p95 {pct(ms, 95):.2f}  p99 {pct(ms, 99):.2f}  "
+        f"mean {statistics.fmean(ms):.2f}  max {max(ms):.2f}"
+    )
     print(f"  throughput: {len(ms) / wall:.0f} requests/s  ({wall:.2f}s wall)")
     print(f"  allowed {allowed}, errors {errors}")
 

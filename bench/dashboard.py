@@ -53,20 +53,37 @@ async def build(url: str, n_alloc: int, n_spends: int) -> tuple[str, str, list[i
     await fresh(url)
     user, token = await actors.create_user(None, name="Bench", email="b@example.org", is_admin=True)
     actor = await actors.load_actor(user)
-    b = await budgets.create_budget(actor, name="Bench budget", amount="100000000",
-                                    period_kind="GRANT", start_date=datetime(2026, 1, 1).date(),
-                                    end_date=datetime(2026, 12, 31).date())
-    projects = [await budgets.create_project(actor, name=f"Project {i}", slug=f"p-{i}")
-                for i in range(n_alloc)]
-    await allocations.allocate_many(actor, budget_id=b.id, split=Split.EQUAL, total="50000000",
-                                    items=[SplitItem(project_id=p.id) for p in projects])
+    b = await budgets.create_budget(
+        actor,
+        name="Bench budget",
+        amount="100000000",
+        period_kind="GRANT",
+        start_date=datetime(2026, 1, 1).date(),
+        end_date=datetime(2026, 12, 31).date(),
+    )
+    projects = [
+        await budgets.create_project(actor, name=f"Project {i}", slug=f"p-{i}")
+        for i in range(n_alloc)
+    ]
+    await allocations.allocate_many(
+        actor,
+        budget_id=b.id,
+        split=Split.EQUAL,
+        total="50000000",
+        items=[SplitItem(project_id=p.id) for p in projects],
+    )
     start = datetime(2026, 1, 1, 12, tzinfo=UTC)
     batch: list[SpendInput] = []
     for i in range(n_spends):
-        batch.append(SpendInput(
-            project_id=projects[i % n_alloc].id, budget_id=b.id, amount=f"{(i % 97) + 1}.{i % 100:02d}",
-            service=SERVICES[i % len(SERVICES)], occurred_at=start + timedelta(hours=i % (300 * 24)),
-        ))
+        batch.append(
+            SpendInput(
+                project_id=projects[i % n_alloc].id,
+                budget_id=b.id,
+                amount=f"{(i % 97) + 1}.{i % 100:02d}",
+                service=SERVICES[i % len(SERVICES)],
+                occurred_at=start + timedelta(hours=i % (300 * 24)),
+            )
+        )
         if len(batch) == 10_000:
             await record_spends(actor, batch)
             batch = []
@@ -91,8 +108,9 @@ async def count_statements(url: str, n_alloc: int) -> int:
     try:
         context = await context_for_token(token)
         counter.count = 0
-        result = await schema.execute(DASHBOARD, variable_values={"id": budget_id, "n": n_alloc},
-                                      context_value=context)
+        result = await schema.execute(
+            DASHBOARD, variable_values={"id": budget_id, "n": n_alloc}, context_value=context
+        )
         assert not result.errors, result.errors
         assert len(result.data["budget"]["allocations"]["edges"]) == n_alloc  # type: ignore[index]
         return counter.count
@@ -104,8 +122,20 @@ async def count_statements(url: str, n_alloc: int) -> int:
 
 def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ALLOT_DATABASE_URL": url, "ALLOT_RUN_WORKERS": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create", "--factory",
-                             "--port", str(port), "--log-level", "warning"], env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     for _ in range(200):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -128,13 +158,16 @@ async def http_figures(url: str, n_spends: int, requests: int) -> None:
             times = []
             for _ in range(15):
                 t = time.perf_counter()
-                r = await client.post(base, json={"query": DASHBOARD,
-                                                  "variables": {"id": budget_id, "n": 1000}})
+                r = await client.post(
+                    base, json={"query": DASHBOARD, "variables": {"id": budget_id, "n": 1000}}
+                )
                 times.append(time.perf_counter() - t)
                 assert r.status_code == 200 and "errors" not in r.json(), r.text[:500]
-            print(f"dashboard query over HTTP (1,000 allocations, {n_spends:,} spends): "
-                  f"median {statistics.median(times) * 1000:.0f} ms, "
-                  f"min {min(times) * 1000:.0f} ms over {len(times)} runs")
+            print(
+                f"dashboard query over HTTP (1,000 allocations, {n_spends:,} spends): "
+                f"median {statistics.median(times) * 1000:.0f} ms, "
+                f"min {min(times) * 1000:.0f} ms over {len(times)} runs"
+            )
 
             mutation = """mutation($p: ID!, $a: Decimal!) { recordSpend(input: {projectId: $p,
               amount: $a, service: "bench"}) { __typename } }"""
@@ -144,8 +177,13 @@ async def http_figures(url: str, n_spends: int, requests: int) -> None:
             async def worker() -> None:
                 for i in counter:
                     t = time.perf_counter()
-                    r = await client.post(base, json={"query": mutation, "variables": {
-                        "p": str(project_ids[i % len(project_ids)]), "a": "0.25"}})
+                    r = await client.post(
+                        base,
+                        json={
+                            "query": mutation,
+                            "variables": {"p": str(project_ids[i % len(project_ids)]), "a": "0.25"},
+                        },
+                    )
                     latencies.append(time.perf_counter() - t)
                     assert r.json()["data"]["recordSpend"]["__typename"] == "SpendRecorded", r.text
 
@@ -153,9 +191,11 @@ async def http_figures(url: str, n_spends: int, requests: int) -> None:
             await asyncio.gather(*(worker() for _ in range(16)))
             elapsed = time.perf_counter() - t0
             latencies.sort()
-            print(f"recordSpend over HTTP, 16 concurrent clients: {requests / elapsed:,.0f} req/s "
-                  f"(p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-                  f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms)")
+            print(
+                f"recordSpend over HTTP, 16 concurrent clients: {requests / elapsed:,.0f} req/s "
+                f"(p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+                f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms)"
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -169,8 +209,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in (10, 100, 1000):
             url = f"sqlite://{Path(tmp) / f'count{n}.db'}"
-            print(f"SQL statements for the dashboard query with {n:>5} allocations: "
-                  f"{asyncio.run(count_statements(url, n))}")
+            print(
+                f"SQL statements for the dashboard query with {n:>5} allocations: "
+                f"{asyncio.run(count_statements(url, n))}"
+            )
         asyncio.run(http_figures(f"sqlite://{Path(tmp) / 'http.db'}", args.spends, args.requests))
 
 

@@ -42,29 +42,34 @@ async def run(path: Path, url: str, chunk: int) -> None:
     try:
         actor, projects = await world(0, [slug for *_, slug in RULES])
         for (match, key, value, _), project_id in zip(RULES, projects, strict=True):
-            await routing.create_rule(actor, match=match, key=key, value=value,
-                                      project_id=project_id)
+            await routing.create_rule(
+                actor, match=match, key=key, value=value, project_id=project_id
+            )
         before = _rss_mb()
         started = time.perf_counter()
-        summary = await imports.import_rows(actor, read_focus(path), source="focus",
-                                            chunk_size=chunk)
+        summary = await imports.import_rows(
+            actor, read_focus(path), source="focus", chunk_size=chunk
+        )
         wall = time.perf_counter() - started
         peak = _rss_mb()
         started = time.perf_counter()
-        again = await imports.import_rows(actor, read_focus(path), source="focus",
-                                          chunk_size=chunk)
+        again = await imports.import_rows(actor, read_focus(path), source="focus", chunk_size=chunk)
         rewall = time.perf_counter() - started
         drift = await verify()
     finally:
         await db.close_db()
     print(f"file            {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"rows read       {summary.read:,}")
-    print(f"recorded        {summary.recorded:,}   unassigned {summary.unassigned:,}"
-          f"   zero-cost {summary.skipped_zero:,}   rejected {summary.rejected:,}")
+    print(
+        f"recorded        {summary.recorded:,}   unassigned {summary.unassigned:,}"
+        f"   zero-cost {summary.skipped_zero:,}   rejected {summary.rejected:,}"
+    )
     print(f"import          {wall:.1f} s = {summary.read / wall:,.0f} rows/s")
     print(f"peak RSS        {peak:.0f} MB (before import {before:.0f} MB)")
-    print(f"re-import       {rewall:.1f} s: recorded {again.recorded:,},"
-          f" duplicates {again.duplicates:,}, already unassigned {again.already_unassigned:,}")
+    print(
+        f"re-import       {rewall:.1f} s: recorded {again.recorded:,},"
+        f" duplicates {again.duplicates:,}, already unassigned {again.already_unassigned:,}"
+    )
     print(f"verify drift    {len(drift)}")
 
 
@@ -77,8 +82,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "focus.csv"
         if not path.exists():
-            subprocess.run([sys.executable, "-m", "bench.gen_focus", str(path),
-                            "--rows", str(args.rows)], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "bench.gen_focus", str(path), "--rows", str(args.rows)],
+                check=True,
+            )
         asyncio.run(run(path, f"sqlite://{Path(tmp) / 'import.db'}", args.chunk))
 
 

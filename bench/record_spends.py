@@ -36,9 +36,14 @@ SERVICES = ["Amazon EC2", "Amazon S3", "Azure OpenAI", "BigQuery", "Vertex AI"]
 
 def _items(n: int, projects: list[int], start: datetime) -> list[SpendInput]:
     return [
-        SpendInput(project_id=projects[i % len(projects)], amount=f"{(i % 997) + 1}.{i % 1000:03d}",
-                   service=SERVICES[i % len(SERVICES)], external_id=f"line-{i}",
-                   occurred_at=start + timedelta(minutes=i % 40_000), source="bench")
+        SpendInput(
+            project_id=projects[i % len(projects)],
+            amount=f"{(i % 997) + 1}.{i % 1000:03d}",
+            service=SERVICES[i % len(SERVICES)],
+            external_id=f"line-{i}",
+            occurred_at=start + timedelta(minutes=i % 40_000),
+            source="bench",
+        )
         for i in range(n)
     ]
 
@@ -54,9 +59,24 @@ async def _plain(items: list[SpendInput], batch: int, user_id: int) -> float:
         for it in items[lo : lo + batch]:
             budget_id, allocation_id = allocation[it.project_id]
             assert it.occurred_at is not None
-            rows.append([budget_id, allocation_id, it.project_id, int(float(it.amount) * 1e6),  # type: ignore[arg-type]
-                         it.service, None, it.occurred_at, it.occurred_at.date(), "plain",
-                         it.external_id, None, None, user_id, now])
+            rows.append(
+                [
+                    budget_id,
+                    allocation_id,
+                    it.project_id,
+                    int(float(it.amount) * 1e6),  # type: ignore[arg-type]
+                    it.service,
+                    None,
+                    it.occurred_at,
+                    it.occurred_at.date(),
+                    "plain",
+                    it.external_id,
+                    None,
+                    None,
+                    user_id,
+                    now,
+                ]
+            )
         async with in_transaction():
             await execute_many(_PLAIN, rows)
     return time.perf_counter() - started
@@ -88,8 +108,10 @@ async def run(label: str, url: str, n: int, batch: int) -> None:
         await db.close_db()
     print(f"{label:9} {n:,} items in batches of {batch:,}")
     print(f"  plain INSERT executemany   {n / plain:>10,.0f} rows/s   ({plain:.2f} s)")
-    print(f"  recordSpends service       {n / service:>10,.0f} items/s  ({service:.2f} s)"
-          f"   = {plain / service:.0%} of plain")
+    print(
+        f"  recordSpends service       {n / service:>10,.0f} items/s  ({service:.2f} s)"
+        f"   = {plain / service:.0%} of plain"
+    )
     print(f"  replay of one batch        {batch / replay:>10,.0f} items/s  (all duplicates)")
     print(f"  verify drift               {len(drift)}")
 

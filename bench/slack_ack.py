@@ -59,11 +59,13 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def _round(client: httpx.AsyncClient, fake: FakeSlack, base: str, n: int,
-                 tag: str) -> tuple[list[float], float]:
+async def _round(
+    client: httpx.AsyncClient, fake: FakeSlack, base: str, n: int, tag: str
+) -> tuple[list[float], float]:
     async def one(i: int) -> float:
-        body = slash_command_body("status", "UMIA", TEAM,
-                                  response_url=fake.response_url(f"{tag}-{i}"))
+        body = slash_command_body(
+            "status", "UMIA", TEAM, response_url=fake.response_url(f"{tag}-{i}")
+        )
         headers = signed_headers(body, SECRET)
         start = time.perf_counter()
         response = await client.post(f"{base}/slack/events", content=body, headers=headers)
@@ -73,8 +75,14 @@ async def _round(client: httpx.AsyncClient, fake: FakeSlack, base: str, n: int,
 
     start = time.perf_counter()
     acks = await asyncio.gather(*(one(i) for i in range(n)))
-    while sum(1 for c in fake.calls_to("response_url")
-              if str(c.params.get("_name", "")).startswith(f"{tag}-")) < n:
+    while (
+        sum(
+            1
+            for c in fake.calls_to("response_url")
+            if str(c.params.get("_name", "")).startswith(f"{tag}-")
+        )
+        < n
+    ):
         if time.perf_counter() - start > 60:
             raise SystemExit("not every command was answered within 60 s")
         await asyncio.sleep(0.005)
@@ -91,13 +99,31 @@ async def main() -> None:
         url = f"sqlite://{tmp}/bench.db"
         await _prepare(url)
         port = _free_port()
-        env = {**os.environ, "ALLOT_DATABASE_URL": url, "ALLOT_SLACK_SIGNING_SECRET": SECRET,
-               "ALLOT_SLACK_BOT_TOKEN": "xoxb-bench", "ALLOT_SLACK_API_URL": fake.url,
-               "ALLOT_SLACK_TEAM_ID": TEAM, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "ALLOT_DATABASE_URL": url,
+            "ALLOT_SLACK_SIGNING_SECRET": SECRET,
+            "ALLOT_SLACK_BOT_TOKEN": "xoxb-bench",
+            "ALLOT_SLACK_API_URL": fake.url,
+            "ALLOT_SLACK_TEAM_ID": TEAM,
+            "PYTHONPATH": str(ROOT),
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create", "--factory", "--host",
-             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -115,9 +141,11 @@ async def main() -> None:
                 for r in range(args.rounds):
                     acks, total = await _round(client, fake, base, args.n, f"r{r}")
                     ms = [a * 1000 for a in acks]
-                    print(f"round {r + 1}: {args.n} concurrent /allot status — ack p50 "
-                          f"{statistics.median(ms):.1f} ms, p99 {_percentile(ms, 99):.1f} ms, "
-                          f"max {max(ms):.1f} ms; all answered after {total * 1000:.0f} ms")
+                    print(
+                        f"round {r + 1}: {args.n} concurrent /allot status — ack p50 "
+                        f"{statistics.median(ms):.1f} ms, p99 {_percentile(ms, 99):.1f} ms, "
+                        f"max {max(ms):.1f} ms; all answered after {total * 1000:.0f} ms"
+                    )
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -22,8 +22,13 @@ def web_client(settings: Settings) -> AsyncWebClient:
     return AsyncWebClient(token=settings.slack_bot_token)
 
 
-def build_app(settings: Settings, *, client: AsyncWebClient | None = None,
-              schema: Any = None, request_verification_enabled: bool = True) -> AsyncApp:
+def build_app(
+    settings: Settings,
+    *,
+    client: AsyncWebClient | None = None,
+    schema: Any = None,
+    request_verification_enabled: bool = True,
+) -> AsyncApp:
     if schema is None:
         from schema import schema as default_schema
 
@@ -40,7 +45,10 @@ def build_app(settings: Settings, *, client: AsyncWebClient | None = None,
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        logger.error("unhandled error in a Slack listener (%s)", body.get("type") or
-                     body.get("command"), exc_info=error)
+        logger.error(
+            "unhandled error in a Slack listener (%s)",
+            body.get("type") or body.get("command"),
+            exc_info=error,
+        )
 
     return app

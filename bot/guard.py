@@ -52,8 +52,11 @@ def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
         team = _team_of(body, context)
         if team_id and team and team != team_id:
             logger.warning("refused a request from workspace %s", team)
-            return _ephemeral(error_text(
-                "WRONG_WORKSPACE", "This Allot installation serves another Slack workspace."))
+            return _ephemeral(
+                error_text(
+                    "WRONG_WORKSPACE", "This Allot installation serves another Slack workspace."
+                )
+            )
         user = _user_of(body, context)
         if user is None:
             return await next()
@@ -68,8 +71,7 @@ def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
         if body.get("type") == "block_actions":
             channel = (body.get("container") or {}).get("channel_id")
             if channel:
-                asyncio.get_running_loop().create_task(
-                    _tell(client, channel, user, text))
+                asyncio.get_running_loop().create_task(_tell(client, channel, user, text))
         if body.get("type") == "view_submission":
             return BoltResponse(status=200, body={"response_action": "clear"})
         return BoltResponse(status=200, body="")

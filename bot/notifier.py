@@ -23,8 +23,13 @@ from schema.ids import encode
 
 logger = logging.getLogger("allot.bot.notifier")
 
-_OUTCOME = {"APPLIED": "approved", "REJECTED": "rejected", "EXPIRED": "expired",
-            "CANCELLED": "cancelled", "FAILED": "failed"}
+_OUTCOME = {
+    "APPLIED": "approved",
+    "REJECTED": "rejected",
+    "EXPIRED": "expired",
+    "CANCELLED": "cancelled",
+    "FAILED": "failed",
+}
 
 
 class SlackNotifier:
@@ -47,7 +52,8 @@ class SlackNotifier:
 
     async def _notice(self, event: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         data = await self.api.run(
-            ops.TRANSFER_NOTICE, id=encode("Transfer", int(event["payload"]["transferId"])),
+            ops.TRANSFER_NOTICE,
+            id=encode("Transfer", int(event["payload"]["transferId"])),
             budgetId=encode("Budget", int(event["budgetId"])),
         )
         return data["node"], data["budget"] or {}
@@ -60,8 +66,11 @@ class SlackNotifier:
         """The budget's channel, else a DM with each owner linked to Slack."""
         if budget.get("slackChannel"):
             return [budget["slackChannel"]]
-        return [await self._dm_channel(o["slackUserId"])
-                for o in budget.get("owners") or [] if o.get("slackUserId")]
+        return [
+            await self._dm_channel(o["slackUserId"])
+            for o in budget.get("owners") or []
+            if o.get("slackUserId")
+        ]
 
     async def transfer_requested(self, event: dict[str, Any]) -> None:
         transfer, budget = await self._notice(event)
@@ -73,7 +82,8 @@ class SlackNotifier:
                 continue
             sent = await self.client.chat_postMessage(channel=channel, **message(transfer))
             await self.api.mutate(
-                ops.RECORD_SLACK_MESSAGE, "recordSlackMessage",
+                ops.RECORD_SLACK_MESSAGE,
+                "recordSlackMessage",
                 input={"transferId": transfer["id"], "channel": sent["channel"], "ts": sent["ts"]},
             )
 
@@ -82,8 +92,9 @@ class SlackNotifier:
         if transfer is None:
             return
         for posted in transfer.get("slackMessages") or []:
-            await self.client.chat_update(channel=posted["channel"], ts=posted["ts"],
-                                          **message(transfer))
+            await self.client.chat_update(
+                channel=posted["channel"], ts=posted["ts"], **message(transfer)
+            )
         requester = transfer.get("requestedBy") or {}
         decider = transfer.get("decidedBy") or {}
         if not requester.get("slackUserId"):
@@ -91,14 +102,18 @@ class SlackNotifier:
         if decider.get("id") == requester.get("id"):
             return  # they decided it themselves (applied at once, or cancelled): they know
         outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
-        text = (f"Your transfer request was {outcome}: {transfer_summary(transfer)}.\n"
-                f"{decision_text(transfer)}")
+        text = (
+            f"Your transfer request was {outcome}: {transfer_summary(transfer)}.\n"
+            f"{decision_text(transfer)}"
+        )
         await self.client.chat_postMessage(
-            channel=await self._dm_channel(requester["slackUserId"]), text=text)
+            channel=await self._dm_channel(requester["slackUserId"]), text=text
+        )
 
     async def alert_raised(self, event: dict[str, Any]) -> None:
-        data = await self.api.run(ops.BUDGET_NOTICE,
-                                  budgetId=encode("Budget", int(event["budgetId"])))
+        data = await self.api.run(
+            ops.BUDGET_NOTICE, budgetId=encode("Budget", int(event["budgetId"]))
+        )
         budget = data["budget"]
         if budget is None:
             return

@@ -14,7 +14,8 @@ fragment AllocationFields on Allocation {
 }
 """
 
-TRANSFER_FIELDS = """
+TRANSFER_FIELDS = (
+    """
 fragment TransferFields on Transfer {
   id amount reason status decidedAt createdAt decisionNote budgetId fromPool toPool
   viewerCanDecide
@@ -23,7 +24,9 @@ fragment TransferFields on Transfer {
   requestedBy { id name email slackUserId }
   decidedBy { id name email slackUserId }
 }
-""" + ALLOCATION_FIELDS
+"""
+    + ALLOCATION_FIELDS
+)
 
 PREVIEW_FIELDS = """
 fragment PreviewFields on Transfer {
@@ -42,25 +45,34 @@ VIEWER = """
 query Viewer { viewer { id name email isAdmin slackUserId } }
 """
 
-STATUS_FOR_USER = """
+STATUS_FOR_USER = (
+    """
 query StatusForUser {
   projects(first: 100) { nodes { id name slug myRole allocations { ...AllocationFields } } }
 }
-""" + ALLOCATION_FIELDS
+"""
+    + ALLOCATION_FIELDS
+)
 
-PROJECT_BY_SLUG = """
+PROJECT_BY_SLUG = (
+    """
 query ProjectBySlug($slug: String!) {
   project(slug: $slug) { id name slug allocations { ...AllocationFields } }
 }
-""" + ALLOCATION_FIELDS
+"""
+    + ALLOCATION_FIELDS
+)
 
-PROJECTS_SEARCH = """
+PROJECTS_SEARCH = (
+    """
 query ProjectsSearch($search: String) {
   projects(first: 100, search: $search) {
     nodes { id name slug allocations { ...AllocationFields } }
   }
 }
-""" + ALLOCATION_FIELDS
+"""
+    + ALLOCATION_FIELDS
+)
 
 BUDGET_FIELDS = """
 fragment BudgetFields on Budget {
@@ -69,20 +81,27 @@ fragment BudgetFields on Budget {
 }
 """
 
-BUDGETS = """
+BUDGETS = (
+    """
 query Budgets($search: String) {
   budgets(first: 100, search: $search) { nodes { ...BudgetFields } }
 }
-""" + BUDGET_FIELDS
+"""
+    + BUDGET_FIELDS
+)
 
-BUDGET_STATUS = """
+BUDGET_STATUS = (
+    """
 query BudgetStatus($id: ID!) {
   budget(id: $id) {
     ...BudgetFields
     allocations(first: 100) { nodes { ...AllocationFields } }
   }
 }
-""" + BUDGET_FIELDS + ALLOCATION_FIELDS
+"""
+    + BUDGET_FIELDS
+    + ALLOCATION_FIELDS
+)
 
 ALLOCATION_DIRECTORY = """
 query AllocationDirectory($search: String, $budgetId: ID) {
@@ -92,7 +111,8 @@ query AllocationDirectory($search: String, $budgetId: ID) {
 }
 """
 
-RECORD_SPEND = """
+RECORD_SPEND = (
+    """
 mutation RecordSpend($input: RecordSpendInput!) {
   recordSpend(input: $input) {
     ... on SpendRecorded {
@@ -102,67 +122,96 @@ mutation RecordSpend($input: RecordSpendInput!) {
     ...ErrorFields
   }
 }
-""" + ALLOCATION_FIELDS + ERROR_FIELDS
+"""
+    + ALLOCATION_FIELDS
+    + ERROR_FIELDS
+)
 
-ALLOCATE = """
+ALLOCATE = (
+    """
 mutation Allocate($input: AllocateInput!) {
   allocate(input: $input) {
     ... on AllocationSet { allocation { ...AllocationFields } }
     ...ErrorFields
   }
 }
-""" + ALLOCATION_FIELDS + ERROR_FIELDS
+"""
+    + ALLOCATION_FIELDS
+    + ERROR_FIELDS
+)
 
-REQUEST_TRANSFER = """
+REQUEST_TRANSFER = (
+    """
 mutation RequestTransfer($input: RequestTransferInput!) {
   requestTransfer(input: $input) {
     ... on TransferRequested { transfer { ...TransferFields } }
     ...ErrorFields
   }
 }
-""" + TRANSFER_FIELDS + ERROR_FIELDS
+"""
+    + TRANSFER_FIELDS
+    + ERROR_FIELDS
+)
 
-APPROVE_TRANSFER = """
+APPROVE_TRANSFER = (
+    """
 mutation ApproveTransfer($input: DecideTransferInput!) {
   approveTransfer(input: $input) {
     ... on TransferDecided { transfer { ...TransferFields } }
     ...ErrorFields
   }
 }
-""" + TRANSFER_FIELDS + ERROR_FIELDS
+"""
+    + TRANSFER_FIELDS
+    + ERROR_FIELDS
+)
 
-REJECT_TRANSFER = """
+REJECT_TRANSFER = (
+    """
 mutation RejectTransfer($input: DecideTransferInput!) {
   rejectTransfer(input: $input) {
     ... on TransferDecided { transfer { ...TransferFields } }
     ...ErrorFields
   }
 }
-""" + TRANSFER_FIELDS + ERROR_FIELDS
+"""
+    + TRANSFER_FIELDS
+    + ERROR_FIELDS
+)
 
-TRANSFER = """
+TRANSFER = (
+    """
 query Transfer($id: ID!) {
   node(id: $id) { ... on Transfer { ...TransferFields } }
 }
-""" + TRANSFER_FIELDS
+"""
+    + TRANSFER_FIELDS
+)
 
-LINK_SLACK_ACCOUNT = """
+LINK_SLACK_ACCOUNT = (
+    """
 mutation LinkSlackAccount($input: LinkSlackAccountInput!) {
   linkSlackAccount(input: $input) {
     ... on SlackAccountLinked { user { id name email } }
     ...ErrorFields
   }
 }
-""" + ERROR_FIELDS
+"""
+    + ERROR_FIELDS
+)
 
-HOME = """
+HOME = (
+    """
 query Home {
   viewer { id }
   projects(first: 50) { nodes { id name slug allocations { ...AllocationFields } } }
   budgets(first: 50) { nodes { ...BudgetFields } }
   pending: transfers(status: PENDING, first: 100) { nodes { ...TransferFields } }
 }
-""" + BUDGET_FIELDS + TRANSFER_FIELDS
+"""
+    + BUDGET_FIELDS
+    + TRANSFER_FIELDS
+)
 
 MODAL_OPTIONS = """
 query TransferModalOptions {
@@ -173,14 +222,18 @@ query TransferModalOptions {
 
 # The outbox notifier's operations (run with the notifier's read-only context).
 
-TRANSFER_NOTICE = """
+TRANSFER_NOTICE = (
+    """
 query TransferNotice($id: ID!, $budgetId: ID!) {
   node(id: $id) {
     ... on Transfer { ...TransferFields ...PreviewFields slackMessages { channel ts } }
   }
   budget(id: $budgetId) { id name currency slackChannel owners { id name slackUserId } }
 }
-""" + TRANSFER_FIELDS + PREVIEW_FIELDS
+"""
+    + TRANSFER_FIELDS
+    + PREVIEW_FIELDS
+)
 
 BUDGET_NOTICE = """
 query BudgetNotice($budgetId: ID!) {
@@ -188,11 +241,14 @@ query BudgetNotice($budgetId: ID!) {
 }
 """
 
-RECORD_SLACK_MESSAGE = """
+RECORD_SLACK_MESSAGE = (
+    """
 mutation RecordSlackMessage($input: RecordSlackMessageInput!) {
   recordSlackMessage(input: $input) {
     ... on SlackMessageRecorded { channel ts }
     ...ErrorFields
   }
 }
-""" + ERROR_FIELDS
+"""
+    + ERROR_FIELDS
+)

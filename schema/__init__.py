@@ -56,9 +56,17 @@ logger = logging.getLogger("allot.graphql")
 
 @strawberry.type
 class Mutation(
-    BudgetMutations, AllocationMutations, SpendMutations, TransferMutations, AccessMutations,
-    SlackMutations, PricingMutations, ReservationMutations, PeriodMutations,
-    BatchMutations, ImportMutations,
+    BudgetMutations,
+    AllocationMutations,
+    SpendMutations,
+    TransferMutations,
+    AccessMutations,
+    SlackMutations,
+    PricingMutations,
+    ReservationMutations,
+    PeriodMutations,
+    BatchMutations,
+    ImportMutations,
 ):
     pass
 
@@ -91,18 +99,31 @@ class AllotErrors(SchemaExtension):
                 extensions = {"code": original.code}
                 if getattr(original, "field", None):
                     extensions["field"] = original.field  # type: ignore[attr-defined]
-                processed.append(GraphQLError(error.message, error.nodes, error.source,
-                                              error.positions, error.path, original,
-                                              extensions=extensions))
+                processed.append(
+                    GraphQLError(
+                        error.message,
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        original,
+                        extensions=extensions,
+                    )
+                )
             elif _expected(error):
                 processed.append(error)
             else:
                 logger.error("unexpected error, request id %s", request_id, exc_info=original)
-                processed.append(GraphQLError(
-                    f"Unexpected error (request id {request_id}).", error.nodes, error.source,
-                    error.positions, error.path,
-                    extensions={"code": "INTERNAL", "requestId": request_id},
-                ))
+                processed.append(
+                    GraphQLError(
+                        f"Unexpected error (request id {request_id}).",
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        extensions={"code": "INTERNAL", "requestId": request_id},
+                    )
+                )
         result.errors = processed
 
 

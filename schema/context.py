@@ -38,9 +38,7 @@ class Context:
     @property
     def actor(self) -> Actor:
         if self.actor_ is None:
-            raise PermissionDenied(
-                "authentication required: send 'Authorization: Bearer <token>'"
-            )
+            raise PermissionDenied("authentication required: send 'Authorization: Bearer <token>'")
         return self.actor_
 
 

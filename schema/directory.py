@@ -29,10 +29,15 @@ class AllocationRef:
 
 @strawberry.type
 class DirectoryQueries:
-    @strawberry.field(description="Allocations of the current period of the budgets you can "
-                                  "see, by project name or slug (case-insensitive, contains).")
+    @strawberry.field(
+        description="Allocations of the current period of the budgets you can "
+        "see, by project name or slug (case-insensitive, contains)."
+    )
     async def allocation_directory(
-        self, info: Info, search: str | None = None, budget_id: strawberry.ID | None = None,
+        self,
+        info: Info,
+        search: str | None = None,
+        budget_id: strawberry.ID | None = None,
     ) -> list[AllocationRef]:
         from schema.queries import _visible_budgets
 
@@ -48,15 +53,18 @@ class DirectoryQueries:
             if search:
                 term = search.strip()
                 query = query.filter(
-                    Q(project__name__icontains=term) | Q(project__slug__iexact=term))
+                    Q(project__name__icontains=term) | Q(project__slug__iexact=term)
+                )
             for row in await query.order_by("id").limit(200):
-                out.append(AllocationRef(
-                    id=strawberry.ID(ids.encode("Allocation", row.id)),
-                    budget_id=strawberry.ID(ids.encode("Budget", budget.id)),
-                    budget_name=budget.name, currency=budget.currency,
-                    project_id=strawberry.ID(ids.encode("Project", row.project.id)),
-                    project_name=row.project.name, project_slug=row.project.slug,
-                ))
+                out.append(
+                    AllocationRef(
+                        id=strawberry.ID(ids.encode("Allocation", row.id)),
+                        budget_id=strawberry.ID(ids.encode("Budget", budget.id)),
+                        budget_name=budget.name,
+                        currency=budget.currency,
+                        project_id=strawberry.ID(ids.encode("Project", row.project.id)),
+                        project_name=row.project.name,
+                        project_slug=row.project.slug,
+                    )
+                )
         return out
-
-

@@ -80,13 +80,21 @@ class UnpricedUsage(Error):
 
 
 ERROR_TYPES = (
-    ValidationError, NotFound, PermissionDenied, InsufficientFunds, Conflict,
-    IdempotencyConflict, InvalidState, CurrencyMismatch, AmbiguousReference, PeriodClosedError,
+    ValidationError,
+    NotFound,
+    PermissionDenied,
+    InsufficientFunds,
+    Conflict,
+    IdempotencyConflict,
+    InvalidState,
+    CurrencyMismatch,
+    AmbiguousReference,
+    PeriodClosedError,
     UnpricedUsage,
 )
 
 
-def to_error(exc: domain.AllotError) -> Error:  # noqa: PLR0911 - one branch per error type
+def to_error(exc: domain.AllotError) -> Error:
     code, message = exc.code, exc.message
     if isinstance(exc, domain.ValidationError):
         return ValidationError(code=code, message=message, field=exc.field, rule=exc.rule)
@@ -96,8 +104,11 @@ def to_error(exc: domain.AllotError) -> Error:  # noqa: PLR0911 - one branch per
         return PermissionDenied(code=code, message=message)
     if isinstance(exc, domain.InsufficientFunds):
         return InsufficientFunds(
-            code=code, message=message, source=exc.source,
-            requested=from_micros(exc.requested), available=from_micros(exc.available),
+            code=code,
+            message=message,
+            source=exc.source,
+            requested=from_micros(exc.requested),
+            available=from_micros(exc.available),
         )
     if isinstance(exc, domain.IdempotencyConflict):
         return IdempotencyConflict(code=code, message=message, field=exc.field)
@@ -112,6 +123,7 @@ def to_error(exc: domain.AllotError) -> Error:  # noqa: PLR0911 - one branch per
     if isinstance(exc, domain.PeriodClosed):
         return PeriodClosedError(code=code, message=message)
     if isinstance(exc, domain.UnpricedUsage):
-        return UnpricedUsage(code=code, message=message, service=exc.service, unit=exc.unit,
-                             field=exc.field)
+        return UnpricedUsage(
+            code=code, message=message, service=exc.service, unit=exc.unit, field=exc.field
+        )
     raise exc  # pragma: no cover - a new AllotError subclass without a GraphQL type

@@ -14,12 +14,18 @@ PAGE_ARGUMENTS = frozenset({"first", "limit"})
 def page_size_rule(maximum: int) -> type[ValidationRule]:
     class PageSizeLimit(ValidationRule):
         def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-            if node.name.value in PAGE_ARGUMENTS and isinstance(node.value, IntValueNode):
-                if int(node.value.value) > maximum:
-                    self.report_error(GraphQLError(
-                        f"{node.name.value} must be at most {maximum}", node,
+            value = node.value
+            if (
+                node.name.value in PAGE_ARGUMENTS
+                and isinstance(value, IntValueNode)
+                and int(value.value) > maximum
+            ):
+                self.report_error(
+                    GraphQLError(
+                        f"{node.name.value} must be at most {maximum}",
+                        node,
                         extensions={"code": "VALIDATION", "field": node.name.value},
-                    ))
+                    )
+                )
 
     return PageSizeLimit
-

@@ -68,9 +68,7 @@ class Loaders:
         self.budget = _by_id(Budget)
         self.allocation = _by_id(Allocation)
         self.period = _by_id(BudgetPeriod)
-        self.current_period = _grouped(
-            _latest_periods, lambda p: p.budget_id
-        )
+        self.current_period = _grouped(_latest_periods, lambda p: p.budget_id)
         self.allocations_by_project = _grouped(
             lambda ids: Allocation.filter(project_id__in=set(ids)).order_by("id"),
             lambda a: a.project_id,
@@ -99,7 +97,8 @@ class Loaders:
         self.daily_by_envelope = _grouped(
             lambda keys: SpendDaily.filter(
                 allocation__budget_id__in={k[0] for k in keys},
-                allocation__project_id__in={k[1] for k in keys}, day__gte=since,
+                allocation__project_id__in={k[1] for k in keys},
+                day__gte=since,
             ).values("allocation__budget_id", "allocation__project_id", "day", "amount_micros"),
             lambda r: (r["allocation__budget_id"], r["allocation__project_id"]),
         )

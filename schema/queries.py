@@ -62,8 +62,9 @@ def _search(query, search: str | None):  # type: ignore[no-untyped-def]
 
 
 async def _budget_visible(info: Info, row: BudgetRow) -> bool:
-    project_ids = [r["project_id"] for r in
-                   await info.context.loaders.project_ids_by_budget.load(row.id)]
+    project_ids = [
+        r["project_id"] for r in await info.context.loaders.project_ids_by_budget.load(row.id)
+    ]
     return can_view_budget(info.context.actor, row.id, project_ids)
 
 
@@ -106,11 +107,15 @@ class Query:
 
     @strawberry.field
     async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
         search: str | None = None,
     ) -> Connection[Project]:
-        return await paginate(_search(_visible_projects(info), search), first, after,
-                              Project.from_model)
+        return await paginate(
+            _search(_visible_projects(info), search), first, after, Project.from_model
+        )
 
     @strawberry.field(description="A project by id or by slug.")
     async def project(
@@ -125,11 +130,15 @@ class Query:
 
     @strawberry.field
     async def budgets(
-        self, info: Info, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
         search: str | None = None,
     ) -> Connection[Budget]:
-        return await paginate(_search(_visible_budgets(info), search), first, after,
-                              Budget.from_model)
+        return await paginate(
+            _search(_visible_budgets(info), search), first, after, Budget.from_model
+        )
 
     @strawberry.field
     async def budget(self, info: Info, id: strawberry.ID) -> Budget | None:
@@ -140,8 +149,12 @@ class Query:
 
     @strawberry.field
     async def transfers(
-        self, info: Info, status: TransferStatus | None = None, first: int | None = None,
-        after: str | None = None, budget_id: strawberry.ID | None = None,
+        self,
+        info: Info,
+        status: TransferStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        budget_id: strawberry.ID | None = None,
     ) -> Connection[Transfer]:
         query = visible_transfers(info)
         if status is not None:
@@ -152,16 +165,21 @@ class Query:
 
     @strawberry.field(description="May this project spend this much now? Counts open holds.")
     async def authorize_spend(
-        self, info: Info, project_id: strawberry.ID, amount: Decimal,
+        self,
+        info: Info,
+        project_id: strawberry.ID,
+        amount: Decimal,
         budget_id: strawberry.ID | None = None,
     ) -> SpendDecision:
         d = await authorize.authorize_spend(
-            info.context.actor, project_id=ids.decode(project_id, "Project", "projectId"),
-            amount=amount, budget_id=ids.decode_optional(budget_id, "Budget", "budgetId"),
+            info.context.actor,
+            project_id=ids.decode(project_id, "Project", "projectId"),
+            amount=amount,
+            budget_id=ids.decode_optional(budget_id, "Budget", "budgetId"),
         )
         return SpendDecision(
-            allowed=d.allowed, reason=d.reason, remaining=from_micros(d.remaining),
+            allowed=d.allowed,
+            reason=d.reason,
+            remaining=from_micros(d.remaining),
             daily_allowance=None if d.daily_allowance is None else from_micros(d.daily_allowance),
         )
-
-

@@ -17,8 +17,10 @@ from schema import ids
 from schema.context import Info
 
 
-@strawberry.type(description="One outbox event: `kind` such as spend.recorded, "
-                             "transfer.requested, transfer.decided, alert.raised.")
+@strawberry.type(
+    description="One outbox event: `kind` such as spend.recorded, "
+    "transfer.requested, transfer.decided, alert.raised."
+)
 class BudgetEvent:
     id: strawberry.ID
     kind: str
@@ -34,9 +36,11 @@ class BudgetEvent:
         except ValueError:
             moment = None
         return cls(
-            id=strawberry.ID(f"evt_{event['id']}"), kind=str(event["kind"]),
+            id=strawberry.ID(f"evt_{event['id']}"),
+            kind=str(event["kind"]),
             budget_id=strawberry.ID(ids.encode("Budget", int(event["budgetId"]))),
-            data=event.get("payload") or {}, created_at=moment,
+            data=event.get("payload") or {},
+            created_at=moment,
         )
 
 

@@ -6,20 +6,19 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest_pg import pg_database_url, pg_server  # noqa: F401
+from helpers import NOW, actor_of, both_databases, make_user  # noqa: F401
 from pgserver import PgServer
 
 from app import clock, db
 from app.domain.access import Actor
 from app.models import User
 from app.services import actors as actor_service
-
-from helpers import NOW, actor_of, both_databases, make_user  # noqa: E402,F401
 
 
 def _migrate(url: str) -> None:
@@ -89,8 +88,9 @@ async def database(database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def admin(database: str) -> tuple[User, Actor, str]:
-    user, token = await actor_service.create_user(None, name="Ada Admin", email="ada@example.org",
-                                                  is_admin=True)
+    user, token = await actor_service.create_user(
+        None, name="Ada Admin", email="ada@example.org", is_admin=True
+    )
     return user, await actor_service.load_actor(user), token
 
 

@@ -16,7 +16,8 @@ NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
 #: Run a test on SQLite and on a real PostgreSQL started by the tests.
 both_databases = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    "database_url",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
     indirect=True,
 )
 

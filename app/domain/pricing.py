@@ -15,8 +15,9 @@ from app.domain.errors import ValidationError
 from app.domain.money import parse_decimal
 
 #: Wide enough for the exact product of two 64-character decimals and sums of many of them.
-_EXACT = decimal.Context(prec=400, traps=[decimal.Inexact, decimal.InvalidOperation,
-                                          decimal.Overflow])
+_EXACT = decimal.Context(
+    prec=400, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow]
+)
 
 
 def plain(value: Decimal) -> str:

@@ -35,9 +35,7 @@ def validate_endpoints(from_allocation: int | None, to_allocation: int | None) -
         raise ValidationError("toAllocationId", "must differ from fromAllocationId")
 
 
-def applies_at_once(
-    *, actor_is_owner: bool, amount: int, auto_approve_below: int | None
-) -> bool:
+def applies_at_once(*, actor_is_owner: bool, amount: int, auto_approve_below: int | None) -> bool:
     """Owners' own requests apply at once, as do requests under the budget's auto-approve line."""
     if actor_is_owner:
         return True

@@ -3,13 +3,13 @@
 
 from app.models.access import ApiToken, BudgetOwner, ProjectMember, User
 from app.models.budgets import Allocation, Budget, BudgetPeriod, Project
-from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily, TransferRequest
 from app.models.events import Alert, OutboxEvent
-from app.models.plans import BudgetPlan
-from app.models.slack import SlackLinkCode, SlackMessage
 from app.models.ingest import RoutingRule, UnassignedSpend
+from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily, TransferRequest
+from app.models.plans import BudgetPlan
 from app.models.pricing import Rate, RateCard, SpendUsage
 from app.models.reservations import Reservation
+from app.models.slack import SlackLinkCode, SlackMessage
 
 __all__ = [
     "Alert",
@@ -27,9 +27,9 @@ __all__ = [
     "Rate",
     "RateCard",
     "Reservation",
+    "RoutingRule",
     "SlackLinkCode",
     "SlackMessage",
-    "RoutingRule",
     "Spend",
     "SpendDaily",
     "SpendUsage",

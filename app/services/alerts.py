@@ -5,12 +5,12 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app import clock
 from app.domain.access import Actor, require_owner
 from app.domain.errors import NotFound
 from app.domain.money import format_money
 from app.models import Alert, Allocation, Budget, BudgetPeriod
 from app.services.events import emit
-from app import clock
 
 
 def crossed(thresholds: list[int], allocated: int, before: int, after: int) -> list[int]:
@@ -21,8 +21,12 @@ def crossed(thresholds: list[int], allocated: int, before: int, after: int) -> l
 
 
 async def after_spend(
-    budget: Budget, period: BudgetPeriod, allocation: Allocation, allocated: int,
-    before: int, after: int,
+    budget: Budget,
+    period: BudgetPeriod,
+    allocation: Allocation,
+    allocated: int,
+    before: int,
+    after: int,
 ) -> None:
     thresholds = list(budget.alert_thresholds or [])
     if allocation.alert_threshold:
@@ -30,22 +34,32 @@ async def after_spend(
     for t in crossed(thresholds, allocated, before, after):
         key = f"alloc:{allocation.id}:threshold:{t}"
         message = (
-            f"{allocation.project.name} has used {t}% of its {format_money(allocated, budget.currency)}"
-            f" allocation in {budget.name}"
+            f"{allocation.project.name} has used {t}% of its"
+            f" {format_money(allocated, budget.currency)} allocation in {budget.name}"
         )
         try:
             async with in_transaction():
                 alert = await Alert.create(
-                    budget_id=budget.id, period_id=period.id, allocation_id=allocation.id,
-                    kind="THRESHOLD", threshold=t, dedupe_key=key, message=message,
+                    budget_id=budget.id,
+                    period_id=period.id,
+                    allocation_id=allocation.id,
+                    kind="THRESHOLD",
+                    threshold=t,
+                    dedupe_key=key,
+                    message=message,
                 )
         except IntegrityError:
             continue  # another spend crossed it first: once per threshold
         await emit(
             "alert.raised",
-            {"alertId": alert.id, "allocationId": allocation.id, "threshold": t,
-             "message": message},
-            budget_id=budget.id, dedupe_key=key,
+            {
+                "alertId": alert.id,
+                "allocationId": allocation.id,
+                "threshold": t,
+                "message": message,
+            },
+            budget_id=budget.id,
+            dedupe_key=key,
         )
 
 

@@ -82,8 +82,13 @@ async def _get_or_create(period: BudgetPeriod, project_id: int) -> Allocation:
 
 
 async def _set(
-    actor: Actor, budget: Budget, period: BudgetPeriod, project_id: int, target: int,
-    notes: str | None, threshold: int | None,
+    actor: Actor,
+    budget: Budget,
+    period: BudgetPeriod,
+    project_id: int,
+    target: int,
+    notes: str | None,
+    threshold: int | None,
 ) -> Allocation:
     await ledger.hold_period(period.id)  # period row before allocation rows: no deadlock
     allocation = await _get_or_create(period, project_id)
@@ -104,15 +109,19 @@ async def _set(
         rows = await fetch(
             "UPDATE allocation SET allocated_micros = ? WHERE id = ? AND allocated_micros = ?"
             f"{guard} RETURNING id",
-            target, allocation.id, current, *([target] if delta < 0 else []),
+            target,
+            allocation.id,
+            current,
+            *([target] if delta < 0 else []),
         )
         if rows:
             await _move_pool(actor, budget, period, allocation, delta)
             break
         await allocation.refresh_from_db()
     else:
-        raise Conflict("the allocation kept changing under concurrent updates; try again",
-                       field="amount")
+        raise Conflict(
+            "the allocation kept changing under concurrent updates; try again", field="amount"
+        )
     updates: dict[str, object] = {}
     if notes is not None:
         updates["notes"] = notes
@@ -139,14 +148,22 @@ async def _move_pool(
     if delta > 0:
         await ledger.take_from_pool(period, delta, budget.currency)
         await ledger.post_entry(
-            period, EntryKind.ALLOCATE, delta, src=(K.POOL, period.id, None),
-            dst=(K.ALLOCATION, period.id, allocation.id), actor_id=actor.user_id,
+            period,
+            EntryKind.ALLOCATE,
+            delta,
+            src=(K.POOL, period.id, None),
+            dst=(K.ALLOCATION, period.id, allocation.id),
+            actor_id=actor.user_id,
         )
     else:
         await ledger.give_to_pool(period.id, -delta)
         await ledger.post_entry(
-            period, EntryKind.RELEASE, -delta, src=(K.ALLOCATION, period.id, allocation.id),
-            dst=(K.POOL, period.id, None), actor_id=actor.user_id,
+            period,
+            EntryKind.RELEASE,
+            -delta,
+            src=(K.ALLOCATION, period.id, allocation.id),
+            dst=(K.POOL, period.id, None),
+            actor_id=actor.user_id,
         )
 
 

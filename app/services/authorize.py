@@ -34,7 +34,11 @@ async def spent_on(allocation_id: int, day: object) -> int:
 
 
 async def authorize_spend(
-    actor: Actor, *, project_id: int, amount: Decimal | str | int, budget_id: int | None = None,
+    actor: Actor,
+    *,
+    project_id: int,
+    amount: Decimal | str | int,
+    budget_id: int | None = None,
     held: int = 0,
 ) -> SpendDecision:
     """Open holds on the allocation (reserveSpend) count as spent; `held` adds more on top.
@@ -43,9 +47,7 @@ async def authorize_spend(
     """
     micros = to_micros(amount, field="amount", positive=True)
     allocation, budget = await resolve_allocation(project_id, budget_id)
-    require(
-        can_view_allocation(actor, budget.id, project_id), "see this project's allocation"
-    )
+    require(can_view_allocation(actor, budget.id, project_id), "see this project's allocation")
     period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
     if allocation.held_micros:
         held += allocation.held_micros - await stale_held(allocation.id)
@@ -60,18 +62,27 @@ async def authorize_spend(
             False,
             f"{from_micros(micros)} {budget.currency} exceeds the allocation's remaining "
             f"{from_micros(max(remaining, 0))} {budget.currency}"
-            + (f" (after {from_micros(held)} {budget.currency} held by open reservations)"
-               if held else "")
-            + ("" if budget.hard_limit else " (the budget does not enforce hard limits; "
-               "spend would overdraw it)"),
-            remaining, allowance,
+            + (
+                f" (after {from_micros(held)} {budget.currency} held by open reservations)"
+                if held
+                else ""
+            )
+            + (
+                ""
+                if budget.hard_limit
+                else " (the budget does not enforce hard limits; spend would overdraw it)"
+            ),
+            remaining,
+            allowance,
         )
     if budget.enforce_pacing:
         ok, why = check_pacing(micros, spent_today, drip)
         if not ok:
             return SpendDecision(False, why, remaining, allowance)
     return SpendDecision(
-        True, f"within the allocation's remaining {from_micros(remaining)} {budget.currency}"
+        True,
+        f"within the allocation's remaining {from_micros(remaining)} {budget.currency}"
         + (f" (after {from_micros(held)} {budget.currency} held)" if held else ""),
-        remaining, allowance,
+        remaining,
+        allowance,
     )

@@ -45,7 +45,10 @@ _LOOKUP_CHUNK = 500
 
 
 async def record_spends(
-    actor: Actor, items: Sequence[SpendInput | AllotError], *, allow_credit: bool = False,
+    actor: Actor,
+    items: Sequence[SpendInput | AllotError],
+    *,
+    allow_credit: bool = False,
     round_half_even: bool = False,
 ) -> list[ItemResult]:
     """Record up to `MAX_ITEMS` spends in one transaction; one result per item, in order.
@@ -62,8 +65,9 @@ async def record_spends(
             results[i] = ItemResult(i, ERROR, error=raw)
             continue
         try:
-            valid.append(validate(i, raw, now, allow_credit=allow_credit,
-                                  round_half_even=round_half_even))
+            valid.append(
+                validate(i, raw, now, allow_credit=allow_credit, round_half_even=round_half_even)
+            )
         except AllotError as exc:
             results[i] = ItemResult(i, ERROR, error=exc, project_id=raw.project_id)
     results.update(await record_items(actor, valid))
@@ -96,8 +100,9 @@ async def _in_transaction(
         live = batch_ledger.enforce_hard_limits(live, balances, results)
         if dry_run:
             for item in live:
-                results[item.index] = ItemResult(item.index, RECORDED,
-                                                 project_id=item.project_id, amount=item.amount)
+                results[item.index] = ItemResult(
+                    item.index, RECORDED, project_id=item.project_id, amount=item.amount
+                )
         else:
             await batch_ledger.write(actor, live, balances, results)
         answer_repeats(repeats, results)
@@ -138,8 +143,9 @@ async def _resolve(actor: Actor, items: list[Item], results: dict[int, ItemResul
                     " no exchange rate is configured"
                 )
         except AllotError as exc:
-            results[item.index] = ItemResult(item.index, ERROR, error=exc,
-                                             project_id=item.project_id)
+            results[item.index] = ItemResult(
+                item.index, ERROR, error=exc, project_id=item.project_id
+            )
             continue
         item.allocation = picked
         live.append(item)
@@ -175,10 +181,14 @@ def _resolve_error(
     if item.budget_id is not None:
         if item.budget_id not in known_budgets:
             return NotFound("Budget", item.budget_id, field=f"{p}budgetId")
-        return NotFound("Allocation", f"for project {item.project_id} in budget {item.budget_id}",
-                        field=f"{p}budgetId")
-    return NotFound("Allocation", f"for project {item.project_id} in any open budget",
-                    field=f"{p}projectId")
+        return NotFound(
+            "Allocation",
+            f"for project {item.project_id} in budget {item.budget_id}",
+            field=f"{p}budgetId",
+        )
+    return NotFound(
+        "Allocation", f"for project {item.project_id} in any open budget", field=f"{p}projectId"
+    )
 
 
 __all__ = ["MAX_ITEMS", "record_items", "record_spends"]

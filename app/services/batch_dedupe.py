@@ -35,7 +35,9 @@ async def drop_duplicates(
         )
         for r in rows:
             seen[(source, r["external_id"])] = (
-                r["id"], -1, (r["amount_micros"], r["project_id"], r["service"])
+                r["id"],
+                -1,
+                (r["amount_micros"], r["project_id"], r["service"]),
             )
     keys: set[str] = set()
     live: list[Item] = []
@@ -44,43 +46,61 @@ async def drop_duplicates(
         try:
             if item.idempotency_key is not None:
                 if item.idempotency_key in keys:
-                    raise ValidationError(f"items[{item.index}].idempotencyKey",
-                                          "is used by an earlier item of this batch")
+                    raise ValidationError(
+                        f"items[{item.index}].idempotencyKey",
+                        "is used by an earlier item of this batch",
+                    )
                 keys.add(item.idempotency_key)
-                replayed = await idempotency.replay(actor, "recordSpend", item.idempotency_key,
-                                                    item.content())
+                replayed = await idempotency.replay(
+                    actor, "recordSpend", item.idempotency_key, item.content()
+                )
                 if replayed is not None:
-                    results[item.index] = ItemResult(item.index, DUPLICATE, spend_id=replayed,
-                                                     project_id=item.project_id,
-                                                     amount=item.amount)
+                    results[item.index] = ItemResult(
+                        item.index,
+                        DUPLICATE,
+                        spend_id=replayed,
+                        project_id=item.project_id,
+                        amount=item.amount,
+                    )
                     continue
             found = None
             if item.external_id is not None:
                 found = seen.get((item.source, item.external_id))
             if found is not None:
                 amount, project_id, service = found[2]
-                if amount != item.amount or project_id != item.project_id or (
-                    item.service is not None and service != item.service
+                if (
+                    amount != item.amount
+                    or project_id != item.project_id
+                    or (item.service is not None and service != item.service)
                 ):
                     raise IdempotencyConflict(
                         f"externalId {item.external_id!r} was recorded before with different"
-                        " content", field=f"items[{item.index}].externalId",
+                        " content",
+                        field=f"items[{item.index}].externalId",
                     )
         except AllotError as exc:
-            results[item.index] = ItemResult(item.index, ERROR, error=exc,
-                                             project_id=item.project_id)
+            results[item.index] = ItemResult(
+                item.index, ERROR, error=exc, project_id=item.project_id
+            )
             continue
         if found is None:
             live.append(item)
             if item.external_id is not None:
                 seen[(item.source, item.external_id)] = (
-                    None, item.index, (item.amount, item.project_id, item.service)
+                    None,
+                    item.index,
+                    (item.amount, item.project_id, item.service),
                 )
         elif found[0] is None:
             repeats.append((item.index, found[1]))
         else:
-            results[item.index] = ItemResult(item.index, DUPLICATE, spend_id=found[0],
-                                             project_id=item.project_id, amount=item.amount)
+            results[item.index] = ItemResult(
+                item.index,
+                DUPLICATE,
+                spend_id=found[0],
+                project_id=item.project_id,
+                amount=item.amount,
+            )
     return live, repeats
 
 
@@ -100,7 +120,8 @@ async def find_external_ids(
             found += await fetch(
                 f"SELECT {columns} FROM {table} JOIN unnest(?::varchar[]) AS wanted(eid)"
                 " ON external_id = wanted.eid WHERE source = ?",
-                unique[start : start + 5_000], source,
+                unique[start : start + 5_000],
+                source,
             )
         return found
     step = _SQLITE_IN_CHUNK
@@ -109,7 +130,8 @@ async def find_external_ids(
         marks = ", ".join("?" * len(chunk))
         found += await fetch(
             f"SELECT {columns} FROM {table} WHERE source = ? AND external_id IN ({marks})",
-            source, *chunk,
+            source,
+            *chunk,
         )
     return found
 

@@ -50,14 +50,22 @@ class Item:
     def content(self) -> dict[str, object]:
         """What an idempotency key promises (the same shape `record_spend` remembers)."""
         return {
-            "projectId": self.project_id, "amount": self.amount, "service": self.service,
-            "description": self.description, "occurredAt": self.occurred_at.isoformat(),
-            "quantity": self.quantity, "unit": self.unit,
+            "projectId": self.project_id,
+            "amount": self.amount,
+            "service": self.service,
+            "description": self.description,
+            "occurredAt": self.occurred_at.isoformat(),
+            "quantity": self.quantity,
+            "unit": self.unit,
         }
 
 
 def validate(
-    index: int, item: SpendInput, now: datetime, *, allow_credit: bool = False,
+    index: int,
+    item: SpendInput,
+    now: datetime,
+    *,
+    allow_credit: bool = False,
     round_half_even: bool = False,
 ) -> Item:
     """The checks `record_spend` makes, with fields named `items[i].…`."""
@@ -82,7 +90,12 @@ def _validate(
         raise ValidationError("occurredAt", "must not be in the future")
     text = rules.text
     return Item(
-        index, item.project_id, item.budget_id, amount, occurred_at, item.source,
+        index,
+        item.project_id,
+        item.budget_id,
+        amount,
+        occurred_at,
+        item.source,
         None if item.service is None else text(item.service, "service", 200),
         None if item.description is None else text(item.description, "description"),
         None if item.external_id is None else text(item.external_id, "externalId", 255),

@@ -28,8 +28,10 @@ async def read_balances(allocation_ids: set[int], *, lock: bool) -> dict[int, tu
     ids = sorted(allocation_ids)
     marks = ", ".join("?" * len(ids))
     if lock:
-        sql = (f"UPDATE allocation SET spent_micros = spent_micros WHERE id IN ({marks})"
-               " RETURNING id, allocated_micros, spent_micros")
+        sql = (
+            f"UPDATE allocation SET spent_micros = spent_micros WHERE id IN ({marks})"
+            " RETURNING id, allocated_micros, spent_micros"
+        )
     else:
         sql = f"SELECT id, allocated_micros, spent_micros FROM allocation WHERE id IN ({marks})"
     rows = await fetch(sql, *ids)
@@ -53,9 +55,17 @@ def enforce_hard_limits(
         if allocation.id in limited and item.amount > 0:
             left = remaining[allocation.id]
             if item.amount > left:
-                results[item.index] = ItemResult(item.index, ERROR, project_id=item.project_id,
-                    error=InsufficientFunds(f"project {allocation.project.name!r}", item.amount,
-                                            max(0, left), allocation.budget.currency))
+                results[item.index] = ItemResult(
+                    item.index,
+                    ERROR,
+                    project_id=item.project_id,
+                    error=InsufficientFunds(
+                        f"project {allocation.project.name!r}",
+                        item.amount,
+                        max(0, left),
+                        allocation.budget.currency,
+                    ),
+                )
                 continue
         remaining[allocation.id] -= item.amount
         live.append(item)
@@ -76,8 +86,11 @@ async def _next_spend_ids(count: int) -> list[int]:
     if count == 0:
         return []
     if is_postgres():
-        rows = await fetch("SELECT nextval(pg_get_serial_sequence('spend', 'id')) AS id"
-                           " FROM generate_series(1, ?)", count)
+        rows = await fetch(
+            "SELECT nextval(pg_get_serial_sequence('spend', 'id')) AS id"
+            " FROM generate_series(1, ?)",
+            count,
+        )
         return sorted(r["id"] for r in rows)
     rows = await fetch("SELECT COALESCE(MAX(id), 0) AS top FROM spend")
     top = int(rows[0]["top"])
@@ -109,7 +122,9 @@ async def execute_many(query: str, rows: list[list[object]]) -> None:
 
 
 async def write(
-    actor: Actor, items: list[Item], balances: dict[int, tuple[int, int]],
+    actor: Actor,
+    items: list[Item],
+    balances: dict[int, tuple[int, int]],
     results: dict[int, ItemResult],
 ) -> None:
     now = clock.now()
@@ -132,32 +147,58 @@ async def write(
             by_allocation[allocation_id] = allocation
         amount = item.amount
         day = _local_day(item.occurred_at, fact[1])
-        spend_rows.append([
-            spend_id, fact[0], allocation_id, item.project_id, amount, item.service,
-            item.description, item.occurred_at, day, item.source, item.external_id,
-            item.quantity, item.unit, user_id, now,
-        ])
+        spend_rows.append(
+            [
+                spend_id,
+                fact[0],
+                allocation_id,
+                item.project_id,
+                amount,
+                item.service,
+                item.description,
+                item.occurred_at,
+                day,
+                item.source,
+                item.external_id,
+                item.quantity,
+                item.unit,
+                user_id,
+                now,
+            ]
+        )
         bucket = daily.setdefault((fact[2], allocation_id, day, item.service or ""), [0, 0])
         bucket[0] += amount
         bucket[1] += 1
         move = moved.setdefault(allocation_id, [0, 0, 0, spend_id])
         move[0 if amount > 0 else 1] += amount
         move[2] += 1
-        results[item.index] = ItemResult(item.index, RECORDED, spend_id, None, item.project_id,
-                                         amount)
+        results[item.index] = ItemResult(
+            item.index, RECORDED, spend_id, None, item.project_id, amount
+        )
     await execute_many(_INSERT_SPEND, spend_rows)
     await execute_many(_UPSERT_DAILY, [[*k, v[0], v[1]] for k, v in daily.items()])
     for allocation_id, (charges, credits, count, first) in moved.items():
         await _post(actor, by_allocation[allocation_id], charges, credits, count, first)
     for item in items:
         if item.idempotency_key is not None:
-            await idempotency.remember(actor, "recordSpend", item.idempotency_key,
-                                       item.content(), results[item.index].spend_id or 0)
+            await idempotency.remember(
+                actor,
+                "recordSpend",
+                item.idempotency_key,
+                item.content(),
+                results[item.index].spend_id or 0,
+            )
     for allocation_id, (charges, credits, _count, _first) in moved.items():
         allocation = by_allocation[allocation_id]
         allocated, before = balances[allocation_id]
-        await alerts.after_spend(allocation.budget, allocation.period, allocation, allocated,
-                                 before, before + charges + credits)
+        await alerts.after_spend(
+            allocation.budget,
+            allocation.period,
+            allocation,
+            allocated,
+            before,
+            before + charges + credits,
+        )
 
 
 async def _post(
@@ -167,25 +208,44 @@ async def _post(
     the charges, one REFUND entry for the credits (journal amounts are positive)."""
     net = charges + credits
     period_id = allocation.period_id  # type: ignore[attr-defined]
-    await fetch("UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
-                net, allocation.id)
-    await fetch("UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ?"
-                " RETURNING id", net, period_id)
+    await fetch(
+        "UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
+        net,
+        allocation.id,
+    )
+    await fetch(
+        "UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
+        net,
+        period_id,
+    )
     single = first if count == 1 else None
     memo = None if count == 1 else f"recordSpends batch of {count} spends from spd_{first}"
     here = (K.ALLOCATION.value, period_id, allocation.id)
     spent = (K.SPENT.value, period_id, None)
-    for kind, amount, src, dst in ((EntryKind.SPEND, charges, here, spent),
-                                   (EntryKind.REFUND, -credits, spent, here)):
+    for kind, amount, src, dst in (
+        (EntryKind.SPEND, charges, here, spent),
+        (EntryKind.REFUND, -credits, spent, here),
+    ):
         if amount:
             await JournalEntry.create(
-                budget_id=allocation.budget_id, kind=kind.value,  # type: ignore[attr-defined]
-                from_kind=src[0], from_period_id=src[1], from_allocation_id=src[2],
-                to_kind=dst[0], to_period_id=dst[1], to_allocation_id=dst[2],
-                amount_micros=amount, actor_id=actor.user_id, spend_id=single, memo=memo,
+                budget_id=allocation.budget_id,
+                kind=kind.value,  # type: ignore[attr-defined]
+                from_kind=src[0],
+                from_period_id=src[1],
+                from_allocation_id=src[2],
+                to_kind=dst[0],
+                to_period_id=dst[1],
+                to_allocation_id=dst[2],
+                amount_micros=amount,
+                actor_id=actor.user_id,
+                spend_id=single,
+                memo=memo,
             )
-    await emit("spend.recorded", {"allocationId": allocation.id, "amount": net, "count": count,
-                                  "spendId": first}, budget_id=allocation.budget_id)  # type: ignore[attr-defined]
+    await emit(
+        "spend.recorded",
+        {"allocationId": allocation.id, "amount": net, "count": count, "spendId": first},
+        budget_id=allocation.budget_id,
+    )  # type: ignore[attr-defined]
 
 
 __all__ = ["enforce_hard_limits", "execute_many", "read_balances", "write"]

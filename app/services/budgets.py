@@ -73,7 +73,9 @@ async def create_budget(
     try:
         policy = rules.RolloverPolicy(rollover_policy or "NONE")
     except ValueError:
-        raise ValidationError("rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL") from None
+        raise ValidationError(
+            "rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL"
+        ) from None
     owners = {actor.user_id, *(owner_ids or [])}
     found = set(await User.filter(id__in=owners).values_list("id", flat=True))
     missing = owners - found  # type: ignore[operator]
@@ -106,9 +108,20 @@ async def create_budget(
 
 
 _SETTABLE = {
-    "name", "description", "alert_thresholds", "rollover_policy", "hard_limit",
-    "enforce_pacing", "slack_channel", "auto_approve_below", "allow_self_approval",
-    "transfer_expiry_days", "timezone", "end_date", "amount", "rollover_cap",
+    "name",
+    "description",
+    "alert_thresholds",
+    "rollover_policy",
+    "hard_limit",
+    "enforce_pacing",
+    "slack_channel",
+    "auto_approve_below",
+    "allow_self_approval",
+    "transfer_expiry_days",
+    "timezone",
+    "end_date",
+    "amount",
+    "rollover_cap",
 }
 
 
@@ -121,8 +134,13 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
     require_owner(actor, budget.id, "change this budget")
     fields: dict[str, object] = {}
     for key, value in changes.items():
-        if value is None and key not in {"description", "slack_channel", "auto_approve_below",
-                                         "transfer_expiry_days", "rollover_cap"}:
+        if value is None and key not in {
+            "description",
+            "slack_channel",
+            "auto_approve_below",
+            "transfer_expiry_days",
+            "rollover_cap",
+        }:
             continue
         if key == "name":
             fields["name"] = rules.name(str(value))
@@ -134,7 +152,9 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
             try:
                 fields[key] = rules.RolloverPolicy(value).value
             except ValueError:
-                raise ValidationError("rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL") from None
+                raise ValidationError(
+                    "rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL"
+                ) from None
         elif key in {"hard_limit", "enforce_pacing", "allow_self_approval"}:
             fields[key] = bool(value)
         elif key == "auto_approve_below":

@@ -18,7 +18,9 @@ async def load(*, if_empty: bool = False) -> tuple[bool, str | None]:
     token = None
     admin = await User.filter(is_admin=True).order_by("id").first()
     if admin is None:
-        admin, token = await actors.create_user(None, name="Admin", email=ADMIN_EMAIL, is_admin=True)
+        admin, token = await actors.create_user(
+            None, name="Admin", email=ADMIN_EMAIL, is_admin=True
+        )
     if if_empty and await Budget.exists():
         return False, token
     actor = Actor(user_id=admin.id, is_admin=True)
@@ -35,11 +37,18 @@ def _at(d: date, hour: int = 15) -> datetime:
 async def grant(actor: Actor) -> Budget:
     """A $50k NSF grant for three projects, with a reallocation."""
     b = await budgets.create_budget(
-        actor, name="NSF CISE-2024-12345", amount="50000", period_kind="GRANT",
-        start_date=date(2025, 9, 1), end_date=date(2028, 8, 31), timezone="America/New_York",
+        actor,
+        name="NSF CISE-2024-12345",
+        amount="50000",
+        period_kind="GRANT",
+        start_date=date(2025, 9, 1),
+        end_date=date(2028, 8, 31),
+        timezone="America/New_York",
         description="NSF CISE award: algorithms, a user study and the paper's experiments.",
     )
-    algo = await budgets.create_project(actor, name="Algorithm Development", slug="algorithm-development")
+    algo = await budgets.create_project(
+        actor, name="Algorithm Development", slug="algorithm-development"
+    )
     study = await budgets.create_project(actor, name="User Study", slug="user-study")
     paper = await budgets.create_project(actor, name="Paper Experiments", slug="paper-experiments")
     for p, amount in ((algo, "20000"), (study, "15000"), (paper, "10000")):
@@ -52,14 +61,25 @@ async def grant(actor: Actor) -> Budget:
         (paper, "1275.40", "aws-ec2", "Baseline experiments", date(2026, 4, 11)),
     ]
     for p, amount, service, text, day in spends:
-        await spending.record_spend(actor, SpendInput(
-            project_id=p.id, budget_id=b.id, amount=amount, service=service, description=text,
-            occurred_at=_at(day), source="demo",
-        ))
-    paper_alloc = (await _allocation(b, paper.id))
-    algo_alloc = (await _allocation(b, algo.id))
+        await spending.record_spend(
+            actor,
+            SpendInput(
+                project_id=p.id,
+                budget_id=b.id,
+                amount=amount,
+                service=service,
+                description=text,
+                occurred_at=_at(day),
+                source="demo",
+            ),
+        )
+    paper_alloc = await _allocation(b, paper.id)
+    algo_alloc = await _allocation(b, algo.id)
     await transfers.request_transfer(
-        actor, amount="5000", from_allocation_id=paper_alloc, to_allocation_id=algo_alloc,
+        actor,
+        amount="5000",
+        from_allocation_id=paper_alloc,
+        to_allocation_id=algo_alloc,
         reason="Paper experiments finished under budget; the new solver needs more GPU time.",
     )
     return b
@@ -68,40 +88,67 @@ async def grant(actor: Actor) -> Budget:
 async def lab(actor: Actor) -> Budget:
     """A $100k department quarter for three groups, $10k held back."""
     b = await budgets.create_budget(
-        actor, name="CS Lab Q1 2026", amount="100000", period_kind="QUARTERLY",
-        start_date=date(2026, 1, 1), timezone="America/Chicago",
+        actor,
+        name="CS Lab Q1 2026",
+        amount="100000",
+        period_kind="QUARTERLY",
+        start_date=date(2026, 1, 1),
+        timezone="America/Chicago",
         description="Department quarter for the lab's research groups.",
     )
     groups = [("Genomics", "40000"), ("Climate Modeling", "30000"), ("ML Research", "20000")]
     for name, amount in groups:
         p = await budgets.create_project(actor, name=name)
         await allocations.allocate(actor, budget_id=b.id, project_id=p.id, amount=amount)
-        await spending.record_spend(actor, SpendInput(
-            project_id=p.id, budget_id=b.id, amount=str(int(amount) // 8), service="hpc-cluster",
-            description="Cluster hours, January", occurred_at=_at(date(2026, 1, 31)),
-            source="demo",
-        ))
+        await spending.record_spend(
+            actor,
+            SpendInput(
+                project_id=p.id,
+                budget_id=b.id,
+                amount=str(int(amount) // 8),
+                service="hpc-cluster",
+                description="Cluster hours, January",
+                occurred_at=_at(date(2026, 1, 31)),
+                source="demo",
+            ),
+        )
     return b
 
 
 async def course(actor: Actor) -> Budget:
     """$5k of cloud credits for 25 student projects at $150 each."""
     b = await budgets.create_budget(
-        actor, name="CS499 Spring 2026", amount="5000", period_kind="GRANT",
-        start_date=date(2026, 1, 12), end_date=date(2026, 12, 31), timezone="America/Los_Angeles",
+        actor,
+        name="CS499 Spring 2026",
+        amount="5000",
+        period_kind="GRANT",
+        start_date=date(2026, 1, 12),
+        end_date=date(2026, 12, 31),
+        timezone="America/Los_Angeles",
         description="Cloud credits for the capstone course; credits expire at the end of 2026.",
     )
     items = []
     for n in range(1, 26):
-        p = await budgets.create_project(actor, name=f"CS499 Team {n:02d}", slug=f"cs499-team-{n:02d}")
+        p = await budgets.create_project(
+            actor, name=f"CS499 Team {n:02d}", slug=f"cs499-team-{n:02d}"
+        )
         items.append(SplitItem(project_id=p.id))
-    await allocations.allocate_many(actor, budget_id=b.id, split=Split.EQUAL, items=items, total="3750")
+    await allocations.allocate_many(
+        actor, budget_id=b.id, split=Split.EQUAL, items=items, total="3750"
+    )
     for n, item in enumerate(items[:5], start=1):
-        await spending.record_spend(actor, SpendInput(
-            project_id=item.project_id, budget_id=b.id, amount=f"{n * 7}.{n:02d}",
-            service="gcp-compute", description="Course project VM", source="demo",
-            occurred_at=_at(date(2026, 2, 1) + timedelta(days=n)),
-        ))
+        await spending.record_spend(
+            actor,
+            SpendInput(
+                project_id=item.project_id,
+                budget_id=b.id,
+                amount=f"{n * 7}.{n:02d}",
+                service="gcp-compute",
+                description="Course project VM",
+                source="demo",
+                occurred_at=_at(date(2026, 2, 1) + timedelta(days=n)),
+            ),
+        )
     return b
 
 

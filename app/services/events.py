@@ -11,7 +11,10 @@ from app.models import OutboxEvent
 
 
 async def emit(
-    kind: str, payload: dict[str, Any], *, budget_id: int | None = None,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    budget_id: int | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxEvent | None:
     """Record an event; with a dedupe key, a second event of the same key is dropped."""

@@ -39,7 +39,9 @@ async def hold(allocation_id: int, amount: int) -> bool:
     rows = await fetch(
         "UPDATE allocation SET held_micros = held_micros + ?"
         " WHERE id = ? AND allocated_micros - spent_micros - held_micros >= ? RETURNING id",
-        amount, allocation_id, amount,
+        amount,
+        allocation_id,
+        amount,
     )
     return bool(rows)
 
@@ -47,7 +49,8 @@ async def hold(allocation_id: int, amount: int) -> bool:
 async def unhold(allocation_id: int, amount: int) -> None:
     await fetch(
         "UPDATE allocation SET held_micros = held_micros - ? WHERE id = ? RETURNING id",
-        amount, allocation_id,
+        amount,
+        allocation_id,
     )
 
 
@@ -56,7 +59,10 @@ async def close_open(reservation_id: int, status: ReservationStatus, **extra: ob
     sets = ", ".join(f"{k} = ?" for k in ("status", "closed_at", *extra))
     rows = await fetch(
         f"UPDATE reservation SET {sets} WHERE id = ? AND status = 'OPEN' RETURNING id",
-        status.value, clock.now(), *extra.values(), reservation_id,
+        status.value,
+        clock.now(),
+        *extra.values(),
+        reservation_id,
     )
     return bool(rows)
 
@@ -66,7 +72,8 @@ async def stale_held(allocation_id: int, now: datetime | None = None) -> int:
     rows = await fetch(
         "SELECT COALESCE(SUM(amount_micros), 0) AS s FROM reservation"
         " WHERE allocation_id = ? AND status = 'OPEN' AND expires_at <= ?",
-        allocation_id, now or clock.now(),
+        allocation_id,
+        now or clock.now(),
     )
     return int(rows[0]["s"]) if rows else 0
 
@@ -84,8 +91,11 @@ async def expire_reservations(
     query = Reservation.filter(status=ReservationStatus.OPEN.value, expires_at__lte=now)
     if allocation_id is not None:
         query = query.filter(allocation_id=allocation_id)
-    stale = await query.order_by("id").limit(limit).values_list("id", "allocation_id",
-                                                                 "amount_micros", "budget_id")
+    stale = (
+        await query.order_by("id")
+        .limit(limit)
+        .values_list("id", "allocation_id", "amount_micros", "budget_id")
+    )
     expired = 0
     if not stale:
         return 0
@@ -93,9 +103,11 @@ async def expire_reservations(
         for rid, alloc_id, amount, budget_id in stale:
             if await close_open(rid, ReservationStatus.EXPIRED):  # type: ignore[arg-type]
                 await unhold(alloc_id, amount)  # type: ignore[arg-type]
-                await emit("reservation.expired",
-                           {"reservationId": rid, "allocationId": alloc_id, "amount": amount},
-                           budget_id=budget_id)  # type: ignore[arg-type]
+                await emit(
+                    "reservation.expired",
+                    {"reservationId": rid, "allocationId": alloc_id, "amount": amount},
+                    budget_id=budget_id,
+                )  # type: ignore[arg-type]
                 expired += 1
     return expired
 

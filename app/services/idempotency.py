@@ -28,7 +28,9 @@ async def replay(
         return None
     if not key.strip() or len(key) > 255:
         raise ValidationError("idempotencyKey", "must be 1 to 255 characters")
-    record = await IdempotencyRecord.get_or_none(user_id=actor.user_id, operation=operation, key=key)
+    record = await IdempotencyRecord.get_or_none(
+        user_id=actor.user_id, operation=operation, key=key
+    )
     if record is None:
         return None
     if record.request_hash != request_hash(request):
@@ -39,7 +41,11 @@ async def replay(
 
 
 async def remember(
-    actor: Actor, operation: str, key: str | None, request: dict[str, Any], result_id: int,
+    actor: Actor,
+    operation: str,
+    key: str | None,
+    request: dict[str, Any],
+    result_id: int,
     result_kind: str = "",
 ) -> None:
     if key is None:

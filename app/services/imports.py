@@ -69,19 +69,29 @@ def _clip(text: str | None, limit: int) -> str | None:
 
 def _item(index: int, row: CostRow, rule: RoutingRule, budget_id: int | None, source: str) -> Item:
     return Item(
-        index=index, project_id=rule.project_id,  # type: ignore[attr-defined]
+        index=index,
+        project_id=rule.project_id,  # type: ignore[attr-defined]
         budget_id=budget_id if budget_id is not None else rule.budget_id,  # type: ignore[attr-defined]
-        amount=row.amount, occurred_at=row.occurred_at, source=source,
-        service=_clip(row.service, 200), description=row.description,
-        external_id=row.external_id, currency=row.currency,
+        amount=row.amount,
+        occurred_at=row.occurred_at,
+        source=source,
+        service=_clip(row.service, 200),
+        description=row.description,
+        external_id=row.external_id,
+        currency=row.currency,
         quantity=None if row.quantity is None else _clip(str(row.quantity), 64),
         unit=_clip(row.unit, 64),
     )
 
 
 async def import_rows(
-    actor: Actor, rows: Iterable[CostRow | RejectedRow], *, source: str,
-    budget_id: int | None = None, dry_run: bool = False, chunk_size: int = CHUNK,
+    actor: Actor,
+    rows: Iterable[CostRow | RejectedRow],
+    *,
+    source: str,
+    budget_id: int | None = None,
+    dry_run: bool = False,
+    chunk_size: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Route and record parsed rows; `progress(n)` is called after each chunk of n rows."""
@@ -95,8 +105,9 @@ async def import_rows(
     totals: dict[int, int] = defaultdict(int)
     stream: Iterator[CostRow | RejectedRow] = iter(rows)
     while chunk := list(islice(stream, chunk_size)):
-        await _import_chunk(actor, chunk, router, rules, source, budget_id, dry_run, summary,
-                            totals)
+        await _import_chunk(
+            actor, chunk, router, rules, source, budget_id, dry_run, summary, totals
+        )
         if progress is not None:
             progress(len(chunk))
     slugs = dict(await Project.filter(id__in=list(totals)).values_list("id", "slug"))
@@ -105,9 +116,15 @@ async def import_rows(
 
 
 async def _import_chunk(
-    actor: Actor, chunk: list[CostRow | RejectedRow], router: Router,
-    rules: dict[str, RoutingRule], source: str, budget_id: int | None, dry_run: bool,
-    summary: ImportSummary, totals: dict[int, int],
+    actor: Actor,
+    chunk: list[CostRow | RejectedRow],
+    router: Router,
+    rules: dict[str, RoutingRule],
+    source: str,
+    budget_id: int | None,
+    dry_run: bool,
+    summary: ImportSummary,
+    totals: dict[int, int],
 ) -> None:
     latest = clock.now() + timedelta(days=1)
     items: list[Item] = []
@@ -147,16 +164,22 @@ def _count(result: ItemResult, line: int, summary: ImportSummary, totals: dict[i
 
 
 async def _hold(
-    rows: list[CostRow], source: str, budget_id: int | None, dry_run: bool,
+    rows: list[CostRow],
+    source: str,
+    budget_id: int | None,
+    dry_run: bool,
     summary: ImportSummary,
 ) -> None:
     """Keep rows no rule claimed; a row already recorded as spend (assigned after an earlier
     import) is a duplicate, a row already held is counted as such."""
     ids = [r.external_id for r in rows]
-    recorded = {r["external_id"] for r in
-                await find_external_ids("spend", "external_id", source, ids)}
-    held = {r["external_id"] for r in
-            await find_external_ids("unassigned_spend", "external_id", source, ids)}
+    recorded = {
+        r["external_id"] for r in await find_external_ids("spend", "external_id", source, ids)
+    }
+    held = {
+        r["external_id"]
+        for r in await find_external_ids("unassigned_spend", "external_id", source, ids)
+    }
     fresh: dict[str, CostRow] = {}
     for row in rows:
         if row.external_id in recorded:
@@ -169,20 +192,37 @@ async def _hold(
     if dry_run or not fresh:
         return
     now = clock.now()
-    values = [[
-        source, r.external_id, r.occurred_at, r.amount, r.amount_text[:64], r.currency,
-        _clip(r.service, 200), _clip(r.sub_account_id, 200), _clip(r.sub_account_name, 200),
-        _json(r.tags), _clip(r.charge_category, 32), r.description,
-        None if r.quantity is None else str(r.quantity)[:64], _clip(r.unit, 64),
-        _clip(r.provider, 200), r.line, budget_id, now,
-    ] for r in fresh.values()]
+    values = [
+        [
+            source,
+            r.external_id,
+            r.occurred_at,
+            r.amount,
+            r.amount_text[:64],
+            r.currency,
+            _clip(r.service, 200),
+            _clip(r.sub_account_id, 200),
+            _clip(r.sub_account_name, 200),
+            _json(r.tags),
+            _clip(r.charge_category, 32),
+            r.description,
+            None if r.quantity is None else str(r.quantity)[:64],
+            _clip(r.unit, 64),
+            _clip(r.provider, 200),
+            r.line,
+            budget_id,
+            now,
+        ]
+        for r in fresh.values()
+    ]
     async with in_transaction():
         await execute_many(
             "INSERT INTO unassigned_spend (source, external_id, occurred_at, amount_micros,"
             " amount_text, currency, service, sub_account_id, sub_account_name, tags,"
             " charge_category, description, quantity, unit, provider, line, budget_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (source, external_id) DO NOTHING", values,
+            " ON CONFLICT (source, external_id) DO NOTHING",
+            values,
         )
 
 

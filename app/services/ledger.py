@@ -96,8 +96,12 @@ async def fund(period: BudgetPeriod, amount: int, actor_id: int | None) -> None:
             period.id,
         )
         await post_entry(
-            period, EntryKind.FUND, amount,
-            src=(K.FUNDING, period.id, None), dst=(K.POOL, period.id, None), actor_id=actor_id,
+            period,
+            EntryKind.FUND,
+            amount,
+            src=(K.FUNDING, period.id, None),
+            dst=(K.POOL, period.id, None),
+            actor_id=actor_id,
         )
         return
     take = -amount
@@ -105,20 +109,32 @@ async def fund(period: BudgetPeriod, amount: int, actor_id: int | None) -> None:
         "UPDATE budget_period SET funded_micros = funded_micros - ?,"
         " unallocated_micros = unallocated_micros - ?"
         " WHERE id = ? AND unallocated_micros >= ? RETURNING id",
-        take, take, period.id, take,
+        take,
+        take,
+        period.id,
+        take,
     )
     if not rows:
         current = await BudgetPeriod.get(id=period.id).values_list("unallocated_micros", flat=True)
         raise InsufficientFunds("the pool", take, int(current))  # type: ignore[arg-type]
     await post_entry(
-        period, EntryKind.DEFUND, take,
-        src=(K.POOL, period.id, None), dst=(K.FUNDING, period.id, None), actor_id=actor_id,
+        period,
+        EntryKind.DEFUND,
+        take,
+        src=(K.POOL, period.id, None),
+        dst=(K.FUNDING, period.id, None),
+        actor_id=actor_id,
     )
 
 
 async def allocate(
-    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
-    currency: str = "", transfer_id: int | None = None, memo: str | None = None,
+    period: BudgetPeriod,
+    allocation_id: int,
+    amount: int,
+    actor_id: int | None,
+    currency: str = "",
+    transfer_id: int | None = None,
+    memo: str | None = None,
 ) -> None:
     """Pool → allocation; the pool never goes negative."""
     await take_from_pool(period, amount, currency)
@@ -128,15 +144,25 @@ async def allocate(
         allocation_id,
     )
     await post_entry(
-        period, EntryKind.ALLOCATE, amount,
-        src=(K.POOL, period.id, None), dst=(K.ALLOCATION, period.id, allocation_id),
-        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+        period,
+        EntryKind.ALLOCATE,
+        amount,
+        src=(K.POOL, period.id, None),
+        dst=(K.ALLOCATION, period.id, allocation_id),
+        actor_id=actor_id,
+        transfer_id=transfer_id,
+        memo=memo,
     )
 
 
 async def release(
-    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
-    label: str = "the allocation", currency: str = "", transfer_id: int | None = None,
+    period: BudgetPeriod,
+    allocation_id: int,
+    amount: int,
+    actor_id: int | None,
+    label: str = "the allocation",
+    currency: str = "",
+    transfer_id: int | None = None,
     memo: str | None = None,
 ) -> None:
     """Allocation → pool; needs the allocation's remaining funds."""
@@ -150,18 +176,31 @@ async def release(
     )
     if not rows:
         a = await Allocation.get(id=allocation_id)
-        raise InsufficientFunds(label, amount, max(0, a.allocated_micros - a.spent_micros), currency)
+        raise InsufficientFunds(
+            label, amount, max(0, a.allocated_micros - a.spent_micros), currency
+        )
     await give_to_pool(period.id, amount)
     await post_entry(
-        period, EntryKind.RELEASE, amount,
-        src=(K.ALLOCATION, period.id, allocation_id), dst=(K.POOL, period.id, None),
-        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+        period,
+        EntryKind.RELEASE,
+        amount,
+        src=(K.ALLOCATION, period.id, allocation_id),
+        dst=(K.POOL, period.id, None),
+        actor_id=actor_id,
+        transfer_id=transfer_id,
+        memo=memo,
     )
 
 
 async def reallocate(
-    period: BudgetPeriod, from_id: int, to_id: int, amount: int, actor_id: int | None,
-    label: str = "the source allocation", currency: str = "", transfer_id: int | None = None,
+    period: BudgetPeriod,
+    from_id: int,
+    to_id: int,
+    amount: int,
+    actor_id: int | None,
+    label: str = "the source allocation",
+    currency: str = "",
+    transfer_id: int | None = None,
     memo: str | None = None,
 ) -> None:
     """Allocation → allocation in the same period; needs the source's remaining funds."""
@@ -175,22 +214,35 @@ async def reallocate(
     )
     if not rows:
         a = await Allocation.get(id=from_id)
-        raise InsufficientFunds(label, amount, max(0, a.allocated_micros - a.spent_micros), currency)
+        raise InsufficientFunds(
+            label, amount, max(0, a.allocated_micros - a.spent_micros), currency
+        )
     await fetch(
         "UPDATE allocation SET allocated_micros = allocated_micros + ? WHERE id = ? RETURNING id",
         amount,
         to_id,
     )
     await post_entry(
-        period, EntryKind.REALLOCATE, amount,
-        src=(K.ALLOCATION, period.id, from_id), dst=(K.ALLOCATION, period.id, to_id),
-        actor_id=actor_id, transfer_id=transfer_id, memo=memo,
+        period,
+        EntryKind.REALLOCATE,
+        amount,
+        src=(K.ALLOCATION, period.id, from_id),
+        dst=(K.ALLOCATION, period.id, to_id),
+        actor_id=actor_id,
+        transfer_id=transfer_id,
+        memo=memo,
     )
 
 
 async def spend(
-    period: BudgetPeriod, allocation_id: int, amount: int, actor_id: int | None,
-    spend_id: int, *, hard_limit: bool = False, label: str = "the allocation",
+    period: BudgetPeriod,
+    allocation_id: int,
+    amount: int,
+    actor_id: int | None,
+    spend_id: int,
+    *,
+    hard_limit: bool = False,
+    label: str = "the allocation",
     currency: str = "",
 ) -> None:
     """Allocation → spent (or spent → allocation for a negative amount: a refund or credit).
@@ -230,15 +282,25 @@ async def spend(
             raise InsufficientFunds(
                 label, amount, max(0, a.allocated_micros - a.spent_micros), currency
             )
-        src, dst, kind = (K.ALLOCATION, period.id, allocation_id), (K.SPENT, period.id, None), EntryKind.SPEND
+        src, dst, kind = (
+            (K.ALLOCATION, period.id, allocation_id),
+            (K.SPENT, period.id, None),
+            EntryKind.SPEND,
+        )
     else:
         await fetch(
             "UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
             amount,
             allocation_id,
         )
-        src, dst, kind = (K.SPENT, period.id, None), (K.ALLOCATION, period.id, allocation_id), EntryKind.REFUND
-    await post_entry(period, kind, abs(amount), src=src, dst=dst, actor_id=actor_id, spend_id=spend_id)
+        src, dst, kind = (
+            (K.SPENT, period.id, None),
+            (K.ALLOCATION, period.id, allocation_id),
+            EntryKind.REFUND,
+        )
+    await post_entry(
+        period, kind, abs(amount), src=src, dst=dst, actor_id=actor_id, spend_id=spend_id
+    )
 
 
 # Set-based posting, for closing a period with many allocations in a few statements.
@@ -247,21 +309,39 @@ _CHUNK_ROWS = 500
 
 
 def entry(
-    budget_id: int, kind: EntryKind, amount: int, *,
-    src: tuple[K, int | None, int | None], dst: tuple[K, int | None, int | None],
-    actor_id: int | None, memo: str | None = None,
+    budget_id: int,
+    kind: EntryKind,
+    amount: int,
+    *,
+    src: tuple[K, int | None, int | None],
+    dst: tuple[K, int | None, int | None],
+    actor_id: int | None,
+    memo: str | None = None,
 ) -> JournalEntry:
     """An unsaved entry for `post_entries` (amounts are positive, the direction is the sign)."""
     return JournalEntry(
-        budget_id=budget_id, kind=kind.value, from_kind=src[0].value, from_period_id=src[1],
-        from_allocation_id=src[2], to_kind=dst[0].value, to_period_id=dst[1],
-        to_allocation_id=dst[2], amount_micros=amount, actor_id=actor_id, memo=memo,
+        budget_id=budget_id,
+        kind=kind.value,
+        from_kind=src[0].value,
+        from_period_id=src[1],
+        from_allocation_id=src[2],
+        to_kind=dst[0].value,
+        to_period_id=dst[1],
+        to_allocation_id=dst[2],
+        amount_micros=amount,
+        actor_id=actor_id,
+        memo=memo,
     )
 
 
 def rollover_entry(
-    budget_id: int, from_period: int, to_period: int, from_allocation: int | None,
-    to_allocation: int | None, carry: int, actor_id: int | None,
+    budget_id: int,
+    from_period: int,
+    to_period: int,
+    from_allocation: int | None,
+    to_allocation: int | None,
+    carry: int,
+    actor_id: int | None,
 ) -> JournalEntry:
     """A ROLLOVER of `carry` from an envelope of the closed period to its successor.
 
@@ -273,8 +353,15 @@ def rollover_entry(
     kind = K.POOL if from_allocation is None else K.ALLOCATION
     old, new = (kind, from_period, from_allocation), (kind, to_period, to_allocation)
     src, dst = (old, new) if carry >= 0 else (new, old)
-    return entry(budget_id, EntryKind.ROLLOVER, abs(carry), src=src, dst=dst, actor_id=actor_id,
-                 memo="rollover")
+    return entry(
+        budget_id,
+        EntryKind.ROLLOVER,
+        abs(carry),
+        src=src,
+        dst=dst,
+        actor_id=actor_id,
+        memo="rollover",
+    )
 
 
 async def post_entries(entries: list[JournalEntry]) -> None:

@@ -34,8 +34,9 @@ BACKOFF_MAX_SECONDS = 3600.0
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s, … capped at an hour, after the n-th failed attempt."""
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0),
-                                 BACKOFF_MAX_SECONDS))
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
 
 
 def _as_event(row: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +62,9 @@ async def _claim(event_id: int) -> dict[str, Any] | None:
         " WHERE id = ? AND delivered_at IS NULL"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
         " RETURNING id, kind, budget_id, payload, created_at, attempts",
-        now + LEASE, event_id, now,
+        now + LEASE,
+        event_id,
+        now,
     )
     return rows[0] if rows else None
 
@@ -77,7 +80,8 @@ async def deliver_pending(
     due = await fetch(
         "SELECT id FROM outbox_event WHERE delivered_at IS NULL"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        now, limit,
+        now,
+        limit,
     )
     delivered = 0
     for candidate in due:
@@ -90,17 +94,24 @@ async def deliver_pending(
                 await sink(event)
         except Exception as exc:
             attempts = int(row["attempts"])
-            logger.warning("outbox event %s (%s) failed, attempt %s: %s",
-                           event["id"], event["kind"], attempts, exc)
+            logger.warning(
+                "outbox event %s (%s) failed, attempt %s: %s",
+                event["id"],
+                event["kind"],
+                attempts,
+                exc,
+            )
             await execute(
                 "UPDATE outbox_event SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                clock.now() + backoff(attempts), f"{type(exc).__name__}: {exc}"[:2000],
+                clock.now() + backoff(attempts),
+                f"{type(exc).__name__}: {exc}"[:2000],
                 event["id"],
             )
             continue
         await execute(
             "UPDATE outbox_event SET delivered_at = ?, last_error = NULL WHERE id = ?",
-            clock.now(), event["id"],
+            clock.now(),
+            event["id"],
         )
         delivered += 1
         if broadcast is not None:

@@ -150,11 +150,13 @@ async def _expire_holds(period_id: int) -> None:
     await fetch(
         "UPDATE reservation SET status = 'EXPIRED', closed_at = ? WHERE status = 'OPEN'"
         " AND allocation_id IN (SELECT id FROM allocation WHERE period_id = ?) RETURNING id",
-        clock.now(), period_id,
+        clock.now(),
+        period_id,
     )
     await fetch(
         "UPDATE allocation SET held_micros = 0 WHERE period_id = ? AND held_micros <> 0"
-        " RETURNING id", period_id,
+        " RETURNING id",
+        period_id,
     )
 
 

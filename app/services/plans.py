@@ -68,7 +68,11 @@ async def apply_end_date(budget: Budget, end_date: date, now: datetime | None = 
     if bounds is not None:
         budget.end_date = end_date
         await open_next(
-            budget, latest, latest.unallocated_micros, await load_envelopes(latest.id), bounds,
+            budget,
+            latest,
+            latest.unallocated_micros,
+            await load_envelopes(latest.id),
+            bounds,
             None,
         )
 

@@ -58,8 +58,9 @@ async def price_parts(
     for unit, quantity in checked:
         if quantity == 0:
             continue
-        rate, rate_card = await find_rate(service, unit, at, budget_id=budget_id,
-                                          currency=currency, card=card)
+        rate, rate_card = await find_rate(
+            service, unit, at, budget_id=budget_id, currency=currency, card=card
+        )
         if card_currency is None:
             card_currency = rate_card.currency
         elif rate_card.currency != card_currency:
@@ -67,9 +68,18 @@ async def price_parts(
                 f"the usage is priced in both {card_currency} and {rate_card.currency}"
             )
         price = Decimal(rate.price)
-        priced.append(PricedPart(service, unit, quantity, price,
-                                 exact_product(quantity, price), rate.id, rate_card.name,
-                                 rate.effective_from))
+        priced.append(
+            PricedPart(
+                service,
+                unit,
+                quantity,
+                price,
+                exact_product(quantity, price),
+                rate.id,
+                rate_card.name,
+                rate.effective_from,
+            )
+        )
     exact = exact_sum(part.amount for part in priced)
     micros = to_micros(exact, field="usage", round_half_even=True)
     return PricedUsage(service, card_currency or "USD", tuple(priced), exact, micros)
@@ -86,8 +96,9 @@ async def price_usage(
     card: str | None = None,
 ) -> int:
     """Micros for `quantity` of `unit` of `service` at `at` (UnpricedUsage when no rate)."""
-    priced = await price_parts(service, [UsagePart(unit, quantity)], at, budget_id=budget_id,
-                               currency=currency, card=card)
+    priced = await price_parts(
+        service, [UsagePart(unit, quantity)], at, budget_id=budget_id, currency=currency, card=card
+    )
     return priced.micros
 
 
@@ -113,13 +124,15 @@ async def price_spend_input(actor: Actor, item: SpendInput) -> tuple[SpendInput,
             f"usage priced in {item.currency.upper()} but the budget is in {budget.currency}"
         )
     at = item.occurred_at or clock.now()
-    priced = await price_parts(key, item.usage, at, budget_id=budget.id,
-                               currency=budget.currency, card=item.card)
+    priced = await price_parts(
+        key, item.usage, at, budget_id=budget.id, currency=budget.currency, card=item.card
+    )
     note = priced.note()
     description = f"{item.description} [{note}]" if item.description else note
     if len(description) > 2000:
-        description = (item.description or "")[:1000] + f" [priced {key}: {priced.exact} " \
-            f"{priced.currency}, {len(priced.parts)} parts]"
+        description = (item.description or "")[
+            :1000
+        ] + f" [priced {key}: {priced.exact} {priced.currency}, {len(priced.parts)} parts]"
     single = priced.parts[0] if len(priced.parts) == 1 else None
     units = "+".join(p.unit for p in priced.parts)
     return replace(
@@ -133,9 +146,7 @@ async def price_spend_input(actor: Actor, item: SpendInput) -> tuple[SpendInput,
     ), priced
 
 
-async def record_usage(
-    actor: Actor, item: SpendInput, **options: bool
-) -> tuple[Spend, bool]:
+async def record_usage(actor: Actor, item: SpendInput, **options: bool) -> tuple[Spend, bool]:
     """Price usage and record it as one spend, with its priced parts, in one transaction."""
     priced_item, priced = await price_spend_input(actor, item)
     return await record_priced(actor, priced_item, priced, **options)
@@ -150,12 +161,20 @@ async def record_priced(
     async with in_transaction():
         spend, created = await record_spend(actor, priced_item, allow_zero=True, **options)
         if created:
-            await SpendUsage.bulk_create([
-                SpendUsage(spend_id=spend.id, rate_id=p.rate_id, service=p.service, unit=p.unit,
-                           quantity=plain(p.quantity), price=plain(p.price),
-                           amount=plain(p.amount))
-                for p in priced.parts
-            ])
+            await SpendUsage.bulk_create(
+                [
+                    SpendUsage(
+                        spend_id=spend.id,
+                        rate_id=p.rate_id,
+                        service=p.service,
+                        unit=p.unit,
+                        quantity=plain(p.quantity),
+                        price=plain(p.price),
+                        amount=plain(p.amount),
+                    )
+                    for p in priced.parts
+                ]
+            )
     return spend, created
 
 
@@ -183,9 +202,16 @@ async def log_time(
     if quantity <= 0:
         raise ValidationError("hours", "must be greater than zero")
     item = SpendInput(
-        project_id=project_id, budget_id=budget_id, usage=(UsagePart("hour", quantity),),
-        model=key, service=key, occurred_at=occurred_at, description=description,
-        external_id=external_id, idempotency_key=idempotency_key, source="time",
+        project_id=project_id,
+        budget_id=budget_id,
+        usage=(UsagePart("hour", quantity),),
+        model=key,
+        service=key,
+        occurred_at=occurred_at,
+        description=description,
+        external_id=external_id,
+        idempotency_key=idempotency_key,
+        source="time",
     )
     return await record_usage(actor, item)
 

@@ -122,9 +122,11 @@ async def set_rate(
     day = effective_from or _day(None)
     async with in_transaction():
         row = await _card_for_write(actor, name, budget_id, currency)
-        in_force = await Rate.filter(
-            card_id=row.id, service=service, unit=unit, effective_from__lte=day
-        ).order_by("-effective_from").first()
+        in_force = (
+            await Rate.filter(card_id=row.id, service=service, unit=unit, effective_from__lte=day)
+            .order_by("-effective_from")
+            .first()
+        )
         if in_force is not None and Decimal(in_force.price) == Decimal(text):
             return in_force, False
         if in_force is not None and in_force.effective_from == day:
@@ -133,7 +135,11 @@ async def set_rate(
             await in_force.save(update_fields=["price", "created_by_id"])
             return in_force, True
         rate = await Rate.create(
-            card_id=row.id, service=service, unit=unit, price=text, effective_from=day,
+            card_id=row.id,
+            service=service,
+            unit=unit,
+            price=text,
+            effective_from=day,
             created_by_id=None if actor is None else actor.user_id,
         )
         return rate, True
@@ -177,8 +183,7 @@ async def import_litellm(
     day = effective_from or _day(None)
     latest: dict[tuple[str, str], str] = {}
     prices: Iterable[ModelPrice] = (
-        source if isinstance(source, list | tuple)
-        else read_litellm_prices(source)  # type: ignore[arg-type]
+        source if isinstance(source, list | tuple) else read_litellm_prices(source)  # type: ignore[arg-type]
     )
     for p in prices:
         latest[(p.model, p.unit)] = _price_text(p.price_per_unit)
@@ -186,9 +191,11 @@ async def import_litellm(
     async with in_transaction():
         card = await _card_for_write(actor, name, None, "USD")
         in_force: dict[tuple[str, str], tuple[int, date, str]] = {}
-        rows = await Rate.filter(card_id=card.id, effective_from__lte=day).order_by(
-            "effective_from"
-        ).values_list("id", "service", "unit", "effective_from", "price")
+        rows = (
+            await Rate.filter(card_id=card.id, effective_from__lte=day)
+            .order_by("effective_from")
+            .values_list("id", "service", "unit", "effective_from", "price")
+        )
         for rid, service, unit, eff, price in rows:
             in_force[(service, unit)] = (rid, eff, price)  # type: ignore[index,assignment]
         new: list[Rate] = []
@@ -200,14 +207,22 @@ async def import_litellm(
                 await Rate.filter(id=current[0]).update(price=text)
                 updated += 1
             else:
-                new.append(Rate(card_id=card.id, service=service, unit=unit, price=text,
-                                effective_from=day,
-                                created_by_id=None if actor is None else actor.user_id))
+                new.append(
+                    Rate(
+                        card_id=card.id,
+                        service=service,
+                        unit=unit,
+                        price=text,
+                        effective_from=day,
+                        created_by_id=None if actor is None else actor.user_id,
+                    )
+                )
         for start in range(0, len(new), _CHUNK):
-            await Rate.bulk_create(new[start:start + _CHUNK])
+            await Rate.bulk_create(new[start : start + _CHUNK])
         created = len(new)
-    return PriceImport(name, day, len(latest), created, updated, unchanged,
-                       len({m for m, _ in latest}))
+    return PriceImport(
+        name, day, len(latest), created, updated, unchanged, len({m for m, _ in latest})
+    )
 
 
 async def find_rate(

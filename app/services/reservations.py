@@ -59,8 +59,13 @@ async def reserve_spend(
     description = rules.text(description, "description")
     allocation, budget = await resolve_allocation(project_id, budget_id)
     require(can_record_spend(actor, budget.id, project_id), "reserve spend for this project")
-    content = {"projectId": project_id, "budgetId": budget.id, "amount": micros,
-               "service": service, "description": description}
+    content = {
+        "projectId": project_id,
+        "budgetId": budget.id,
+        "amount": micros,
+        "service": service,
+        "description": description,
+    }
     for attempt in range(2):
         try:
             async with in_transaction():
@@ -75,21 +80,29 @@ async def reserve_spend(
                 ):
                     raise InsufficientFunds(
                         f"project {allocation.project.name!r}'s allocation",
-                        micros, await holds.available(allocation.id), budget.currency,
+                        micros,
+                        await holds.available(allocation.id),
+                        budget.currency,
                     )
                 now = clock.now()
                 row = await Reservation.create(
-                    budget_id=budget.id, allocation_id=allocation.id, project_id=project_id,
-                    amount_micros=micros, status=ReservationStatus.OPEN.value,
-                    expires_at=now + timedelta(seconds=ttl), service=service,
-                    description=description, idempotency_key=idempotency_key,
+                    budget_id=budget.id,
+                    allocation_id=allocation.id,
+                    project_id=project_id,
+                    amount_micros=micros,
+                    status=ReservationStatus.OPEN.value,
+                    expires_at=now + timedelta(seconds=ttl),
+                    service=service,
+                    description=description,
+                    idempotency_key=idempotency_key,
                     created_by_id=actor.user_id,
                 )
-                await emit("reservation.created",
-                           {"reservationId": row.id, "allocationId": allocation.id,
-                            "amount": micros}, budget_id=budget.id)
-                await idempotency.remember(actor, "reserveSpend", idempotency_key, content,
-                                           row.id)
+                await emit(
+                    "reservation.created",
+                    {"reservationId": row.id, "allocationId": allocation.id, "amount": micros},
+                    budget_id=budget.id,
+                )
+                await idempotency.remember(actor, "reserveSpend", idempotency_key, content, row.id)
                 return row, True
         except IntegrityError:
             if attempt:  # pragma: no cover - a second race on the same key
@@ -138,10 +151,16 @@ async def settle_reservation(
     row = await _load(actor, reservation_id)
     budget: Budget = row.budget
     item = SpendInput(
-        project_id=row.project_id, budget_id=row.budget_id, amount=amount,  # type: ignore[attr-defined]
-        usage=usage, model=model, service=service or row.service,
+        project_id=row.project_id,
+        budget_id=row.budget_id,
+        amount=amount,  # type: ignore[attr-defined]
+        usage=usage,
+        model=model,
+        service=service or row.service,
         description=description if description is not None else row.description,
-        external_id=external_id, occurred_at=occurred_at, source="reservation",
+        external_id=external_id,
+        occurred_at=occurred_at,
+        source="reservation",
     )
     priced = None
     if usage is not None or amount is None:
@@ -152,31 +171,45 @@ async def settle_reservation(
     if row.status == ReservationStatus.SETTLED.value:
         if row.settled_micros == micros and row.spend_id is not None:
             return Settlement(row, await Spend.get(id=row.spend_id), False)
-        raise InvalidState(f"reservation {reservation_id} was settled already "
-                           f"for {from_micros(row.settled_micros or 0)} {budget.currency}")
+        raise InvalidState(
+            f"reservation {reservation_id} was settled already "
+            f"for {from_micros(row.settled_micros or 0)} {budget.currency}"
+        )
     if row.status != ReservationStatus.OPEN.value:
-        raise InvalidState(f"reservation {reservation_id} is {row.status.lower()}; "
-                           "record the spend with recordSpend instead")
+        raise InvalidState(
+            f"reservation {reservation_id} is {row.status.lower()}; "
+            "record the spend with recordSpend instead"
+        )
     if row.expires_at <= clock.now():
         await holds.expire_reservations(allocation_id=row.allocation_id)  # type: ignore[attr-defined]
-        raise InvalidState(f"reservation {reservation_id} expired at {row.expires_at.isoformat()};"
-                           " record the spend with recordSpend instead")
+        raise InvalidState(
+            f"reservation {reservation_id} expired at {row.expires_at.isoformat()};"
+            " record the spend with recordSpend instead"
+        )
     hold = row.amount_micros
     async with in_transaction():
         if not await holds.close_open(row.id, ReservationStatus.SETTLED, settled_micros=micros):
-            raise InvalidState(f"reservation {reservation_id} was settled, released or expired "
-                               "by a concurrent request")
+            raise InvalidState(
+                f"reservation {reservation_id} was settled, released or expired "
+                "by a concurrent request"
+            )
         if budget.hard_limit and micros > hold:
             rows = await fetch(
                 "UPDATE allocation SET held_micros = held_micros - ? WHERE id = ?"
                 " AND allocated_micros - spent_micros - (held_micros - ?) >= ? RETURNING id",
-                hold, row.allocation_id, hold, micros,  # type: ignore[attr-defined]
+                hold,
+                row.allocation_id,
+                hold,
+                micros,  # type: ignore[attr-defined]
             )
             if not rows:
                 free = await holds.available(row.allocation_id) + hold  # type: ignore[attr-defined]
                 raise InsufficientFunds(
                     f"project {row.project.name!r}'s allocation (hard limit; the hold covers "
-                    f"{from_micros(hold)})", micros, free, budget.currency,
+                    f"{from_micros(hold)})",
+                    micros,
+                    free,
+                    budget.currency,
                 )
         else:
             await holds.unhold(row.allocation_id, hold)  # type: ignore[attr-defined]
@@ -184,11 +217,14 @@ async def settle_reservation(
             spend, _ = await pricing.record_priced(actor, item, priced)
         else:
             spend, _ = await record_spend(actor, item)
-        await fetch("UPDATE reservation SET spend_id = ? WHERE id = ? RETURNING id",
-                    spend.id, row.id)
-        await emit("reservation.settled",
-                   {"reservationId": row.id, "spendId": spend.id, "held": hold,
-                    "amount": micros}, budget_id=budget.id)
+        await fetch(
+            "UPDATE reservation SET spend_id = ? WHERE id = ? RETURNING id", spend.id, row.id
+        )
+        await emit(
+            "reservation.settled",
+            {"reservationId": row.id, "spendId": spend.id, "held": hold, "amount": micros},
+            budget_id=budget.id,
+        )
     await row.refresh_from_db()
     return Settlement(row, spend, True)
 
@@ -202,9 +238,11 @@ async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservati
         async with in_transaction():
             if await holds.close_open(row.id, ReservationStatus.RELEASED):
                 await holds.unhold(row.allocation_id, row.amount_micros)  # type: ignore[attr-defined]
-                await emit("reservation.released",
-                           {"reservationId": row.id, "amount": row.amount_micros},
-                           budget_id=row.budget_id)  # type: ignore[attr-defined]
+                await emit(
+                    "reservation.released",
+                    {"reservationId": row.id, "amount": row.amount_micros},
+                    budget_id=row.budget_id,
+                )  # type: ignore[attr-defined]
         await row.refresh_from_db()
     return row
 

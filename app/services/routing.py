@@ -32,13 +32,21 @@ async def _require_manager(actor: Actor, project_id: int, budget_id: int | None)
     if budget_id is not None:
         require(is_owner(actor, budget_id), "manage routing rules for this budget")
     funders = await Allocation.filter(project_id=project_id).values_list("budget_id", flat=True)
-    require(any(is_owner(actor, b) for b in funders),  # type: ignore[arg-type]
-            "manage routing rules for this project")
+    require(
+        any(is_owner(actor, b) for b in funders),  # type: ignore[arg-type]
+        "manage routing rules for this project",
+    )
 
 
 async def create_rule(
-    actor: Actor, *, match: str, value: str, project_id: int, key: str | None = None,
-    budget_id: int | None = None, priority: int = 100,
+    actor: Actor,
+    *,
+    match: str,
+    value: str,
+    project_id: int,
+    key: str | None = None,
+    budget_id: int | None = None,
+    priority: int = 100,
 ) -> RoutingRule:
     match = (match or "").strip().lower().replace("-", "_")
     if match == "tag" and key is None and "=" in value:
@@ -58,8 +66,13 @@ async def create_rule(
             raise ValidationError("budgetId", "does not fund this project")
     await _require_manager(actor, project_id, budget_id)
     return await RoutingRule.create(
-        priority=priority, match=match, key=key.strip() if key else None, value=value.strip(),
-        project_id=project_id, budget_id=budget_id, created_by_id=actor.user_id,
+        priority=priority,
+        match=match,
+        key=key.strip() if key else None,
+        value=value.strip(),
+        project_id=project_id,
+        budget_id=budget_id,
+        created_by_id=actor.user_id,
     )
 
 
@@ -75,6 +88,14 @@ async def delete_rule(actor: Actor, rule_id: int) -> RoutingRule:
 async def load_router() -> tuple[Router, dict[str, RoutingRule]]:
     """Every rule, as a pure router whose targets are rule ids, and the rules by that id."""
     rows = await RoutingRule.all().order_by("priority", "id")
-    rules = [Rule(priority=r.priority, match=r.match, key=r.key, value=r.value,  # type: ignore[arg-type]
-                  target=str(r.id)) for r in rows]
+    rules = [
+        Rule(
+            priority=r.priority,
+            match=r.match,
+            key=r.key,
+            value=r.value,  # type: ignore[arg-type]
+            target=str(r.id),
+        )
+        for r in rows
+    ]
     return Router(rules), {str(r.id): r for r in rows}

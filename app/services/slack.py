@@ -48,8 +48,9 @@ async def _link(user: User, slack_user_id: str, team_id: str | None) -> User:
     try:
         await user.save(update_fields=["slack_user_id", "slack_team_id"])
     except IntegrityError:  # a concurrent link of the same Slack user won
-        raise Conflict("this Slack user is linked to another Allot account",
-                       field="slackUserId") from None
+        raise Conflict(
+            "this Slack user is linked to another Allot account", field="slackUserId"
+        ) from None
     return user
 
 
@@ -79,7 +80,9 @@ async def redeem_link_code(*, slack_user_id: str, team_id: str | None, code: str
     rows = await fetch(
         "UPDATE slack_link_code SET used_at = ? WHERE code_hash = ? AND used_at IS NULL"
         " AND expires_at > ? RETURNING user_id",
-        clock.now(), _digest(code), clock.now(),
+        clock.now(),
+        _digest(code),
+        clock.now(),
     )
     if not rows:
         raise NotFound("link code", code, field="code")

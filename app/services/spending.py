@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, require, can_record_spend
+from app.domain.access import Actor, can_record_spend, require
 from app.domain.errors import (
     AmbiguousReference,
     CurrencyMismatch,
@@ -61,10 +61,12 @@ async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Al
         await lookup.project(project_id)
         if budget_id is not None:
             await lookup.open_period(await lookup.budget(budget_id))  # PeriodClosed when ended
-            raise NotFound("Allocation", f"for project {project_id} in budget {budget_id}",
-                           field="budgetId")
-        raise NotFound("Allocation", f"for project {project_id} in any open budget",
-                       field="projectId")
+            raise NotFound(
+                "Allocation", f"for project {project_id} in budget {budget_id}", field="budgetId"
+            )
+        raise NotFound(
+            "Allocation", f"for project {project_id} in any open budget", field="projectId"
+        )
     if len(rows) > 1:
         names = sorted(r.budget.name for r in rows)
         raise AmbiguousReference(
@@ -102,7 +104,11 @@ def _same_spend(row: Spend, item: SpendInput, amount: int) -> bool:
 
 
 async def record_spend(
-    actor: Actor, item: SpendInput, *, allow_credit: bool = False, round_half_even: bool = False,
+    actor: Actor,
+    item: SpendInput,
+    *,
+    allow_credit: bool = False,
+    round_half_even: bool = False,
     allow_zero: bool = False,
 ) -> tuple[Spend, bool]:
     """Record one spend. Returns (spend, created); a replay returns the first spend."""
@@ -126,9 +132,7 @@ async def record_spend(
     description = rules.text(item.description, "description")
     external_id = rules.text(item.external_id, "externalId", 255)
     allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
-    require(
-        can_record_spend(actor, budget.id, item.project_id), "record spend for this project"
-    )
+    require(can_record_spend(actor, budget.id, item.project_id), "record spend for this project")
     if item.currency is not None and rules.currency(item.currency) != budget.currency:
         raise CurrencyMismatch(
             f"amount is in {item.currency.upper()} but the budget is in {budget.currency};"
@@ -143,15 +147,31 @@ async def record_spend(
             try:
                 async with in_transaction():
                     return await _record(
-                        actor, item, budget, allocation, amount, occurred_at or now, service,
-                        description, external_id, content,
+                        actor,
+                        item,
+                        budget,
+                        allocation,
+                        amount,
+                        occurred_at or now,
+                        service,
+                        description,
+                        external_id,
+                        content,
                     )
             except IntegrityError:
                 # A concurrent writer recorded the same externalId or key first: its replay.
                 async with in_transaction():
                     return await _record(
-                        actor, item, budget, allocation, amount, occurred_at or now, service,
-                        description, external_id, content,
+                        actor,
+                        item,
+                        budget,
+                        allocation,
+                        amount,
+                        occurred_at or now,
+                        service,
+                        description,
+                        external_id,
+                        content,
                     )
         except PeriodClosed:
             # The period closed after we read the allocation: land in the next one instead.
@@ -162,9 +182,16 @@ async def record_spend(
 
 
 async def _record(
-    actor: Actor, item: SpendInput, budget: Budget, allocation: Allocation, amount: int,
-    occurred_at: datetime, service: str | None, description: str | None,
-    external_id: str | None, content: dict[str, object],
+    actor: Actor,
+    item: SpendInput,
+    budget: Budget,
+    allocation: Allocation,
+    amount: int,
+    occurred_at: datetime,
+    service: str | None,
+    description: str | None,
+    external_id: str | None,
+    content: dict[str, object],
 ) -> tuple[Spend, bool]:
     replay = await idempotency.replay(actor, "recordSpend", item.idempotency_key, content)
     if replay is not None:
@@ -194,12 +221,16 @@ async def _record(
         unit=rules.text(item.unit, "unit", 64),
         recorded_by_id=actor.user_id,
     )
-    before = await Allocation.get(id=allocation.id).values_list(
-        "allocated_micros", "spent_micros"
-    )
+    before = await Allocation.get(id=allocation.id).values_list("allocated_micros", "spent_micros")
     await ledger.spend(
-        period, allocation.id, amount, actor.user_id, spend.id, hard_limit=budget.hard_limit,
-        label=f"project {allocation.project.name!r}", currency=budget.currency,
+        period,
+        allocation.id,
+        amount,
+        actor.user_id,
+        spend.id,
+        hard_limit=budget.hard_limit,
+        label=f"project {allocation.project.name!r}",
+        currency=budget.currency,
     )
     await add_daily(period.id, allocation.id, spend.local_day, service or "", amount, 1)
     await alerts.after_spend(budget, period, allocation, before[0], before[1], before[1] + amount)  # type: ignore[index]
@@ -222,5 +253,10 @@ async def add_daily(
         " ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
         " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
         " count = spend_daily.count + excluded.count RETURNING id",
-        period_id, allocation_id, day, service, amount, count,
+        period_id,
+        allocation_id,
+        day,
+        service,
+        amount,
+        count,
     )

@@ -9,8 +9,14 @@ async def gauges() -> list[tuple[str, int, str]]:
     return [
         ("allot_budgets", await Budget.all().count(), "Budgets."),
         ("allot_spend_records", await Spend.all().count(), "Spend records."),
-        ("allot_transfers_pending", await TransferRequest.filter(status="PENDING").count(),
-         "Transfer requests waiting for an owner."),
-        ("allot_outbox_undelivered", await OutboxEvent.filter(delivered_at=None).count(),
-         "Outbox events not yet delivered."),
+        (
+            "allot_transfers_pending",
+            await TransferRequest.filter(status="PENDING").count(),
+            "Transfer requests waiting for an owner.",
+        ),
+        (
+            "allot_outbox_undelivered",
+            await OutboxEvent.filter(delivered_at=None).count(),
+            "Outbox events not yet delivered.",
+        ),
     ]

@@ -64,8 +64,12 @@ async def request_transfer(
         can_request_transfer(actor, budget.id, project_ids),
         "request transfers for these projects",
     )
-    request = {"from": from_allocation_id, "to": to_allocation_id, "amount": micros,
-               "reason": reason}
+    request = {
+        "from": from_allocation_id,
+        "to": to_allocation_id,
+        "amount": micros,
+        "reason": reason,
+    }
     async with in_transaction():
         replay = await idempotency.replay(actor, "requestTransfer", idempotency_key, request)
         if replay is not None:
@@ -75,15 +79,23 @@ async def request_transfer(
             raise InvalidState("these allocations belong to a closed period")
         now = clock.now()
         expires = (
-            now + timedelta(days=budget.transfer_expiry_days) if budget.transfer_expiry_days else None
+            now + timedelta(days=budget.transfer_expiry_days)
+            if budget.transfer_expiry_days
+            else None
         )
         transfer = await TransferRequest.create(
-            budget_id=budget.id, period_id=period.id, from_allocation_id=from_allocation_id,
-            to_allocation_id=to_allocation_id, amount_micros=micros, reason=reason,
-            requested_by_id=actor.user_id, expires_at=expires,
+            budget_id=budget.id,
+            period_id=period.id,
+            from_allocation_id=from_allocation_id,
+            to_allocation_id=to_allocation_id,
+            amount_micros=micros,
+            reason=reason,
+            requested_by_id=actor.user_id,
+            expires_at=expires,
         )
         if applies_at_once(
-            actor_is_owner=is_owner(actor, budget.id), amount=micros,
+            actor_is_owner=is_owner(actor, budget.id),
+            amount=micros,
             auto_approve_below=budget.auto_approve_below_micros,
         ):
             await _apply(actor, budget, period, transfer, note=None)
@@ -95,7 +107,10 @@ async def request_transfer(
 
 
 async def _apply(
-    actor: Actor, budget: Budget, period: BudgetPeriod, transfer: TransferRequest,
+    actor: Actor,
+    budget: Budget,
+    period: BudgetPeriod,
+    transfer: TransferRequest,
     note: str | None,
 ) -> None:
     """Decide first (exactly once), then post the movement: the source must hold the amount at
@@ -109,17 +124,43 @@ async def _apply(
         src = await Allocation.get(id=src_id).select_related("project")
         label = f"project {src.project.name!r}"
     if src_id is None:
-        await ledger.allocate(period, dst_id, amount, actor.user_id, budget.currency,
-                              transfer_id=transfer.id, memo=transfer.reason)
+        await ledger.allocate(
+            period,
+            dst_id,
+            amount,
+            actor.user_id,
+            budget.currency,
+            transfer_id=transfer.id,
+            memo=transfer.reason,
+        )
     elif dst_id is None:
-        await ledger.release(period, src_id, amount, actor.user_id, label, budget.currency,
-                             transfer_id=transfer.id, memo=transfer.reason)
+        await ledger.release(
+            period,
+            src_id,
+            amount,
+            actor.user_id,
+            label,
+            budget.currency,
+            transfer_id=transfer.id,
+            memo=transfer.reason,
+        )
     else:
-        await ledger.reallocate(period, src_id, dst_id, amount, actor.user_id, label,
-                                budget.currency, transfer_id=transfer.id, memo=transfer.reason)
+        await ledger.reallocate(
+            period,
+            src_id,
+            dst_id,
+            amount,
+            actor.user_id,
+            label,
+            budget.currency,
+            transfer_id=transfer.id,
+            memo=transfer.reason,
+        )
     await emit(
-        "transfer.decided", {"transferId": transfer.id, "status": "APPLIED"},
-        budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided",
+        "transfer.decided",
+        {"transferId": transfer.id, "status": "APPLIED"},
+        budget_id=budget.id,
+        dedupe_key=f"transfer:{transfer.id}:decided",
     )
 
 
@@ -130,7 +171,11 @@ async def _settle(
     rows = await fetch(
         "UPDATE transfer_request SET status = ?, decided_by_id = ?, decided_at = ?,"
         " decision_note = ? WHERE id = ? AND status = 'PENDING' RETURNING id",
-        status.value, actor.user_id, clock.now(), note, transfer.id,
+        status.value,
+        actor.user_id,
+        clock.now(),
+        note,
+        transfer.id,
     )
     if not rows:
         current = await TransferRequest.get(id=transfer.id)
@@ -149,18 +194,26 @@ async def _expire_if_due(transfer: TransferRequest, budget: Budget) -> None:
     if transfer.status == "PENDING" and transfer.expires_at and transfer.expires_at <= clock.now():
         rows = await fetch(
             "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
-            " RETURNING id", transfer.id,
+            " RETURNING id",
+            transfer.id,
         )
         if rows:
-            await emit("transfer.decided", {"transferId": transfer.id, "status": "EXPIRED"},
-                       budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+            await emit(
+                "transfer.decided",
+                {"transferId": transfer.id, "status": "EXPIRED"},
+                budget_id=budget.id,
+                dedupe_key=f"transfer:{transfer.id}:decided",
+            )
         raise InvalidState("this transfer request has expired")
 
 
-async def approve_transfer(actor: Actor, *, transfer_id: int, note: str | None = None) -> TransferRequest:
+async def approve_transfer(
+    actor: Actor, *, transfer_id: int, note: str | None = None
+) -> TransferRequest:
     transfer, budget = await _load_for_decision(actor, transfer_id)
     check_decider(
-        decider_is_owner=is_owner(actor, budget.id), decider_id=actor.user_id,
+        decider_is_owner=is_owner(actor, budget.id),
+        decider_id=actor.user_id,
         requester_id=transfer.requested_by_id,  # type: ignore[attr-defined]
         allow_self_approval=budget.allow_self_approval or actor.is_admin,
     )
@@ -175,15 +228,21 @@ async def approve_transfer(actor: Actor, *, transfer_id: int, note: str | None =
     return transfer
 
 
-async def reject_transfer(actor: Actor, *, transfer_id: int, note: str | None = None) -> TransferRequest:
+async def reject_transfer(
+    actor: Actor, *, transfer_id: int, note: str | None = None
+) -> TransferRequest:
     transfer, budget = await _load_for_decision(actor, transfer_id)
     if not is_owner(actor, budget.id):
         raise PermissionDenied("only the budget's owners and admins may decide transfers")
     require_pending(transfer.status, "reject")
     async with in_transaction():
         await _settle(transfer, TransferStatus.REJECTED, actor, rules.text(note, "note"))
-        await emit("transfer.decided", {"transferId": transfer.id, "status": "REJECTED"},
-                   budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+        await emit(
+            "transfer.decided",
+            {"transferId": transfer.id, "status": "REJECTED"},
+            budget_id=budget.id,
+            dedupe_key=f"transfer:{transfer.id}:decided",
+        )
     await transfer.refresh_from_db()
     return transfer
 
@@ -195,8 +254,12 @@ async def cancel_transfer(actor: Actor, *, transfer_id: int) -> TransferRequest:
     require_pending(transfer.status, "cancel")
     async with in_transaction():
         await _settle(transfer, TransferStatus.CANCELLED, actor, None)
-        await emit("transfer.decided", {"transferId": transfer.id, "status": "CANCELLED"},
-                   budget_id=budget.id, dedupe_key=f"transfer:{transfer.id}:decided")
+        await emit(
+            "transfer.decided",
+            {"transferId": transfer.id, "status": "CANCELLED"},
+            budget_id=budget.id,
+            dedupe_key=f"transfer:{transfer.id}:decided",
+        )
     await transfer.refresh_from_db()
     return transfer
 
@@ -208,11 +271,15 @@ async def expire_due(now_budget_ids: list[int] | None = None) -> int:
     for transfer in due:
         rows = await fetch(
             "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
-            " RETURNING id", transfer.id,
+            " RETURNING id",
+            transfer.id,
         )
         if rows:
             count += 1
-            await emit("transfer.decided", {"transferId": transfer.id, "status": "EXPIRED"},
-                       budget_id=transfer.budget_id,  # type: ignore[attr-defined]
-                       dedupe_key=f"transfer:{transfer.id}:decided")
+            await emit(
+                "transfer.decided",
+                {"transferId": transfer.id, "status": "EXPIRED"},
+                budget_id=transfer.budget_id,  # type: ignore[attr-defined]
+                dedupe_key=f"transfer:{transfer.id}:decided",
+            )
     return count

@@ -24,15 +24,27 @@ def visible_unassigned(actor: Actor):  # type: ignore[no-untyped-def]
 
 def _row_item(index: int, row: UnassignedSpend, project_id: int, budget_id: int | None) -> Item:
     return Item(
-        index=index, project_id=project_id, budget_id=budget_id, amount=row.amount_micros,
-        occurred_at=row.occurred_at, source=row.source, service=row.service,
-        description=row.description, external_id=row.external_id, quantity=row.quantity,
-        unit=row.unit, currency=row.currency,
+        index=index,
+        project_id=project_id,
+        budget_id=budget_id,
+        amount=row.amount_micros,
+        occurred_at=row.occurred_at,
+        source=row.source,
+        service=row.service,
+        description=row.description,
+        external_id=row.external_id,
+        quantity=row.quantity,
+        unit=row.unit,
+        currency=row.currency,
     )
 
 
 async def assign(
-    actor: Actor, unassigned_ids: list[int], *, project_id: int, budget_id: int | None = None,
+    actor: Actor,
+    unassigned_ids: list[int],
+    *,
+    project_id: int,
+    budget_id: int | None = None,
 ) -> list[tuple[int, ItemResult]]:
     """Record held rows as the project's spend; a row recorded (or found recorded) is no longer
     held. Returns (unassigned id, result) per id, in the order given."""
@@ -112,11 +124,20 @@ async def apply_rules(
 
 def _cost_row(row: UnassignedSpend) -> CostRow:
     return CostRow(
-        external_id=row.external_id, occurred_at=row.occurred_at, amount=row.amount_micros,
-        amount_text=row.amount_text, currency=row.currency, service=row.service,
-        sub_account_id=row.sub_account_id, sub_account_name=row.sub_account_name,
-        tags=dict(row.tags or {}), charge_category=row.charge_category,
-        description=row.description, quantity=None, unit=row.unit, provider=row.provider,
+        external_id=row.external_id,
+        occurred_at=row.occurred_at,
+        amount=row.amount_micros,
+        amount_text=row.amount_text,
+        currency=row.currency,
+        service=row.service,
+        sub_account_id=row.sub_account_id,
+        sub_account_name=row.sub_account_name,
+        tags=dict(row.tags or {}),
+        charge_category=row.charge_category,
+        description=row.description,
+        quantity=None,
+        unit=row.unit,
+        provider=row.provider,
         line=row.line,
     )
 

@@ -24,15 +24,28 @@ class Drift:
 async def _entries():
     last = 0
     while True:
-        rows = await JournalEntry.filter(id__gt=last).order_by("id").limit(_CHUNK).values_list(
-            "id", "kind", "from_kind", "from_period_id", "from_allocation_id",
-            "to_kind", "to_period_id", "to_allocation_id", "amount_micros",
+        rows = (
+            await JournalEntry.filter(id__gt=last)
+            .order_by("id")
+            .limit(_CHUNK)
+            .values_list(
+                "id",
+                "kind",
+                "from_kind",
+                "from_period_id",
+                "from_allocation_id",
+                "to_kind",
+                "to_period_id",
+                "to_allocation_id",
+                "amount_micros",
+            )
         )
         if not rows:
             return
         for r in rows:
-            yield Entry(EntryKind(r[1]), AccountKind(r[2]), r[3], r[4], AccountKind(r[5]),
-                        r[6], r[7], r[8])
+            yield Entry(
+                EntryKind(r[1]), AccountKind(r[2]), r[3], r[4], AccountKind(r[5]), r[6], r[7], r[8]
+            )
         last = rows[-1][0]
 
 
@@ -41,9 +54,13 @@ async def verify() -> list[Drift]:
     balances = replay(entries)
     drifts: list[Drift] = []
     if not balances.conserved():
-        drifts.append(Drift("journal conservation (funded = pools + allocations)",
-                            sum(balances.funded.values()),
-                            sum(balances.unallocated.values()) + sum(balances.allocated.values())))
+        drifts.append(
+            Drift(
+                "journal conservation (funded = pools + allocations)",
+                sum(balances.funded.values()),
+                sum(balances.unallocated.values()) + sum(balances.allocated.values()),
+            )
+        )
     alloc_sum: dict[int, int] = defaultdict(int)
     spent_sum: dict[int, int] = defaultdict(int)
     daily: dict[int, int] = defaultdict(int)
@@ -53,7 +70,12 @@ async def verify() -> list[Drift]:
     for alloc_id, period_id, allocated, spent in rows:
         alloc_sum[period_id] += allocated  # type: ignore[index]
         spent_sum[period_id] += spent  # type: ignore[index]
-        _cmp(drifts, f"allocation {alloc_id} allocated", allocated, balances.allocated.get(alloc_id, 0))  # type: ignore[arg-type]
+        _cmp(
+            drifts,
+            f"allocation {alloc_id} allocated",
+            allocated,
+            balances.allocated.get(alloc_id, 0),
+        )  # type: ignore[arg-type]
         _cmp(drifts, f"allocation {alloc_id} spent", spent, balances.spent.get(alloc_id, 0))  # type: ignore[arg-type]
         _cmp(drifts, f"allocation {alloc_id} daily roll-up", daily.get(alloc_id, 0), spent)  # type: ignore[arg-type]
     await _verify_holds(drifts)

@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 def payload(name: str, success: type) -> Any:
     """`NamePayload = Success | ValidationError | NotFound | …` as a named GraphQL union."""
-    return Annotated[Union[(success, *ERROR_TYPES)], strawberry.union(name)]  # noqa: UP007
+    return Annotated[Union[(success, *ERROR_TYPES)], strawberry.union(name)]
 
 
 async def run(call: Callable[[], Awaitable[T]]) -> T | Any:

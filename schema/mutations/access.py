@@ -93,7 +93,9 @@ class AccessMutations:
         return await run(call)
 
     @strawberry.mutation
-    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
+    async def create_api_token(
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
         async def call() -> ApiTokenCreated:
             actor = info.context.actor
             user_id = ids.decode_optional(input.user_id, "User", "userId") or actor.user_id
@@ -103,10 +105,13 @@ class AccessMutations:
         return await run(call)
 
     @strawberry.mutation
-    async def add_budget_owner(self, info: Info, input: AddBudgetOwnerInput) -> AddBudgetOwnerPayload:
+    async def add_budget_owner(
+        self, info: Info, input: AddBudgetOwnerInput
+    ) -> AddBudgetOwnerPayload:
         async def call() -> Done:
             await service.add_budget_owner(
-                info.context.actor, budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
+                info.context.actor,
+                budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
                 user_id=ids.decode(input.user_id, "User", "userId"),
             )
             return Done()
@@ -133,17 +138,23 @@ class AccessMutations:
         async def call() -> UserLinked:
             actor = info.context.actor
             user = await service.link_slack_user(
-                actor, user_id=ids.decode_optional(input.user_id, "User", "userId") or actor.user_id,
-                slack_user_id=input.slack_user_id, slack_team_id=input.slack_team_id,
+                actor,
+                user_id=ids.decode_optional(input.user_id, "User", "userId") or actor.user_id,
+                slack_user_id=input.slack_user_id,
+                slack_team_id=input.slack_team_id,
             )
             return UserLinked(user=User.from_model(user))
 
         return await run(call)
 
     @strawberry.mutation
-    async def acknowledge_alert(self, info: Info, input: AcknowledgeAlertInput) -> AcknowledgeAlertPayload:
+    async def acknowledge_alert(
+        self, info: Info, input: AcknowledgeAlertInput
+    ) -> AcknowledgeAlertPayload:
         async def call() -> Done:
-            await alerts.acknowledge(info.context.actor, ids.decode(input.alert_id, "Alert", "alertId"))
+            await alerts.acknowledge(
+                info.context.actor, ids.decode(input.alert_id, "Alert", "alertId")
+            )
             return Done()
 
         return await run(call)

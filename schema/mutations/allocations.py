@@ -72,7 +72,9 @@ class AllocationMutations:
                 info.context.actor,
                 budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
-                amount=input.amount, notes=input.notes, alert_threshold=input.alert_threshold,
+                amount=input.amount,
+                notes=input.notes,
+                alert_threshold=input.alert_threshold,
                 idempotency_key=input.idempotency_key,
             )
             return AllocationSet(allocation=Allocation.from_model(row))
@@ -85,13 +87,17 @@ class AllocationMutations:
             items = [
                 service.SplitItem(
                     project_id=ids.decode(i.project_id, "Project", f"items[{n}].projectId"),
-                    amount=i.amount, percent=i.percent,
+                    amount=i.amount,
+                    percent=i.percent,
                 )
                 for n, i in enumerate(input.items)
             ]
             rows = await service.allocate_many(
-                info.context.actor, budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
-                split=service.Split(input.split.value), items=items, total=input.total,
+                info.context.actor,
+                budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
+                split=service.Split(input.split.value),
+                items=items,
+                total=input.total,
             )
             return AllocationsSet(allocations=[Allocation.from_model(r) for r in rows])
 

@@ -62,7 +62,8 @@ async def item_results(results: list[ItemResult]) -> list[SpendItemResult]:
     rows = await spends_by_id(sorted({r.spend_id for r in results if r.spend_id is not None}))
     return [
         SpendItemResult(
-            index=r.index, status=SpendItemStatus(r.status),
+            index=r.index,
+            status=SpendItemStatus(r.status),
             spend=Spend.from_model(rows[r.spend_id]) if r.spend_id in rows else None,
             error=to_error(r.error) if r.error is not None else None,
         )
@@ -79,17 +80,23 @@ def _decode(item: RecordSpendInput, index: int) -> SpendInput | AllotError:
 
 @strawberry.type
 class BatchMutations:
-    @strawberry.mutation(description="Record up to 10,000 spends in one transaction: good "
-                                     "items are recorded, bad ones reported by index.")
+    @strawberry.mutation(
+        description="Record up to 10,000 spends in one transaction: good "
+        "items are recorded, bad ones reported by index."
+    )
     async def record_spends(self, info: Info, input: RecordSpendsInput) -> RecordSpendsPayload:
         async def call() -> SpendsRecorded:
             items = [_decode(item, i) for i, item in enumerate(input.items)]
             results = await service.record_spends(info.context.actor, items)
-            count = {status: sum(1 for r in results if r.status == status)
-                     for status in (RECORDED, DUPLICATE, ERROR)}
+            count = {
+                status: sum(1 for r in results if r.status == status)
+                for status in (RECORDED, DUPLICATE, ERROR)
+            }
             return SpendsRecorded(
-                items=await item_results(results), recorded=count[RECORDED],
-                duplicates=count[DUPLICATE], failed=count[ERROR],
+                items=await item_results(results),
+                recorded=count[RECORDED],
+                duplicates=count[DUPLICATE],
+                failed=count[ERROR],
             )
 
         return await run(call)

@@ -67,7 +67,8 @@ class UpdateBudgetInput:
     slack_channel: str | None = None
     rollover_cap: Decimal | None = strawberry.field(
         default=strawberry.UNSET,
-        description="The most one envelope carries into the next period; null removes the cap.")
+        description="The most one envelope carries into the next period; null removes the cap.",
+    )
 
 
 @strawberry.type
@@ -86,7 +87,9 @@ class BudgetMutations:
     async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectPayload:
         async def call() -> ProjectCreated:
             row = await service.create_project(
-                info.context.actor, name=input.name, slug=input.slug,
+                info.context.actor,
+                name=input.name,
+                slug=input.slug,
                 slack_channel=input.slack_channel,
             )
             return ProjectCreated(project=Project.from_model(row))
@@ -97,13 +100,20 @@ class BudgetMutations:
     async def create_budget(self, info: Info, input: CreateBudgetInput) -> CreateBudgetPayload:
         async def call() -> BudgetCreated:
             row = await service.create_budget(
-                info.context.actor, name=input.name, amount=input.amount,
-                period_kind=input.period_kind.value, start_date=input.start_date,
-                end_date=input.end_date, description=input.description, currency=input.currency,
-                timezone=input.timezone, alert_thresholds=input.alert_thresholds,
+                info.context.actor,
+                name=input.name,
+                amount=input.amount,
+                period_kind=input.period_kind.value,
+                start_date=input.start_date,
+                end_date=input.end_date,
+                description=input.description,
+                currency=input.currency,
+                timezone=input.timezone,
+                alert_thresholds=input.alert_thresholds,
                 rollover_policy=input.rollover_policy.value if input.rollover_policy else None,
                 owner_ids=[ids.decode(o, "User", "ownerIds") for o in input.owner_ids or []],
-                hard_limit=input.hard_limit, enforce_pacing=input.enforce_pacing,
+                hard_limit=input.hard_limit,
+                enforce_pacing=input.enforce_pacing,
                 slack_channel=input.slack_channel,
             )
             return BudgetCreated(budget=Budget.from_model(row))
@@ -114,7 +124,8 @@ class BudgetMutations:
     async def update_budget(self, info: Info, input: UpdateBudgetInput) -> UpdateBudgetPayload:
         async def call() -> BudgetUpdated:
             changes = {
-                k: v for k, v in vars(input).items()
+                k: v
+                for k, v in vars(input).items()
                 if k != "budget_id" and v is not strawberry.UNSET and v is not None
             }
             if input.rollover_cap is None:  # an explicit null clears the cap

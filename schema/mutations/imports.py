@@ -89,7 +89,10 @@ class ImportMutations:
     ) -> CreateRoutingRulePayload:
         async def call() -> RoutingRuleCreated:
             row = await routing.create_rule(
-                info.context.actor, match=input.match, key=input.key, value=input.value,
+                info.context.actor,
+                match=input.match,
+                key=input.key,
+                value=input.value,
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
                 priority=input.priority,
@@ -112,10 +115,13 @@ class ImportMutations:
     @strawberry.mutation(description="Record unassigned cost rows as a project's spend.")
     async def assign_spend(self, info: Info, input: AssignSpendInput) -> AssignSpendPayload:
         async def call() -> SpendAssigned:
-            pks = [ids.decode(v, "UnassignedSpend", "unassignedSpendIds")
-                   for v in input.unassigned_spend_ids]
+            pks = [
+                ids.decode(v, "UnassignedSpend", "unassignedSpendIds")
+                for v in input.unassigned_spend_ids
+            ]
             pairs = await unassigned.assign(
-                info.context.actor, pks,
+                info.context.actor,
+                pks,
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
             )
@@ -123,10 +129,15 @@ class ImportMutations:
             shown = await item_results(results)
             failed = sum(1 for r in results if r.status == "error")
             return SpendAssigned(
-                items=[AssignedSpend(
-                    unassigned_spend_id=strawberry.ID(ids.encode("UnassignedSpend", pk)),
-                    result=item) for (pk, _), item in zip(pairs, shown, strict=True)],
-                assigned=len(results) - failed, failed=failed,
+                items=[
+                    AssignedSpend(
+                        unassigned_spend_id=strawberry.ID(ids.encode("UnassignedSpend", pk)),
+                        result=item,
+                    )
+                    for (pk, _), item in zip(pairs, shown, strict=True)
+                ],
+                assigned=len(results) - failed,
+                failed=failed,
             )
 
         return await run(call)
@@ -139,10 +150,13 @@ class ImportMutations:
             budget_id = ids.decode_optional(input.budget_id, "Budget", "budgetId")
             done = await unassigned.apply_rules(info.context.actor, budget_id=budget_id)
             return RoutingRulesApplied(
-                assigned=done.assigned, duplicates=done.duplicates, failed=done.failed,
+                assigned=done.assigned,
+                duplicates=done.duplicates,
+                failed=done.failed,
                 still_unassigned=done.still_unassigned,
-                failures=[f"{ids.encode('UnassignedSpend', pk)}: {why}"
-                          for pk, why in done.failures],
+                failures=[
+                    f"{ids.encode('UnassignedSpend', pk)}: {why}" for pk, why in done.failures
+                ],
             )
 
         return await run(call)

@@ -77,8 +77,10 @@ ReleaseReservationPayload = payload("ReleaseReservationPayload", ReservationRele
 
 @strawberry.type
 class ReservationMutations:
-    @strawberry.mutation(description="Hold an estimated amount on the project's allocation; "
-                         "refused when allocated − spent − held cannot cover it.")
+    @strawberry.mutation(
+        description="Hold an estimated amount on the project's allocation; "
+        "refused when allocated − spent − held cannot cover it."
+    )
     async def reserve_spend(self, info: Info, input: ReserveSpendInput) -> ReserveSpendPayload:
         async def call() -> SpendReserved:
             row, created = await service.reserve_spend(
@@ -86,8 +88,10 @@ class ReservationMutations:
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
                 amount=input.amount,
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
-                ttl_seconds=input.ttl_seconds, service=input.service,
-                description=input.description, idempotency_key=input.idempotency_key,
+                ttl_seconds=input.ttl_seconds,
+                service=input.service,
+                description=input.description,
+                idempotency_key=input.idempotency_key,
             )
             return SpendReserved(reservation=Reservation.from_model(row), duplicate=not created)
 
@@ -101,13 +105,19 @@ class ReservationMutations:
             done = await service.settle_reservation(
                 info.context.actor,
                 reservation_id=ids.decode(input.reservation_id, "Reservation", "reservationId"),
-                amount=input.amount, usage=usage_parts(input.usage), model=input.model,
-                service=input.service, description=input.description,
-                external_id=input.external_id, occurred_at=input.occurred_at,
+                amount=input.amount,
+                usage=usage_parts(input.usage),
+                model=input.model,
+                service=input.service,
+                description=input.description,
+                external_id=input.external_id,
+                occurred_at=input.occurred_at,
             )
-            return ReservationSettled(reservation=Reservation.from_model(done.reservation),
-                                      spend=Spend.from_model(done.spend),  # type: ignore[arg-type]
-                                      duplicate=not done.created)
+            return ReservationSettled(
+                reservation=Reservation.from_model(done.reservation),
+                spend=Spend.from_model(done.spend),  # type: ignore[arg-type]
+                duplicate=not done.created,
+            )
 
         return await run(call)
 

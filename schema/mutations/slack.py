@@ -73,12 +73,14 @@ class SlackMutations:
                 raise ValidationError("email", "give exactly one of email and code")
             if input.code is not None:
                 user = await service.redeem_link_code(
-                    slack_user_id=input.slack_user_id, team_id=context.slack_team_id,
+                    slack_user_id=input.slack_user_id,
+                    team_id=context.slack_team_id,
                     code=input.code,
                 )
             else:
                 user = await service.link_by_email(
-                    slack_user_id=input.slack_user_id, team_id=context.slack_team_id,
+                    slack_user_id=input.slack_user_id,
+                    team_id=context.slack_team_id,
                     email=input.email,
                 )
             return SlackAccountLinked(user=User.from_model(user))
@@ -106,7 +108,8 @@ class SlackMutations:
                 raise PermissionDenied("only the Slack notifier records messages")
             await service.record_message(
                 transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
-                channel=input.channel, ts=input.ts,
+                channel=input.channel,
+                ts=input.ts,
             )
             return SlackMessageRecorded(channel=input.channel, ts=input.ts)
 

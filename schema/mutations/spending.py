@@ -51,10 +51,18 @@ def to_spend_input(item: RecordSpendInput, prefix: str = "") -> service.SpendInp
     return service.SpendInput(
         project_id=ids.decode(item.project_id, "Project", f"{prefix}projectId"),
         budget_id=ids.decode_optional(item.budget_id, "Budget", f"{prefix}budgetId"),
-        amount=item.amount, service=item.service, description=item.description,
-        occurred_at=item.occurred_at, external_id=item.external_id, quantity=item.quantity,
-        unit=item.unit, currency=item.currency, idempotency_key=item.idempotency_key,
-        usage=usage_parts(item.usage), model=item.model, card=item.card,
+        amount=item.amount,
+        service=item.service,
+        description=item.description,
+        occurred_at=item.occurred_at,
+        external_id=item.external_id,
+        quantity=item.quantity,
+        unit=item.unit,
+        currency=item.currency,
+        idempotency_key=item.idempotency_key,
+        usage=usage_parts(item.usage),
+        model=item.model,
+        card=item.card,
     )
 
 

@@ -67,7 +67,9 @@ class TransferMutations:
     ) -> RequestTransferPayload:
         async def call() -> TransferRequested:
             row = await service.request_transfer(
-                info.context.actor, amount=input.amount, reason=input.reason,
+                info.context.actor,
+                amount=input.amount,
+                reason=input.reason,
                 from_allocation_id=_side(input.from_allocation_id, input.from_pool, "from"),
                 to_allocation_id=_side(input.to_allocation_id, input.to_pool, "to"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
@@ -78,10 +80,13 @@ class TransferMutations:
         return await run(call)
 
     @strawberry.mutation
-    async def approve_transfer(self, info: Info, input: DecideTransferInput) -> ApproveTransferPayload:
+    async def approve_transfer(
+        self, info: Info, input: DecideTransferInput
+    ) -> ApproveTransferPayload:
         async def call() -> TransferDecided:
             row = await service.approve_transfer(
-                info.context.actor, transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
+                info.context.actor,
+                transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
                 note=input.note,
             )
             return TransferDecided(transfer=Transfer.from_model(row))
@@ -89,10 +94,13 @@ class TransferMutations:
         return await run(call)
 
     @strawberry.mutation
-    async def reject_transfer(self, info: Info, input: DecideTransferInput) -> RejectTransferPayload:
+    async def reject_transfer(
+        self, info: Info, input: DecideTransferInput
+    ) -> RejectTransferPayload:
         async def call() -> TransferDecided:
             row = await service.reject_transfer(
-                info.context.actor, transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
+                info.context.actor,
+                transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
                 note=input.note,
             )
             return TransferDecided(transfer=Transfer.from_model(row))
@@ -100,10 +108,13 @@ class TransferMutations:
         return await run(call)
 
     @strawberry.mutation
-    async def cancel_transfer(self, info: Info, input: CancelTransferInput) -> CancelTransferPayload:
+    async def cancel_transfer(
+        self, info: Info, input: CancelTransferInput
+    ) -> CancelTransferPayload:
         async def call() -> TransferDecided:
             row = await service.cancel_transfer(
-                info.context.actor, transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
+                info.context.actor,
+                transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
             )
             return TransferDecided(transfer=Transfer.from_model(row))
 

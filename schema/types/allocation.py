@@ -88,9 +88,13 @@ class Allocation(Node, pacing.PacingFields):
 
     async def _pace(self, info: Info) -> pacing.PaceFigures:
         bounds, today = await self._bounds_and_today(info)
-        return pacing.figures(bounds, today, self.row.allocated_micros,  # type: ignore[arg-type]
-                              self.row.spent_micros, await self._history(info))
-
+        return pacing.figures(
+            bounds,
+            today,
+            self.row.allocated_micros,  # type: ignore[arg-type]
+            self.row.spent_micros,
+            await self._history(info),
+        )
 
     @strawberry.field(description="This allocation's own rollover policy; null follows the budget.")
     def rollover_override(self) -> RolloverPolicy | None:
@@ -107,8 +111,11 @@ class Allocation(Node, pacing.PacingFields):
     async def _forecast(self, info: Info) -> domain_forecast.Forecast:
         bounds, today = await self._bounds_and_today(info)
         return domain_forecast.forecast(
-            await self._history(info), bounds, today,  # type: ignore[arg-type]
-            self.row.allocated_micros, self.row.spent_micros,
+            await self._history(info),
+            bounds,
+            today,  # type: ignore[arg-type]
+            self.row.allocated_micros,
+            self.row.spent_micros,
         )
 
     @strawberry.field

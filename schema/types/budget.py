@@ -47,8 +47,11 @@ async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
     )
     rows.sort(key=lambda r: (-int(r["total"] or 0), r["service"]))
     return [
-        ServiceCost(service=r["service"] or "(unspecified)", amount=from_micros(int(r["total"] or 0)),
-                    count=int(r["n"] or 0))
+        ServiceCost(
+            service=r["service"] or "(unspecified)",
+            amount=from_micros(int(r["total"] or 0)),
+            count=int(r["n"] or 0),
+        )
         for r in rows
     ]
 
@@ -123,16 +126,24 @@ class Budget(Node, pacing.PacingFields):
     @classmethod
     def from_model(cls, row: BudgetRow) -> Budget:
         return cls(
-            id=strawberry.ID(ids.encode("Budget", row.id)), name=row.name,
-            description=row.description, currency=row.currency,
-            period_kind=PeriodKind(row.period_kind), start_date=row.start_date,
-            end_date=row.end_date, timezone=row.timezone,
+            id=strawberry.ID(ids.encode("Budget", row.id)),
+            name=row.name,
+            description=row.description,
+            currency=row.currency,
+            period_kind=PeriodKind(row.period_kind),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            timezone=row.timezone,
             alert_thresholds=list(row.alert_thresholds or []),
-            rollover_policy=RolloverPolicy(row.rollover_policy), hard_limit=row.hard_limit,
-            enforce_pacing=row.enforce_pacing, allow_self_approval=row.allow_self_approval,
-            auto_approve_below=None if row.auto_approve_below_micros is None
+            rollover_policy=RolloverPolicy(row.rollover_policy),
+            hard_limit=row.hard_limit,
+            enforce_pacing=row.enforce_pacing,
+            allow_self_approval=row.allow_self_approval,
+            auto_approve_below=None
+            if row.auto_approve_below_micros is None
             else from_micros(row.auto_approve_below_micros),
-            transfer_expiry_days=row.transfer_expiry_days, slack_channel=row.slack_channel,
+            transfer_expiry_days=row.transfer_expiry_days,
+            slack_channel=row.slack_channel,
             row=row,
         )
 
@@ -145,16 +156,19 @@ class Budget(Node, pacing.PacingFields):
         p = await self._period(info)
         actor = info.context.actor
         if is_owner(actor, self.row.id):
-            return Figures(p, p.funded_micros, p.unallocated_micros, p.allocated_micros,
-                           p.spent_micros, None)
+            return Figures(
+                p, p.funded_micros, p.unallocated_micros, p.allocated_micros, p.spent_micros, None
+            )
         mine = list(actor.project_roles)
         sums = await visible_allocations(info, self.row.id, p.id).values_list(
-            "allocated_micros", "spent_micros")
+            "allocated_micros", "spent_micros"
+        )
         allocated = sum(int(a) for a, _ in sums)  # type: ignore[misc]
         spent = sum(int(b) for _, b in sums)  # type: ignore[misc]
         # Their view of the budget is their envelopes plus the shared pool.
-        return Figures(p, allocated + p.unallocated_micros, p.unallocated_micros, allocated,
-                       spent, mine)
+        return Figures(
+            p, allocated + p.unallocated_micros, p.unallocated_micros, allocated, spent, mine
+        )
 
     @strawberry.field
     async def current_period(self, info: Info) -> BudgetPeriod:
@@ -162,8 +176,10 @@ class Budget(Node, pacing.PacingFields):
         scope = None if f.projects is None else (f.allocated_micros, f.spent_micros)
         return BudgetPeriod.from_model(f.period, self.row, scope)
 
-    @strawberry.field(description="The pool size of the current period (for members: their "
-                      "envelopes plus the unallocated pool).")
+    @strawberry.field(
+        description="The pool size of the current period (for members: their "
+        "envelopes plus the unallocated pool)."
+    )
     async def amount(self, info: Info) -> Decimal:
         return from_micros((await self._figures(info)).funded_micros)
 
@@ -197,18 +213,25 @@ class Budget(Node, pacing.PacingFields):
     async def _pace(self, info: Info) -> pacing.PaceFigures:
         f = await self._figures(info)
         today = local_date(clock.now(), self.row.timezone)
-        return pacing.figures(PeriodBounds(f.start_date, f.end_date), today, _available(f),
-                              f.spent_micros, await self._history(f, today))
+        return pacing.figures(
+            PeriodBounds(f.start_date, f.end_date),
+            today,
+            _available(f),
+            f.spent_micros,
+            await self._history(f, today),
+        )
 
-
-    @strawberry.field(description="Carried into the current period from the one before "
-                      "(rollover; negative when an overspend carried).")
+    @strawberry.field(
+        description="Carried into the current period from the one before "
+        "(rollover; negative when an overspend carried)."
+    )
     async def carried_in(self, info: Info) -> Decimal:
         p = await self._period(info)
         return from_micros(_available(p) - p.funded_micros) if p.status == "OPEN" else Decimal(0)
 
-    @strawberry.field(description="The most one envelope carries into the next period; "
-                      "null: no cap.")
+    @strawberry.field(
+        description="The most one envelope carries into the next period; null: no cap."
+    )
     def rollover_cap(self) -> Decimal | None:
         cap = self.row.rollover_cap_micros
         return None if cap is None else from_micros(cap)
@@ -218,23 +241,29 @@ class Budget(Node, pacing.PacingFields):
         from app.models import BudgetPlan
 
         rows = await BudgetPlan.filter(budget_id=self.row.id).order_by("period_start")
-        return [pacing.PlannedAmount(period_start=r.period_start,
-                                     amount=from_micros(r.amount_micros)) for r in rows]
+        return [
+            pacing.PlannedAmount(period_start=r.period_start, amount=from_micros(r.amount_micros))
+            for r in rows
+        ]
 
     @strawberry.field
     async def allocations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Allocation]:
         p = await self._period(info)
-        return await paginate(visible_allocations(info, self.row.id, p.id), first, after,
-                              Allocation.from_model)
+        return await paginate(
+            visible_allocations(info, self.row.id, p.id), first, after, Allocation.from_model
+        )
 
     @strawberry.field
     async def top_spenders(self, info: Info, limit: int = 5) -> list[Allocation]:
         p = await self._period(info)
         limit = max(0, min(limit, 100))
-        rows = await visible_allocations(info, self.row.id, p.id).order_by(
-            "-spent_micros", "id").limit(limit)
+        rows = (
+            await visible_allocations(info, self.row.id, p.id)
+            .order_by("-spent_micros", "id")
+            .limit(limit)
+        )
         return [Allocation.from_model(r) for r in rows]
 
     async def _daily(self, f: Figures) -> dict[date, int]:
@@ -250,8 +279,11 @@ class Budget(Node, pacing.PacingFields):
         """Daily spend of the recent weeks, across periods (the forecast window, see
         docs/forecast.md): a young period learns from the end of the previous one."""
         rows = (
-            await f.scoped(SpendDaily.filter(period__budget_id=self.row.id,
-                                             day__gte=today - timedelta(days=HISTORY_DAYS + 7)))
+            await f.scoped(
+                SpendDaily.filter(
+                    period__budget_id=self.row.id, day__gte=today - timedelta(days=HISTORY_DAYS + 7)
+                )
+            )
             .annotate(total=Sum("amount_micros"))
             .group_by("day")
             .values("day", "total")
@@ -270,9 +302,14 @@ class Budget(Node, pacing.PacingFields):
             cumulative += daily.get(day, 0)
             elapsed = (day - p.start_date).days + 1
             ideal = _available(p) * elapsed // bounds.days
-            points.append(TimelinePoint(date=day, spent=from_micros(daily.get(day, 0)),
-                                        cumulative=from_micros(cumulative),
-                                        ideal=from_micros(ideal)))
+            points.append(
+                TimelinePoint(
+                    date=day,
+                    spent=from_micros(daily.get(day, 0)),
+                    cumulative=from_micros(cumulative),
+                    ideal=from_micros(ideal),
+                )
+            )
             day += timedelta(days=1)
         return points
 
@@ -286,15 +323,21 @@ class Budget(Node, pacing.PacingFields):
         p = await self._figures(info)
         today = local_date(clock.now(), self.row.timezone)
         f = domain_forecast.forecast(
-            await self._history(p, today), PeriodBounds(p.start_date, p.end_date), today,
-            _available(p), p.spent_micros,
+            await self._history(p, today),
+            PeriodBounds(p.start_date, p.end_date),
+            today,
+            _available(p),
+            p.spent_micros,
         )
         return Forecast.from_domain(f)
 
     @strawberry.field
     async def transfers(
-        self, info: Info, status: TransferStatus | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        status: TransferStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Transfer]:
         query = visible_transfers(info).filter(budget_id=self.row.id)
         if status is not None:
@@ -323,4 +366,3 @@ class Budget(Node, pacing.PacingFields):
     @strawberry.field(description="Pending transfer requests, for the owners' inbox.")
     async def pending_transfer_count(self, info: Info) -> int:
         return await visible_transfers(info).filter(budget_id=self.row.id, status="PENDING").count()
-

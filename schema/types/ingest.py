@@ -37,8 +37,12 @@ class RoutingRule:
     def from_model(cls, row: RoutingRuleRow) -> RoutingRule:
         budget_id = row.budget_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(ids.encode("RoutingRule", row.id)), priority=row.priority,
-            match=row.match, key=row.key, value=row.value, row=row,
+            id=strawberry.ID(ids.encode("RoutingRule", row.id)),
+            priority=row.priority,
+            match=row.match,
+            key=row.key,
+            value=row.value,
+            row=row,
             budget_id=None if budget_id is None else strawberry.ID(ids.encode("Budget", budget_id)),
         )
 
@@ -72,15 +76,23 @@ class UnassignedSpend:
     @classmethod
     def from_model(cls, row: UnassignedSpendRow) -> UnassignedSpend:
         return cls(
-            id=strawberry.ID(ids.encode("UnassignedSpend", row.id)), source=row.source,
-            external_id=row.external_id, occurred_at=row.occurred_at,
-            amount=from_micros(row.amount_micros), amount_text=row.amount_text,
-            currency=row.currency, service=row.service, sub_account_id=row.sub_account_id,
+            id=strawberry.ID(ids.encode("UnassignedSpend", row.id)),
+            source=row.source,
+            external_id=row.external_id,
+            occurred_at=row.occurred_at,
+            amount=from_micros(row.amount_micros),
+            amount_text=row.amount_text,
+            currency=row.currency,
+            service=row.service,
+            sub_account_id=row.sub_account_id,
             sub_account_name=row.sub_account_name,
             tags=[Tag(key=k, value=v) for k, v in (row.tags or {}).items()],
-            charge_category=row.charge_category, description=row.description,
-            quantity=None if row.quantity is None else Decimal(row.quantity), unit=row.unit,
-            provider=row.provider, line=row.line,
+            charge_category=row.charge_category,
+            description=row.description,
+            quantity=None if row.quantity is None else Decimal(row.quantity),
+            unit=row.unit,
+            provider=row.provider,
+            line=row.line,
         )
 
 
@@ -93,8 +105,10 @@ class ImportQueries:
         query = await routing.visible_rules(info.context.actor)
         return await paginate(query, first, after, RoutingRule.from_model)
 
-    @strawberry.field(description="Imported cost rows no rule claimed (admins and the owners "
-                                  "of the budget they were imported into).")
+    @strawberry.field(
+        description="Imported cost rows no rule claimed (admins and the owners "
+        "of the budget they were imported into)."
+    )
     async def unassigned_spends(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[UnassignedSpend]:

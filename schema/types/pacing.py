@@ -66,8 +66,9 @@ def money(micros: int) -> Decimal:
 class PacingFields:
     """The pacing fields of Budget and Allocation; each provides `_pace(info)`."""
 
-    @strawberry.field(description="What was left at the start of today ÷ days left in the "
-                      "period, today included.")
+    @strawberry.field(
+        description="What was left at the start of today ÷ days left in the period, today included."
+    )
     async def daily_drip(self, info: strawberry.Info) -> Decimal:
         return from_micros((await self._pace(info)).drip)  # type: ignore[attr-defined]
 

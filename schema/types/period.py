@@ -29,7 +29,9 @@ class BudgetPeriod:
 
     @classmethod
     def from_model(
-        cls, row: PeriodRow, budget: BudgetRow | None = None,
+        cls,
+        row: PeriodRow,
+        budget: BudgetRow | None = None,
         scope: tuple[int, int] | None = None,
     ) -> BudgetPeriod:
         """`scope` = (allocated, spent) of the viewer's own envelopes, for members: they see the
@@ -38,18 +40,29 @@ class BudgetPeriod:
             allocated, spent = scope
             funded = allocated + row.unallocated_micros
             return cls(
-                id=strawberry.ID(ids.encode("BudgetPeriod", row.id)), seq=row.seq,
-                start_date=row.start_date, end_date=row.end_date, status=row.status,
-                amount=from_micros(funded), allocated=from_micros(allocated),
-                unallocated=from_micros(row.unallocated_micros), spent=from_micros(spent),
-                remaining=from_micros(funded - spent), percent_used=percent_used(funded, spent),
+                id=strawberry.ID(ids.encode("BudgetPeriod", row.id)),
+                seq=row.seq,
+                start_date=row.start_date,
+                end_date=row.end_date,
+                status=row.status,
+                amount=from_micros(funded),
+                allocated=from_micros(allocated),
+                unallocated=from_micros(row.unallocated_micros),
+                spent=from_micros(spent),
+                remaining=from_micros(funded - spent),
+                percent_used=percent_used(funded, spent),
                 closed_at=row.closed_at,
             )
         return cls(
-            id=strawberry.ID(ids.encode("BudgetPeriod", row.id)), seq=row.seq,
-            start_date=row.start_date, end_date=row.end_date, status=row.status,
-            amount=from_micros(row.funded_micros), allocated=from_micros(row.allocated_micros),
-            unallocated=from_micros(row.unallocated_micros), spent=from_micros(row.spent_micros),
+            id=strawberry.ID(ids.encode("BudgetPeriod", row.id)),
+            seq=row.seq,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            status=row.status,
+            amount=from_micros(row.funded_micros),
+            allocated=from_micros(row.allocated_micros),
+            unallocated=from_micros(row.unallocated_micros),
+            spent=from_micros(row.spent_micros),
             # Pool + allocations − spent: with rollover, what is left in the period (for a
             # closed period, what was left and did not carry over).
             remaining=from_micros(row.unallocated_micros + row.allocated_micros - row.spent_micros),

@@ -47,8 +47,14 @@ class Rate:
 
     @classmethod
     def from_model(cls, row: RateRow, card: str) -> Rate:
-        return cls(id=strawberry.ID(ids.encode("Rate", row.id)), service=row.service, unit=row.unit,
-                   price=Decimal(row.price), effective_from=row.effective_from, card=card)
+        return cls(
+            id=strawberry.ID(ids.encode("Rate", row.id)),
+            service=row.service,
+            unit=row.unit,
+            price=Decimal(row.price),
+            effective_from=row.effective_from,
+            card=card,
+        )
 
 
 @strawberry.type(description="A named set of rates in one currency, global or for one budget.")
@@ -64,17 +70,25 @@ class RateCard:
     def from_model(cls, row: RateCardRow) -> RateCard:
         scope = row.budget_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(ids.encode("RateCard", row.id)), name=row.name,
-            currency=row.currency, global_=scope is None,
+            id=strawberry.ID(ids.encode("RateCard", row.id)),
+            name=row.name,
+            currency=row.currency,
+            global_=scope is None,
             budget_id=None if scope is None else strawberry.ID(ids.encode("Budget", scope)),
             row=row,
         )
 
-    @strawberry.field(description="Rate versions, oldest first by id; filter by service, unit, "
-                      "or `inForceAt` (only the version in force on that date).")
+    @strawberry.field(
+        description="Rate versions, oldest first by id; filter by service, unit, "
+        "or `inForceAt` (only the version in force on that date)."
+    )
     async def rates(
-        self, first: int | None = None, after: str | None = None,
-        service: str | None = None, unit: str | None = None, in_force_at: date | None = None,
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        service: str | None = None,
+        unit: str | None = None,
+        in_force_at: date | None = None,
     ) -> Connection[Rate]:
         query = RateRow.filter(card_id=self.row.id)
         if service is not None:
@@ -83,8 +97,11 @@ class RateCard:
             query = query.filter(unit=unit)
         if in_force_at is not None:
             # Keep only the latest version on or before the day, per (service, unit).
-            rows = await query.filter(effective_from__lte=in_force_at).order_by(
-                "effective_from").values_list("id", "service", "unit")
+            rows = (
+                await query.filter(effective_from__lte=in_force_at)
+                .order_by("effective_from")
+                .values_list("id", "service", "unit")
+            )
             latest = {(s, u): pk for pk, s, u in rows}
             query = RateRow.filter(id__in=list(latest.values()))
         name = self.row.name
@@ -112,10 +129,21 @@ class PricedUsage:
     @classmethod
     def from_domain(cls, p: PricedUsageRow) -> PricedUsage:
         return cls(
-            service=p.service, currency=p.currency, amount=from_micros(p.micros),
+            service=p.service,
+            currency=p.currency,
+            amount=from_micros(p.micros),
             exact_amount=p.exact,
-            parts=[PricedPart(unit=x.unit, quantity=x.quantity, price=x.price, amount=x.amount,
-                              card=x.card, effective_from=x.effective_from) for x in p.parts],
+            parts=[
+                PricedPart(
+                    unit=x.unit,
+                    quantity=x.quantity,
+                    price=x.price,
+                    amount=x.amount,
+                    card=x.card,
+                    effective_from=x.effective_from,
+                )
+                for x in p.parts
+            ],
         )
 
 
@@ -144,12 +172,17 @@ class Reservation:
     def from_model(cls, row: ReservationRow) -> Reservation:
         return cls(
             id=strawberry.ID(ids.encode("Reservation", row.id)),
-            amount=from_micros(row.amount_micros), status=ReservationStatus(row.status),
-            expires_at=row.expires_at, service=row.service, description=row.description,
+            amount=from_micros(row.amount_micros),
+            status=ReservationStatus(row.status),
+            expires_at=row.expires_at,
+            service=row.service,
+            description=row.description,
             settled_amount=None if row.settled_micros is None else from_micros(row.settled_micros),
-            spend_id=None if row.spend_id is None
+            spend_id=None
+            if row.spend_id is None
             else strawberry.ID(ids.encode("Spend", row.spend_id)),
-            created_at=row.created_at, row=row,
+            created_at=row.created_at,
+            row=row,
         )
 
     @strawberry.field
@@ -162,7 +195,10 @@ class Reservation:
 class PricingQueries:
     @strawberry.field(description="Rate cards you can see: global ones, and those of your budgets.")
     async def rate_cards(
-        self, info: Info, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
         name: str | None = None,
     ) -> Connection[RateCard]:
         actor = info.context.actor
@@ -174,11 +210,18 @@ class PricingQueries:
             query = query.filter(name=name)
         return await paginate(query, first, after, RateCard.from_model)  # type: ignore[arg-type]
 
-    @strawberry.field(description="What this usage costs at the rates in force at `at` "
-                      "(default now). Unpriced usage is an UNPRICED error, never 0.")
+    @strawberry.field(
+        description="What this usage costs at the rates in force at `at` "
+        "(default now). Unpriced usage is an UNPRICED error, never 0."
+    )
     async def price_usage(
-        self, info: Info, service: str, unit: str, quantity: Decimal,
-        at: datetime | None = None, budget_id: strawberry.ID | None = None,
+        self,
+        info: Info,
+        service: str,
+        unit: str,
+        quantity: Decimal,
+        at: datetime | None = None,
+        budget_id: strawberry.ID | None = None,
         card: str | None = None,
     ) -> PricedUsage:
         info.context.actor  # noqa: B018 - authentication required
@@ -190,7 +233,11 @@ class PricingQueries:
             row = await BudgetRow.get_or_none(id=budget)
             currency = row.currency if row else None
         priced = await pricing.price_parts(
-            service, [UsagePart(unit, quantity)], at, budget_id=budget,
-            currency=currency, card=card,
+            service,
+            [UsagePart(unit, quantity)],
+            at,
+            budget_id=budget,
+            currency=currency,
+            card=card,
         )
         return PricedUsage.from_domain(priced)

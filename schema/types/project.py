@@ -21,15 +21,21 @@ class Project(Node):
 
     @classmethod
     def from_model(cls, row: ProjectRow) -> Project:
-        return cls(id=strawberry.ID(ids.encode("Project", row.id)), name=row.name, slug=row.slug,
-                   slack_channel=row.slack_channel, row=row)
+        return cls(
+            id=strawberry.ID(ids.encode("Project", row.id)),
+            name=row.name,
+            slug=row.slug,
+            slack_channel=row.slack_channel,
+            row=row,
+        )
 
     @strawberry.field(description="The project's envelopes in every budget you can see.")
     async def allocations(self, info: Info) -> list[Allocation]:
         rows = await info.context.loaders.allocations_by_project.load(self.row.id)
         actor = info.context.actor
         return [
-            Allocation.from_model(r) for r in rows
+            Allocation.from_model(r)
+            for r in rows
             if can_view_allocation(actor, r.budget_id, r.project_id)
         ]
 

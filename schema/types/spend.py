@@ -30,10 +30,15 @@ class Spend(Node):
     @classmethod
     def from_model(cls, row: SpendRow) -> Spend:
         return cls(
-            id=strawberry.ID(ids.encode("Spend", row.id)), amount=from_micros(row.amount_micros),
-            service=row.service, description=row.description, occurred_at=row.occurred_at,
-            source=row.source, external_id=row.external_id,
-            quantity=None if row.quantity is None else Decimal(row.quantity), unit=row.unit,
+            id=strawberry.ID(ids.encode("Spend", row.id)),
+            amount=from_micros(row.amount_micros),
+            service=row.service,
+            description=row.description,
+            occurred_at=row.occurred_at,
+            source=row.source,
+            external_id=row.external_id,
+            quantity=None if row.quantity is None else Decimal(row.quantity),
+            unit=row.unit,
             row=row,
         )
 

@@ -50,9 +50,14 @@ class Transfer(Node):
     @classmethod
     def from_model(cls, row: TransferRequest) -> Transfer:
         return cls(
-            id=strawberry.ID(ids.encode("Transfer", row.id)), amount=from_micros(row.amount_micros),
-            reason=row.reason, status=TransferStatus(row.status), decided_at=row.decided_at,
-            decision_note=row.decision_note, created_at=row.created_at, expires_at=row.expires_at,
+            id=strawberry.ID(ids.encode("Transfer", row.id)),
+            amount=from_micros(row.amount_micros),
+            reason=row.reason,
+            status=TransferStatus(row.status),
+            decided_at=row.decided_at,
+            decision_note=row.decision_note,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
             row=row,
         )
 
@@ -94,8 +99,10 @@ class Transfer(Node):
         pk = self.row.decided_by_id  # type: ignore[attr-defined]
         return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))
 
-    @strawberry.field(description="May the viewer approve it now (an owner, and not their "
-                                  "own request unless the budget allows that)?")
+    @strawberry.field(
+        description="May the viewer approve it now (an owner, and not their "
+        "own request unless the budget allows that)?"
+    )
     async def viewer_can_decide(self, info: Info) -> bool:
         from app.domain.access import is_owner
         from app.domain.errors import AllotError
@@ -107,7 +114,8 @@ class Transfer(Node):
         budget = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
         try:
             check_decider(
-                decider_is_owner=is_owner(actor, budget.id), decider_id=actor.user_id,
+                decider_is_owner=is_owner(actor, budget.id),
+                decider_id=actor.user_id,
                 requester_id=self.row.requested_by_id,  # type: ignore[attr-defined]
                 allow_self_approval=budget.allow_self_approval or actor.is_admin,
             )

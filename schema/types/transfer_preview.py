@@ -34,8 +34,10 @@ class SidePreview:
     after: SideFigures
 
 
-@strawberry.type(description="A pending transfer's effect; a side is null for the pool or "
-                             "for a project you cannot see.")
+@strawberry.type(
+    description="A pending transfer's effect; a side is null for the pool or "
+    "for a project you cannot see."
+)
 class TransferPreview:
     from_: SidePreview | None = strawberry.field(name="from")
     to: SidePreview | None
@@ -47,11 +49,13 @@ async def _figures(info: Info, row: AllocationRow, allocated: int) -> SideFigure
     budget = await loaders.budget.load(row.budget_id)  # type: ignore[attr-defined]
     daily = daily_series(await loaders.daily_by_allocation.load(row.id))
     today = local_date(clock.now(), budget.timezone)
-    f = domain_forecast.forecast(daily, PeriodBounds(period.start_date, period.end_date), today,
-                                 allocated, row.spent_micros)
+    f = domain_forecast.forecast(
+        daily, PeriodBounds(period.start_date, period.end_date), today, allocated, row.spent_micros
+    )
     remaining = allocated - row.spent_micros
     return SideFigures(
-        remaining=from_micros(remaining), status=status_band(allocated, remaining),
+        remaining=from_micros(remaining),
+        status=status_band(allocated, remaining),
         runway_days=None if f.runway_days is None else round(f.runway_days, 2),
     )
 
@@ -61,7 +65,9 @@ async def _side(info: Info, pk: int | None, delta: int) -> SidePreview | None:
         return None
     row: AllocationRow | None = await info.context.loaders.allocation.load(pk)
     if row is None or not can_view_allocation(
-        info.context.actor, row.budget_id, row.project_id  # type: ignore[attr-defined]
+        info.context.actor,
+        row.budget_id,
+        row.project_id,  # type: ignore[attr-defined]
     ):
         return None
     return SidePreview(

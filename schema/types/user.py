@@ -18,6 +18,10 @@ class User:
     @classmethod
     def from_model(cls, row: UserRow) -> User:
         return cls(
-            id=strawberry.ID(ids.encode("User", row.id)), name=row.name, email=row.email,
-            is_admin=row.is_admin, slack_user_id=row.slack_user_id, pk=row.id,
+            id=strawberry.ID(ids.encode("User", row.id)),
+            name=row.name,
+            email=row.email,
+            is_admin=row.is_admin,
+            slack_user_id=row.slack_user_id,
+            pk=row.id,
         )

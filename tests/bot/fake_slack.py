@@ -99,7 +99,11 @@ class FakeSlack:
         # deprecated modules, because the tests turn every warning into an error, in this
         # thread too.
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="off", http="h11", ws="wsproto",
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            http="h11",
+            ws="wsproto",
             loop="asyncio",
         )
         self._server = uvicorn.Server(config)
@@ -154,8 +158,10 @@ class FakeSlack:
         while self._socket is None or self.socket_connections < connections:
             if time.monotonic() > deadline:
                 seen = [call.method for call in self.calls]
-                raise AssertionError(f"{self.socket_connections} Socket Mode connection(s), "
-                                     f"wanted {connections}; saw {seen}")
+                raise AssertionError(
+                    f"{self.socket_connections} Socket Mode connection(s), "
+                    f"wanted {connections}; saw {seen}"
+                )
             await asyncio.sleep(0.01)
 
     async def socket_send(self, message: dict[str, Any], timeout: float = 5.0) -> None:
@@ -237,12 +243,16 @@ class FakeSlack:
 
     async def _socket_mode(self, websocket: WebSocket) -> None:
         await websocket.accept()
-        await websocket.send_text(json.dumps({
-            "type": "hello",
-            "num_connections": 1,
-            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": APP_ID},
-        }))
+        await websocket.send_text(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": APP_ID},
+                }
+            )
+        )
         with self._lock:  # only now may tests push envelopes: hello comes first, as in Slack
             self._socket = (websocket, asyncio.get_running_loop())
             self.socket_connections += 1

@@ -64,18 +64,25 @@ async def make_world(admin: User, *, slack_channel: str | None = None) -> World:
     mia = await _user("Mia", "UMIA")
     nat = await _user("Nat", "UNAT")
     budget = await budgets.create_budget(
-        admin_actor, name="Cloud Grant", amount="10000", period_kind="GRANT",
-        start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), owner_ids=[pi.id],
+        admin_actor,
+        name="Cloud Grant",
+        amount="10000",
+        period_kind="GRANT",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        owner_ids=[pi.id],
         slack_channel=slack_channel,
     )
     gpu = await budgets.create_project(admin_actor, name="GPU Lab", slug="gpu-lab")
     nlp = await budgets.create_project(admin_actor, name="NLP Lab", slug="nlp-lab")
     await actors.add_project_member(admin_actor, project_id=gpu.id, user_id=mia.id)
     await actors.add_project_member(admin_actor, project_id=nlp.id, user_id=nat.id)
-    a_gpu = await allocations.allocate(admin_actor, budget_id=budget.id, project_id=gpu.id,
-                                       amount="5000")
-    a_nlp = await allocations.allocate(admin_actor, budget_id=budget.id, project_id=nlp.id,
-                                       amount="3000")
+    a_gpu = await allocations.allocate(
+        admin_actor, budget_id=budget.id, project_id=gpu.id, amount="5000"
+    )
+    a_nlp = await allocations.allocate(
+        admin_actor, budget_id=budget.id, project_id=nlp.id, amount="3000"
+    )
     return World(admin, pi, mia, nat, budget.id, gpu.id, nlp.id, a_gpu.id, a_nlp.id)
 
 
@@ -83,58 +90,99 @@ class SlackHarness:
     def __init__(self, fake: FakeSlack, *, team_id: str | None = TEAM) -> None:
         self.fake = fake
         self.settings = Settings(
-            slack_signing_secret=SECRET, slack_bot_token="xoxb-test", slack_api_url=fake.url,
-            slack_team_id=team_id, run_workers=False,
+            slack_signing_secret=SECRET,
+            slack_bot_token="xoxb-test",
+            slack_api_url=fake.url,
+            slack_team_id=team_id,
+            run_workers=False,
         )
         self.bolt, self.notifier = slack_parts(self.settings)
-        self.app = create_app(self.settings, init_database=False, workers=[],
-                              slack_app=self.bolt)
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                      base_url="http://allot.test")
+        self.app = create_app(self.settings, init_database=False, workers=[], slack_app=self.bolt)
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://allot.test"
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def post(self, body: str, *, secret: str = SECRET, timestamp: int | None = None,
-                   content_type: str | None = None) -> httpx.Response:
+    async def post(
+        self,
+        body: str,
+        *,
+        secret: str = SECRET,
+        timestamp: int | None = None,
+        content_type: str | None = None,
+    ) -> httpx.Response:
         headers = signed_headers(body, secret, timestamp, content_type=content_type)
         return await self.http.post("/slack/events", content=body, headers=headers)
 
-    async def command(self, text: str, user: str, *, team: str = TEAM, name: str = "cmd",
-                      secret: str = SECRET, timestamp: int | None = None) -> httpx.Response:
-        body = slash_command_body(text, user, team, response_url=self.fake.response_url(name),
-                                  trigger_id="trigger-1")
+    async def command(
+        self,
+        text: str,
+        user: str,
+        *,
+        team: str = TEAM,
+        name: str = "cmd",
+        secret: str = SECRET,
+        timestamp: int | None = None,
+    ) -> httpx.Response:
+        body = slash_command_body(
+            text, user, team, response_url=self.fake.response_url(name), trigger_id="trigger-1"
+        )
         return await self.post(body, secret=secret, timestamp=timestamp)
 
     async def reply(self, name: str = "cmd", timeout: float = 5.0) -> dict[str, Any]:
         """The answer the bot sent to the command's response_url (waits for it)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            calls = [c for c in self.fake.calls_to("response_url")
-                     if c.params.get("_name") == name]
+            calls = [c for c in self.fake.calls_to("response_url") if c.params.get("_name") == name]
             if calls:
                 return calls[-1].params
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"no reply on response_url {name!r}; saw "
-                                     f"{[c.method for c in self.fake.calls]}")
+                raise AssertionError(
+                    f"no reply on response_url {name!r}; saw {[c.method for c in self.fake.calls]}"
+                )
             await asyncio.sleep(0.01)
 
-    async def click(self, action_id: str, transfer_id: str, user: str, channel: str, ts: str,
-                    *, team: str = TEAM) -> httpx.Response:
-        body = block_action_body(action_id, transfer_id, user, team, ts, channel,
-                                 block_id=f"transfer_actions:{transfer_id}")
+    async def click(
+        self,
+        action_id: str,
+        transfer_id: str,
+        user: str,
+        channel: str,
+        ts: str,
+        *,
+        team: str = TEAM,
+    ) -> httpx.Response:
+        body = block_action_body(
+            action_id,
+            transfer_id,
+            user,
+            team,
+            ts,
+            channel,
+            block_id=f"transfer_actions:{transfer_id}",
+        )
         return await self.post(body)
 
-    async def submit_view(self, callback_id: str, values: dict[str, Any], user: str,
-                          *, team: str = TEAM) -> httpx.Response:
+    async def submit_view(
+        self, callback_id: str, values: dict[str, Any], user: str, *, team: str = TEAM
+    ) -> httpx.Response:
         return await self.post(view_submission_body(callback_id, values, user, team))
 
     async def event(self, event: dict[str, Any], *, team: str = TEAM) -> httpx.Response:
-        body = json.dumps({
-            "token": "legacy", "team_id": team, "api_app_id": "A111", "type": "event_callback",
-            "event_id": "Ev111", "event_time": 1700000000, "event": event,
-            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
-        })
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": team,
+                "api_app_id": "A111",
+                "type": "event_callback",
+                "event_id": "Ev111",
+                "event_time": 1700000000,
+                "event": event,
+                "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
         return await self.post(body)
 
     async def deliver(self) -> int:

@@ -46,8 +46,13 @@ async def test_a_bare_transfer_opens_the_form_with_pickers(slack, world):
 
 
 async def test_submitting_the_form_requests_the_transfer_and_dms_the_requester(slack, world):
-    values = _form(f"bud_{world.budget_id}", f"alc_{world.gpu_allocation_id}",
-                   f"alc_{world.nlp_allocation_id}", "$250", "conference demo")
+    values = _form(
+        f"bud_{world.budget_id}",
+        f"alc_{world.gpu_allocation_id}",
+        f"alc_{world.nlp_allocation_id}",
+        "$250",
+        "conference demo",
+    )
     response = await slack.submit_view("transfer_modal", values, "UMIA")
     assert response.status_code == 200
     dm = await slack.fake.wait_for("chat.postMessage")
@@ -59,8 +64,13 @@ async def test_submitting_the_form_requests_the_transfer_and_dms_the_requester(s
 
 
 async def test_a_form_with_a_bad_amount_is_answered_inline_and_requests_nothing(slack, world):
-    values = _form(f"bud_{world.budget_id}", f"alc_{world.gpu_allocation_id}",
-                   f"alc_{world.nlp_allocation_id}", "abc", "why not")
+    values = _form(
+        f"bud_{world.budget_id}",
+        f"alc_{world.gpu_allocation_id}",
+        f"alc_{world.nlp_allocation_id}",
+        "abc",
+        "why not",
+    )
     response = await slack.submit_view("transfer_modal", values, "UMIA")
     assert response.json()["response_action"] == "errors"
     assert "transfer_amount" in response.json()["errors"]
@@ -68,11 +78,22 @@ async def test_a_form_with_a_bad_amount_is_answered_inline_and_requests_nothing(
 
 
 async def test_app_home_shows_an_owner_the_requests_awaiting_them_with_buttons(slack, world):
-    await request_transfer(await load_actor(world.mia), amount="300", reason="more GPUs",
-                           from_allocation_id=world.nlp_allocation_id,
-                           to_allocation_id=world.gpu_allocation_id)
-    await slack.event({"type": "app_home_opened", "user": "UPI", "tab": "home",
-                       "channel": "DUPI", "event_ts": "1700000000.1"})
+    await request_transfer(
+        await load_actor(world.mia),
+        amount="300",
+        reason="more GPUs",
+        from_allocation_id=world.nlp_allocation_id,
+        to_allocation_id=world.gpu_allocation_id,
+    )
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "UPI",
+            "tab": "home",
+            "channel": "DUPI",
+            "event_ts": "1700000000.1",
+        }
+    )
     published = await slack.fake.wait_for("views.publish")
     assert published[0].params["user_id"] == "UPI"
     blocks = published[0].params["view"]["blocks"]
@@ -81,11 +102,22 @@ async def test_app_home_shows_an_owner_the_requests_awaiting_them_with_buttons(s
 
 
 async def test_app_home_shows_a_requester_their_pending_request_without_buttons(slack, world):
-    await request_transfer(await load_actor(world.mia), amount="300", reason="more GPUs",
-                           from_allocation_id=world.nlp_allocation_id,
-                           to_allocation_id=world.gpu_allocation_id)
-    await slack.event({"type": "app_home_opened", "user": "UMIA", "tab": "home",
-                       "channel": "DUMIA", "event_ts": "1700000000.1"})
+    await request_transfer(
+        await load_actor(world.mia),
+        amount="300",
+        reason="more GPUs",
+        from_allocation_id=world.nlp_allocation_id,
+        to_allocation_id=world.gpu_allocation_id,
+    )
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "UMIA",
+            "tab": "home",
+            "channel": "DUMIA",
+            "event_ts": "1700000000.1",
+        }
+    )
     published = await slack.fake.wait_for("views.publish")
     blocks = published[0].params["view"]["blocks"]
     assert not any(b["type"] == "actions" for b in blocks)
@@ -93,16 +125,27 @@ async def test_app_home_shows_a_requester_their_pending_request_without_buttons(
 
 
 async def test_app_home_tells_an_unlinked_user_how_to_link(slack, world):
-    await slack.event({"type": "app_home_opened", "user": "USTRANGER", "tab": "home",
-                       "channel": "DX", "event_ts": "1700000000.1"})
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "USTRANGER",
+            "tab": "home",
+            "channel": "DX",
+            "event_ts": "1700000000.1",
+        }
+    )
     published = await slack.fake.wait_for("views.publish")
     assert "/allot link" in str(published[0].params["view"]["blocks"])
 
 
 async def test_an_unlinked_user_clicking_approve_changes_nothing(slack, world):
-    transfer = await request_transfer(await load_actor(world.mia), amount="300", reason="x",
-                                      from_allocation_id=world.nlp_allocation_id,
-                                      to_allocation_id=world.gpu_allocation_id)
+    transfer = await request_transfer(
+        await load_actor(world.mia),
+        amount="300",
+        reason="x",
+        from_allocation_id=world.nlp_allocation_id,
+        to_allocation_id=world.gpu_allocation_id,
+    )
     await slack.click("transfer_approve", f"trf_{transfer.id}", "USTRANGER", "C1", "1.1")
     told = await slack.fake.wait_for("chat.postEphemeral")
     assert "isn't linked" in told[0].params["text"]

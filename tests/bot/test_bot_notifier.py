@@ -22,8 +22,11 @@ async def slack(fake_slack, database):
 
 async def _request(world, amount: str = "300"):
     return await transfers.request_transfer(
-        await load_actor(world.mia), amount=amount, reason="more GPUs",
-        from_allocation_id=world.nlp_allocation_id, to_allocation_id=world.gpu_allocation_id,
+        await load_actor(world.mia),
+        amount=amount,
+        reason="more GPUs",
+        from_allocation_id=world.nlp_allocation_id,
+        to_allocation_id=world.gpu_allocation_id,
     )
 
 
@@ -42,8 +45,13 @@ async def test_a_retried_request_event_does_not_post_twice(slack, admin):
     world = await make_world(admin[0])
     await _request(world)
     event = await OutboxEvent.get(kind="transfer.requested")
-    payload = {"id": event.id, "kind": event.kind, "budgetId": event.budget_id,
-               "payload": event.payload, "createdAt": ""}
+    payload = {
+        "id": event.id,
+        "kind": event.kind,
+        "budgetId": event.budget_id,
+        "payload": event.payload,
+        "createdAt": "",
+    }
     await slack.notifier(payload)
     await slack.notifier(payload)
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
@@ -53,8 +61,9 @@ async def test_a_decision_elsewhere_updates_every_posted_copy(slack, admin):
     world = await make_world(admin[0])
     transfer = await _request(world)
     await slack.deliver()
-    await transfers.reject_transfer(await load_actor(world.pi), transfer_id=transfer.id,
-                                    note="not now")
+    await transfers.reject_transfer(
+        await load_actor(world.pi), transfer_id=transfer.id, note="not now"
+    )
     await slack.deliver()
     updated = slack.fake.calls_to("chat.update")
     assert len(updated) == 1 and updated[0].params["channel"] == "DUPI"
@@ -76,11 +85,13 @@ async def test_an_expired_request_is_reported_to_the_requester(slack, admin, fix
 async def test_a_threshold_alert_goes_to_the_budget_owners(slack, admin):
     world = await make_world(admin[0])
     await Budget.filter(id=world.budget_id).update(alert_thresholds=[80])
-    await record_spend(await load_actor(world.mia),
-                       SpendInput(project_id=world.gpu_project_id, amount="4100"))
+    await record_spend(
+        await load_actor(world.mia), SpendInput(project_id=world.gpu_project_id, amount="4100")
+    )
     await slack.deliver()
-    posted = [c for c in slack.fake.calls_to("chat.postMessage")
-              if "80%" in c.params.get("text", "")]
+    posted = [
+        c for c in slack.fake.calls_to("chat.postMessage") if "80%" in c.params.get("text", "")
+    ]
     assert [c.params["channel"] for c in posted] == ["DUPI"]
 
 

@@ -96,8 +96,7 @@ async def test_allocate_by_a_member_is_refused_by_the_api(slack, world):
 
 
 async def test_approve_by_id_from_the_command_line(slack, world):
-    await slack.command("transfer 100 from gpu-lab to pool because giving back", "UMIA",
-                        name="req")
+    await slack.command("transfer 100 from gpu-lab to pool because giving back", "UMIA", name="req")
     await slack.reply("req")
     transfer = await TransferRequest.get()
     await slack.command(f"approve trf_{transfer.id}", "UPI", name="ok")
@@ -107,8 +106,9 @@ async def test_approve_by_id_from_the_command_line(slack, world):
 
 
 async def test_a_stale_timestamp_gets_401_and_does_nothing(slack, world):
-    response = await slack.command('spend 12.50 aws-ec2', "UMIA",
-                                   timestamp=int(time.time()) - 6 * 60)
+    response = await slack.command(
+        "spend 12.50 aws-ec2", "UMIA", timestamp=int(time.time()) - 6 * 60
+    )
     assert response.status_code == 401
     assert await Spend.all().count() == 0
     assert slack.fake.calls_to("response_url") == []
@@ -166,6 +166,9 @@ async def test_link_with_a_one_time_code_works_once(slack, world):
 
 
 async def test_an_api_client_cannot_link_a_slack_account(gql, world):
-    data = await gql(world.mia, """mutation { linkSlackAccount(input: {slackUserId: "UX",
-        email: "paula@example.org"}) { ... on Error { code } } }""")
+    data = await gql(
+        world.mia,
+        """mutation { linkSlackAccount(input: {slackUserId: "UX",
+        email: "paula@example.org"}) { ... on Error { code } } }""",
+    )
     assert data["linkSlackAccount"]["code"] == "PERMISSION_DENIED"

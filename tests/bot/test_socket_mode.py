@@ -27,11 +27,19 @@ _envelope_ids = itertools.count(1)
 
 def slash_envelope(fake: FakeSlack, text: str, user: str, *, name: str = "cmd") -> dict[str, Any]:
     """A `slash_commands` envelope as Slack sends it: the command's form fields as a dict."""
-    payload = dict(parse_qsl(slash_command_body(text, user, TEAM,
-                                                response_url=fake.response_url(name),
-                                                trigger_id="trigger-1")))
-    return {"envelope_id": f"env-{next(_envelope_ids)}", "type": "slash_commands",
-            "accepts_response_payload": True, "payload": payload}
+    payload = dict(
+        parse_qsl(
+            slash_command_body(
+                text, user, TEAM, response_url=fake.response_url(name), trigger_id="trigger-1"
+            )
+        )
+    )
+    return {
+        "envelope_id": f"env-{next(_envelope_ids)}",
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": payload,
+    }
 
 
 @pytest.fixture
@@ -67,25 +75,27 @@ async def socket_mode(slack, fake_slack) -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-async def test_the_worker_asks_the_configured_api_for_the_socket_with_the_app_token(
-        socket_mode):
+async def test_the_worker_asks_the_configured_api_for_the_socket_with_the_app_token(socket_mode):
     (call,) = socket_mode.calls_to("apps.connections.open")
     assert call.token == APP_TOKEN
     assert socket_mode.socket_connections == 1
 
 
 async def test_the_socket_comes_from_the_api_url_even_if_the_bots_client_points_elsewhere(
-        fake_slack, database):
+    fake_slack, database
+):
     nowhere = AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")
-    bolt = build_app(Settings(slack_signing_secret="s", slack_bot_token="xoxb-test"),
-                     client=nowhere)
+    bolt = build_app(
+        Settings(slack_signing_secret="s", slack_bot_token="xoxb-test"), client=nowhere
+    )
 
     async with running(bolt, fake_slack):
         assert fake_slack.socket_connections == 1
 
 
 async def test_a_slash_command_envelope_is_acked_and_answered_on_its_response_url(
-        socket_mode, slack, world):
+    socket_mode, slack, world
+):
     envelope = slash_envelope(socket_mode, "budgets", "UNAT")
 
     await socket_mode.socket_send(envelope)
@@ -107,7 +117,8 @@ async def test_an_unlinked_user_is_told_how_to_link_in_the_ack(socket_mode, slac
 
 
 async def test_after_slack_asks_to_reconnect_envelopes_arrive_on_the_new_socket(
-        socket_mode, slack, world):
+    socket_mode, slack, world
+):
     await socket_mode.socket_send({"type": "disconnect", "reason": "refresh_requested"})
     await socket_mode.wait_for_socket(connections=2)
     envelope = slash_envelope(socket_mode, "budgets", "UPI")
@@ -128,9 +139,15 @@ def test_create_passes_the_app_token_and_api_url_to_the_worker(monkeypatch):
         return real_worker(*args)
 
     monkeypatch.setattr(main, "socket_mode_worker", fake_worker)
-    main.create(Settings(slack_signing_secret="s", slack_bot_token="xoxb-test",
-                         slack_app_token=APP_TOKEN, slack_api_url="http://127.0.0.1:9/api/",
-                         run_workers=False))
+    main.create(
+        Settings(
+            slack_signing_secret="s",
+            slack_bot_token="xoxb-test",
+            slack_app_token=APP_TOKEN,
+            slack_api_url="http://127.0.0.1:9/api/",
+            run_workers=False,
+        )
+    )
 
     ((_, token, api_url),) = seen
     assert (token, api_url) == (APP_TOKEN, "http://127.0.0.1:9/api/")

@@ -47,17 +47,19 @@ def test_an_empty_journal_has_no_balances_and_is_conserved() -> None:
 
 
 def test_replay_recomputes_every_balance_of_a_typical_budget() -> None:
-    b = replay([
-        fund(1000),
-        allocate(A, 400),
-        allocate(B, 300),
-        reallocate(A, B, 50),
-        spend(A, 120),
-        spend(B, 80),
-        refund(A, 20),
-        release(B, 100),
-        defund(10),
-    ])
+    b = replay(
+        [
+            fund(1000),
+            allocate(A, 400),
+            allocate(B, 300),
+            reallocate(A, B, 50),
+            spend(A, 120),
+            spend(B, 80),
+            refund(A, 20),
+            release(B, 100),
+            defund(10),
+        ]
+    )
     assert b.funded[P1] == 990
     assert b.unallocated[P1] == 1000 - 400 - 300 + 100 - 10
     assert b.allocated[A] == 350
@@ -121,14 +123,18 @@ def test_every_well_formed_journal_is_conserved(entries: list[Entry]) -> None:
 def test_replay_equals_the_sum_of_signed_entries(entries: list[Entry]) -> None:
     b = replay(entries)
     for alloc in ALLOCS:
-        inflow = sum(e.amount for e in entries
-                     if e.to_allocation == alloc and e.from_kind is not K.SPENT)
-        outflow = sum(e.amount for e in entries
-                      if e.from_allocation == alloc and e.to_kind is not K.SPENT)
-        spent = sum(e.amount for e in entries
-                    if e.from_allocation == alloc and e.to_kind is K.SPENT)
-        refunded = sum(e.amount for e in entries
-                       if e.to_allocation == alloc and e.from_kind is K.SPENT)
+        inflow = sum(
+            e.amount for e in entries if e.to_allocation == alloc and e.from_kind is not K.SPENT
+        )
+        outflow = sum(
+            e.amount for e in entries if e.from_allocation == alloc and e.to_kind is not K.SPENT
+        )
+        spent = sum(
+            e.amount for e in entries if e.from_allocation == alloc and e.to_kind is K.SPENT
+        )
+        refunded = sum(
+            e.amount for e in entries if e.to_allocation == alloc and e.from_kind is K.SPENT
+        )
         assert b.allocated.get(alloc, 0) == inflow - outflow
         assert b.spent.get(alloc, 0) == spent - refunded
 

@@ -49,8 +49,18 @@ def test_to_micros_refuses_floats(value: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["NaN", "nan", "Infinity", "-Infinity", "inf", Decimal("NaN"), Decimal("sNaN"),
-              Decimal("Infinity"), Decimal("-Infinity")],
+    "value",
+    [
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        Decimal("NaN"),
+        Decimal("sNaN"),
+        Decimal("Infinity"),
+        Decimal("-Infinity"),
+    ],
 )
 def test_to_micros_refuses_nan_and_infinity(value: object) -> None:
     with pytest.raises(ValidationError) as info:
@@ -64,8 +74,9 @@ def test_to_micros_refuses_booleans(value: bool) -> None:
         to_micros(value)
 
 
-@pytest.mark.parametrize("value", ["", "  ", "1e5", "12,50", "$5", "1.2.3", "0x10", "--1", None,
-                                   [1], b"12"])
+@pytest.mark.parametrize(
+    "value", ["", "  ", "1e5", "12,50", "$5", "1.2.3", "0x10", "--1", None, [1], b"12"]
+)
 def test_to_micros_refuses_junk(value: object) -> None:
     with pytest.raises(ValidationError) as info:
         to_micros(value)
@@ -121,8 +132,15 @@ def test_allow_zero_false_refuses_only_zero() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1, "0.000001"), (1_500_000, "1.5"), (100_000_000, "100"), (0, "0"), (-2_500_000, "-2.5"),
-     (123_456_789, "123.456789"), (10**15, "1000000000")],
+    [
+        (1, "0.000001"),
+        (1_500_000, "1.5"),
+        (100_000_000, "100"),
+        (0, "0"),
+        (-2_500_000, "-2.5"),
+        (123_456_789, "123.456789"),
+        (10**15, "1000000000"),
+    ],
 )
 def test_from_micros_gives_exact_plain_decimals(value: int, text: str) -> None:
     assert str(from_micros(value)) == text
@@ -136,21 +154,37 @@ def test_from_micros_then_to_micros_is_the_identity(m: int) -> None:
     assert to_micros(str(dec)) == m
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=6,
-                   min_value=Decimal(-(10**12)), max_value=Decimal(10**12)))
+@given(
+    st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=6,
+        min_value=Decimal(-(10**12)),
+        max_value=Decimal(10**12),
+    )
+)
 def test_to_micros_then_from_micros_keeps_the_value(d: Decimal) -> None:
     assert from_micros(to_micros(str(d))) == d
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=9,
-                   min_value=Decimal(-(10**6)), max_value=Decimal(10**6)))
+@given(
+    st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=9,
+        min_value=Decimal(-(10**6)),
+        max_value=Decimal(10**6),
+    )
+)
 def test_rounding_never_moves_an_amount_by_more_than_half_a_micro(d: Decimal) -> None:
     rounded = from_micros(to_micros(d, round_half_even=True))
     assert abs(rounded - d) <= Decimal("0.0000005")
 
 
-@given(total=st.integers(min_value=-(10**15), max_value=10**15),
-       parts=st.integers(min_value=1, max_value=200))
+@given(
+    total=st.integers(min_value=-(10**15), max_value=10**15),
+    parts=st.integers(min_value=1, max_value=200),
+)
 def test_split_evenly_conserves_every_micro(total: int, parts: int) -> None:
     shares = split_evenly(total, parts)
     assert len(shares) == parts
@@ -170,9 +204,12 @@ def test_split_evenly_refuses_zero_parts() -> None:
         split_evenly(100, 0)
 
 
-@given(total=st.integers(min_value=0, max_value=10**15),
-       weights=st.lists(st.integers(min_value=0, max_value=100_000_000), min_size=1, max_size=50)
-       .filter(lambda w: sum(w) > 0))
+@given(
+    total=st.integers(min_value=0, max_value=10**15),
+    weights=st.lists(
+        st.integers(min_value=0, max_value=100_000_000), min_size=1, max_size=50
+    ).filter(lambda w: sum(w) > 0),
+)
 def test_split_by_weights_conserves_every_micro(total: int, weights: list[int]) -> None:
     shares = split_by_weights(total, weights)
     assert len(shares) == len(weights)

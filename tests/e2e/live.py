@@ -27,8 +27,13 @@ def free_port() -> int:
 
 def allot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -40,8 +45,10 @@ class LiveServer:
 
     def graphql(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
         response = httpx.post(
-            f"{self.url}/graphql", json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token or self.token}"}, timeout=30,
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token or self.token}"},
+            timeout=30,
         )
         response.raise_for_status()
         body = response.json()
@@ -52,18 +59,37 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    env = {**os.environ, "ALLOT_DATABASE_URL": f"sqlite://{tmp_path / 'live.db'}",
-           "ALLOT_RUN_WORKERS": "false"}
+    env = {
+        **os.environ,
+        "ALLOT_DATABASE_URL": f"sqlite://{tmp_path / 'live.db'}",
+        "ALLOT_RUN_WORKERS": "false",
+    }
     assert allot(env, "migrate").returncode == 0
-    created = allot(env, "users", "create", "--name", "Ada Admin", "--email", "ada@example.org",
-                    "--admin")
+    created = allot(
+        env, "users", "create", "--name", "Ada Admin", "--email", "ada@example.org", "--admin"
+    )
     assert created.returncode == 0, created.stderr
     token = re.search(r"API token \(shown once\): (\S+)", created.stdout).group(1)  # type: ignore[union-attr]
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,7 +101,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
+                raise RuntimeError(
+                    f"server did not start: {proc.stdout.read() if proc.stdout else ''}"
+                )
             time.sleep(0.1)
         yield LiveServer(url=url, token=token, env=env)
     finally:

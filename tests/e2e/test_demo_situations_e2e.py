@@ -13,7 +13,8 @@ ALLOCATE = """mutation($b: ID!, $p: ID!, $amount: Decimal!) { allocate(input: {b
   projectId: $p, amount: $amount}) { __typename ... on AllocationSet { allocation { id amount } }
   ... on Error { code message } } }"""
 SPEND = """mutation($p: ID!, $b: ID!, $amount: Decimal!, $service: String) { recordSpend(input: {
-  projectId: $p, budgetId: $b, amount: $amount, service: $service, occurredAt: "2026-02-01T10:00:00Z"}) {
+  projectId: $p, budgetId: $b, amount: $amount, service: $service,
+  occurredAt: "2026-02-01T10:00:00Z"}) {
   __typename ... on SpendRecorded { spend { amount } } ... on Error { code message } } }"""
 FIGURES = """query($id: ID!) { budget(id: $id) { amount allocated unallocated spent remaining status
   allocations(first: 100) { totalCount nodes { amount spent remaining project { name } } }
@@ -33,24 +34,42 @@ def _budget(server: LiveServer, **fields: object) -> str:
 
 def test_the_grant_situation_replays_with_exact_figures(live_server: LiveServer) -> None:
     s = live_server
-    b = _budget(s, name="NSF CISE-2024-12345", amount="50000", periodKind="GRANT",
-                startDate="2025-09-01", endDate="2028-08-31")
-    algo, study, paper = (_project(s, n) for n in
-                          ("Algorithm Development", "User Study", "Paper Experiments"))
+    b = _budget(
+        s,
+        name="NSF CISE-2024-12345",
+        amount="50000",
+        periodKind="GRANT",
+        startDate="2025-09-01",
+        endDate="2028-08-31",
+    )
+    algo, study, paper = (
+        _project(s, n) for n in ("Algorithm Development", "User Study", "Paper Experiments")
+    )
     ids = {}
     for p, amount in ((algo, "20000"), (study, "15000"), (paper, "10000")):
         ids[p] = s.graphql(ALLOCATE, b=b, p=p, amount=amount)["allocate"]["allocation"]["id"]
-    assert s.graphql(SPEND, p=algo, b=b, amount="4210.55", service="aws-ec2")["recordSpend"][
-        "spend"]["amount"] == "4210.55"
+    assert (
+        s.graphql(SPEND, p=algo, b=b, amount="4210.55", service="aws-ec2")["recordSpend"]["spend"][
+            "amount"
+        ]
+        == "4210.55"
+    )
     s.graphql(SPEND, p=paper, b=b, amount="1275.40", service="aws-ec2")
-    moved = s.graphql("""mutation($f: ID!, $t: ID!) { requestTransfer(input: {fromAllocationId: $f,
+    moved = s.graphql(
+        """mutation($f: ID!, $t: ID!) { requestTransfer(input: {fromAllocationId: $f,
       toAllocationId: $t, amount: "5000", reason: "Experiments done; solver needs GPUs"}) {
       __typename ... on TransferRequested { transfer { status amount } } } }""",
-                      f=ids[paper], t=ids[algo])["requestTransfer"]
+        f=ids[paper],
+        t=ids[algo],
+    )["requestTransfer"]
     assert moved["transfer"] == {"status": "APPLIED", "amount": "5000"}
 
     budget = s.graphql(FIGURES, id=b)["budget"]
-    assert (budget["amount"], budget["allocated"], budget["unallocated"]) == ("50000", "45000", "5000")
+    assert (budget["amount"], budget["allocated"], budget["unallocated"]) == (
+        "50000",
+        "45000",
+        "5000",
+    )
     assert budget["spent"] == "5485.95" and budget["remaining"] == "44514.05"
     by_name = {n["project"]["name"]: n for n in budget["allocations"]["nodes"]}
     assert by_name["Algorithm Development"]["amount"] == "25000"
@@ -64,24 +83,45 @@ def test_the_grant_situation_replays_with_exact_figures(live_server: LiveServer)
 
 def test_the_lab_quarter_keeps_ten_thousand_unallocated(live_server: LiveServer) -> None:
     s = live_server
-    b = _budget(s, name="CS Lab Q1 2026", amount="100000", periodKind="QUARTERLY",
-                startDate="2026-01-01")
-    for name, amount in (("Genomics", "40000"), ("Climate Modeling", "30000"), ("ML Research", "20000")):
+    b = _budget(
+        s, name="CS Lab Q1 2026", amount="100000", periodKind="QUARTERLY", startDate="2026-01-01"
+    )
+    for name, amount in (
+        ("Genomics", "40000"),
+        ("Climate Modeling", "30000"),
+        ("ML Research", "20000"),
+    ):
         s.graphql(ALLOCATE, b=b, p=_project(s, name), amount=amount)
     budget = s.graphql(FIGURES, id=b)["budget"]
-    assert (budget["allocated"], budget["unallocated"], budget["status"]) == ("90000", "10000", "HEALTHY")
+    assert (budget["allocated"], budget["unallocated"], budget["status"]) == (
+        "90000",
+        "10000",
+        "HEALTHY",
+    )
     over = s.graphql(ALLOCATE, b=b, p=_project(s, "Robotics"), amount="10000.000001")["allocate"]
     assert over["__typename"] == "InsufficientFunds" and "10000" in over["message"]
 
 
-def test_the_class_splits_three_thousand_seven_hundred_fifty_equally(live_server: LiveServer) -> None:
+def test_the_class_splits_three_thousand_seven_hundred_fifty_equally(
+    live_server: LiveServer,
+) -> None:
     s = live_server
-    b = _budget(s, name="CS499 Spring 2026", amount="5000", periodKind="GRANT",
-                startDate="2026-01-12", endDate="2026-12-31")
+    b = _budget(
+        s,
+        name="CS499 Spring 2026",
+        amount="5000",
+        periodKind="GRANT",
+        startDate="2026-01-12",
+        endDate="2026-12-31",
+    )
     items = [{"projectId": _project(s, f"CS499 Team {n:02d}")} for n in range(1, 26)]
-    data = s.graphql("""mutation($b: ID!, $items: [SplitItemInput!]!) { allocateMany(input: {
+    data = s.graphql(
+        """mutation($b: ID!, $items: [SplitItemInput!]!) { allocateMany(input: {
       budgetId: $b, split: EQUAL, total: "3750", items: $items}) { __typename
-      ... on AllocationsSet { allocations { amount } } } }""", b=b, items=items)["allocateMany"]
+      ... on AllocationsSet { allocations { amount } } } }""",
+        b=b,
+        items=items,
+    )["allocateMany"]
     assert [a["amount"] for a in data["allocations"]] == ["150"] * 25
     budget = s.graphql(FIGURES, id=b)["budget"]
     assert (budget["allocated"], budget["unallocated"]) == ("3750", "1250")
@@ -90,7 +130,9 @@ def test_the_class_splits_three_thousand_seven_hundred_fifty_equally(live_server
     assert verify.returncode == 0 and "zero drift" in verify.stdout
 
 
-def test_requests_without_a_token_are_refused_and_health_is_reported(live_server: LiveServer) -> None:
+def test_requests_without_a_token_are_refused_and_health_is_reported(
+    live_server: LiveServer,
+) -> None:
     import httpx
 
     health = httpx.get(f"{live_server.url}/healthz").json()

@@ -51,7 +51,8 @@ async def _request_transfer(slack: SlackHarness, text: str) -> TransferRequest:
 
 async def test_a_member_requests_a_transfer_and_the_owner_approves_it_in_slack(slack, world):
     transfer = await _request_transfer(
-        slack, "transfer 1,000 from gpu-lab to nlp-lab because the training run moved")
+        slack, "transfer 1,000 from gpu-lab to nlp-lab because the training run moved"
+    )
     assert transfer.status == "PENDING"
 
     await slack.deliver()
@@ -61,8 +62,9 @@ async def test_a_member_requests_a_transfer_and_the_owner_approves_it_in_slack(s
     assert "the training run moved" in text and "<@UMIA>" in text
     assert "4,000.00" in text, "the after-figure of the source comes from the server's preview"
 
-    click = await slack.click("transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI",
-                              "1700000000.000001")
+    click = await slack.click(
+        "transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001"
+    )
     assert click.status_code == 200
     updated = await slack.fake.wait_for("chat.update")
     assert updated[0].params["channel"] == "DUPI"
@@ -76,7 +78,8 @@ async def test_a_member_requests_a_transfer_and_the_owner_approves_it_in_slack(s
 
 async def test_the_owner_rejects_a_transfer_and_nothing_moves(slack, world):
     transfer = await _request_transfer(
-        slack, "transfer 500 from nlp-lab to gpu-lab because we need GPUs")
+        slack, "transfer 500 from nlp-lab to gpu-lab because we need GPUs"
+    )
     await slack.deliver()
     await slack.click("transfer_reject", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
     updated = await slack.fake.wait_for("chat.update")
@@ -88,8 +91,7 @@ async def test_the_owner_rejects_a_transfer_and_nothing_moves(slack, world):
 
 
 async def test_a_double_click_approves_once_and_says_who_decided(slack, world):
-    transfer = await _request_transfer(
-        slack, "transfer 1000 from gpu-lab to nlp-lab because twice")
+    transfer = await _request_transfer(slack, "transfer 1000 from gpu-lab to nlp-lab because twice")
     await slack.deliver()
     await slack.click("transfer_approve", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
     await slack.fake.wait_for("chat.update")
@@ -103,10 +105,10 @@ async def test_a_double_click_approves_once_and_says_who_decided(slack, world):
 
 async def test_a_non_owner_click_is_refused_with_an_ephemeral_message(slack, world):
     transfer = await _request_transfer(
-        slack, "transfer 1000 from gpu-lab to nlp-lab because I'd like to")
+        slack, "transfer 1000 from gpu-lab to nlp-lab because I'd like to"
+    )
     await slack.deliver()
-    await slack.click("transfer_approve", f"trf_{transfer.id}", "UNAT", "DUPI",
-                      "1700000000.000001")
+    await slack.click("transfer_approve", f"trf_{transfer.id}", "UNAT", "DUPI", "1700000000.000001")
     refusal = await slack.fake.wait_for("chat.postEphemeral")
     assert refusal[0].params["user"] == "UNAT"
     assert "Not allowed" in refusal[0].params["text"]
@@ -117,11 +119,13 @@ async def test_a_non_owner_click_is_refused_with_an_ephemeral_message(slack, wor
 
 async def test_a_forged_click_gets_401_and_changes_nothing(slack, world):
     transfer = await _request_transfer(
-        slack, "transfer 1000 from gpu-lab to nlp-lab because forged")
+        slack, "transfer 1000 from gpu-lab to nlp-lab because forged"
+    )
     from signing import block_action_body
 
-    body = block_action_body("transfer_approve", f"trf_{transfer.id}", "UPI", "T111",
-                             "1700000000.000001", "DUPI")
+    body = block_action_body(
+        "transfer_approve", f"trf_{transfer.id}", "UPI", "T111", "1700000000.000001", "DUPI"
+    )
     response = await slack.post(body, secret="not-the-secret")
     assert response.status_code == 401
     assert (await TransferRequest.get(id=transfer.id)).status == "PENDING"

@@ -11,7 +11,8 @@ from app.services.verify import verify
 
 # Like tests/conftest.py's `both_databases` (not imported: tests/bot/conftest.py may shadow it).
 both_databases = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    "database_url",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
     indirect=True,
 )
 
@@ -40,8 +41,14 @@ mutation($items: [RecordSpendInput!]!) {
 
 
 async def _world(actor):
-    b = await budgets.create_budget(actor, name="Cloud", amount="100000", period_kind="GRANT",
-                                    start_date=date(2024, 1, 1), end_date=date(2026, 12, 31))
+    b = await budgets.create_budget(
+        actor,
+        name="Cloud",
+        amount="100000",
+        period_kind="GRANT",
+        start_date=date(2024, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
     p = await budgets.create_project(actor, name="Atlas", slug="atlas")
     await allocations.allocate(actor, budget_id=b.id, project_id=p.id, amount="50000")
     return b, p
@@ -74,8 +81,11 @@ async def test_record_spends_refuses_more_than_ten_thousand_items(admin, gql) ->
     _, p = await _world(actor)
     items = [{"projectId": f"prj_{p.id}", "amount": "0.01"}] * 10_001
     data = (await gql(user, RECORD, items=items))["recordSpends"]
-    assert data == {"__typename": "ValidationError", "field": "items",
-                    "message": "items must hold at most 10000 items, got 10001"}
+    assert data == {
+        "__typename": "ValidationError",
+        "field": "items",
+        "message": "items must hold at most 10000 items, got 10001",
+    }
 
 
 RULE = """
@@ -93,35 +103,59 @@ async def test_unassigned_rows_are_listed_then_assigned_and_routed(admin, gql) -
     user, actor, _ = admin
     _, p = await _world(actor)
     summary = await imports.import_rows(
-        actor, read_focus(DATA / "focus1.0_sample_1000rows.csv"), source="focus")
-    listed = await gql(user, """{ unassignedSpends(first: 2) { totalCount
-        nodes { id amount currency subAccountName tags { key value } } } }""")
+        actor, read_focus(DATA / "focus1.0_sample_1000rows.csv"), source="focus"
+    )
+    listed = await gql(
+        user,
+        """{ unassignedSpends(first: 2) { totalCount
+        nodes { id amount currency subAccountName tags { key value } } } }""",
+    )
     page = listed["unassignedSpends"]
     assert page["totalCount"] == summary.unassigned > 0
     first = page["nodes"][0]
-    assigned = await gql(user, """mutation($ids: [ID!]!, $p: ID!) {
+    assigned = await gql(
+        user,
+        """mutation($ids: [ID!]!, $p: ID!) {
         assignSpend(input: {unassignedSpendIds: $ids, projectId: $p}) {
           ... on SpendAssigned { assigned items { unassignedSpendId result { status
-            spend { amount source } } } } } }""", ids=[first["id"]], p=f"prj_{p.id}")
+            spend { amount source } } } } } }""",
+        ids=[first["id"]],
+        p=f"prj_{p.id}",
+    )
     item = assigned["assignSpend"]["items"][0]
     assert assigned["assignSpend"]["assigned"] == 1
     assert item["result"]["spend"] == {"amount": first["amount"], "source": "focus"}
 
-    created = await gql(user, RULE, input={"match": "sub_account", "value": "Orion Zenith",
-                                           "projectId": f"prj_{p.id}", "priority": 5})
+    created = await gql(
+        user,
+        RULE,
+        input={
+            "match": "sub_account",
+            "value": "Orion Zenith",
+            "projectId": f"prj_{p.id}",
+            "priority": 5,
+        },
+    )
     rule = created["createRoutingRule"]["rule"]
     assert rule["match"] == "sub_account" and rule["project"]["slug"] == "atlas"
     rules = await gql(user, "{ routingRules { nodes { id value } } }")
     assert rules["routingRules"]["nodes"] == [{"id": rule["id"], "value": "Orion Zenith"}]
 
-    applied = await gql(user, """mutation { applyRoutingRules(input: {}) {
-        ... on RoutingRulesApplied { assigned stillUnassigned failed } } }""")
+    applied = await gql(
+        user,
+        """mutation { applyRoutingRules(input: {}) {
+        ... on RoutingRulesApplied { assigned stillUnassigned failed } } }""",
+    )
     done = applied["applyRoutingRules"]
     assert done["assigned"] > 0 and done["failed"] == 0
     assert done["assigned"] + done["stillUnassigned"] == summary.unassigned - 1
 
-    deleted = await gql(user, """mutation($id: ID!) { deleteRoutingRule(input: {ruleId: $id}) {
-        ... on RoutingRuleDeleted { ruleId } } }""", id=rule["id"])
+    deleted = await gql(
+        user,
+        """mutation($id: ID!) { deleteRoutingRule(input: {ruleId: $id}) {
+        ... on RoutingRuleDeleted { ruleId } } }""",
+        id=rule["id"],
+    )
     assert deleted["deleteRoutingRule"]["ruleId"] == rule["id"]
     assert await verify() == []
 
@@ -130,9 +164,14 @@ async def test_only_owners_of_a_funding_budget_may_add_rules(admin, gql) -> None
     _, actor, _ = admin
     _, p = await _world(actor)
     stranger, _ = await make_user("Sam Stranger")
-    data = await gql(stranger, RULE, input={"match": "tag", "key": "team", "value": "x",
-                                            "projectId": f"prj_{p.id}"})
-    assert data["createRoutingRule"] == {"__typename": "PermissionDenied",
-                                         "code": "PERMISSION_DENIED"}
+    data = await gql(
+        stranger,
+        RULE,
+        input={"match": "tag", "key": "team", "value": "x", "projectId": f"prj_{p.id}"},
+    )
+    assert data["createRoutingRule"] == {
+        "__typename": "PermissionDenied",
+        "code": "PERMISSION_DENIED",
+    }
     listed = await gql(stranger, "{ unassignedSpends { totalCount } routingRules { totalCount } }")
     assert listed == {"unassignedSpends": {"totalCount": 0}, "routingRules": {"totalCount": 0}}

@@ -20,8 +20,14 @@ QUERY = """query($id: ID!) { budget(id: $id) { amount allocated unallocated spen
 
 async def test_a_member_sees_only_their_projects_spend_in_budget_totals(admin, gql) -> None:
     admin_user, actor, _ = admin
-    b = await budgets.create_budget(actor, name="Grant", amount="1000", period_kind="GRANT",
-                                    start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    b = await budgets.create_budget(
+        actor,
+        name="Grant",
+        amount="1000",
+        period_kind="GRANT",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
     algo = await budgets.create_project(actor, name="Algo")
     study = await budgets.create_project(actor, name="Study")
     await allocations.allocate(actor, budget_id=b.id, project_id=algo.id, amount="300")
@@ -29,8 +35,9 @@ async def test_a_member_sees_only_their_projects_spend_in_budget_totals(admin, g
     await spending.record_spend(actor, SpendInput(project_id=algo.id, amount="10", service="cpu"))
     await spending.record_spend(actor, SpendInput(project_id=study.id, amount="40", service="gpu"))
     member, _ = await make_user("Mia Member")
-    await actors.add_project_member(actor, project_id=algo.id, user_id=member.id,
-                                    role=ProjectRole.MEMBER)
+    await actors.add_project_member(
+        actor, project_id=algo.id, user_id=member.id, role=ProjectRole.MEMBER
+    )
     budget_id = ids.encode("Budget", b.id)
 
     mine = (await gql(member, QUERY, id=budget_id))["budget"]
@@ -54,7 +61,8 @@ async def test_a_literal_page_size_over_the_maximum_is_refused_before_anything_r
 
     user, _, _ = admin
     hostile = """mutation { createProject(input: {name: "Sneaky"}) { __typename
-      ... on ProjectCreated { project { allocations { budget { allocations(first: 100000) { totalCount } } } } } } }"""
+      ... on ProjectCreated { project { allocations { budget {
+        allocations(first: 100000) { totalCount } } } } } } }"""
     result = await schema.execute(hostile, context_value=await context_for_user(user))
     assert result.errors and result.errors[0].message == "first must be at most 1000"
     assert result.errors[0].extensions == {"code": "VALIDATION", "field": "first"}

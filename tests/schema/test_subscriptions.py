@@ -25,8 +25,14 @@ subscription Live($budgetId: ID!) {
 
 async def _budget(owner) -> int:
     actor = await actors.load_actor(owner)
-    b = await budgets.create_budget(actor, name="Live", amount="100", period_kind="GRANT",
-                                    start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    b = await budgets.create_budget(
+        actor,
+        name="Live",
+        amount="100",
+        period_kind="GRANT",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
     return b.id
 
 
@@ -42,8 +48,11 @@ async def test_an_owner_receives_the_events_of_their_budget_as_they_are_delivere
     owner, _ = await make_user("Olga Owner")
     budget_id = await _budget(owner)
     await deliver_pending([])  # budget.created, before anyone listened
-    stream = await schema.subscribe(SUBSCRIPTION, variable_values={"budgetId": f"bud_{budget_id}"},
-                                    context_value=await context_for_user(owner))
+    stream = await schema.subscribe(
+        SUBSCRIPTION,
+        variable_values={"budgetId": f"bud_{budget_id}"},
+        context_value=await context_for_user(owner),
+    )
     first = asyncio.ensure_future(stream.__anext__())
     await _until(lambda: broker.subscriber_count(budget_id) == 1)
 
@@ -64,28 +73,39 @@ async def test_a_stranger_cannot_subscribe_to_a_budget(database):
     owner, _ = await make_user("Olga Owner")
     stranger, _ = await make_user("Sam Stranger")
     budget_id = await _budget(owner)
-    stream = await schema.subscribe(SUBSCRIPTION, variable_values={"budgetId": f"bud_{budget_id}"},
-                                    context_value=await context_for_user(stranger))
+    stream = await schema.subscribe(
+        SUBSCRIPTION,
+        variable_values={"budgetId": f"bud_{budget_id}"},
+        context_value=await context_for_user(stranger),
+    )
     result = await asyncio.wait_for(stream.__anext__(), 5)
     assert result.errors and "not found" in result.errors[0].message
     assert broker.subscriber_count(budget_id) == 0
 
 
-@pytest.mark.parametrize("params", [
-    lambda t: {"Authorization": f"Bearer {t}"},
-    lambda t: {"token": t},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        lambda t: {"Authorization": f"Bearer {t}"},
+        lambda t: {"token": t},
+    ],
+)
 async def test_a_websocket_authenticates_with_its_connection_init_payload(database, params):
     user, token = await make_user("Wes Socket")
-    context = Context(user=None, actor_=None, loaders=Loaders(date(2026, 3, 15)),
-                      connection_params=params(token))
+    context = Context(
+        user=None, actor_=None, loaders=Loaders(date(2026, 3, 15)), connection_params=params(token)
+    )
     assert await authenticate_connection(context)
     assert context.user is not None and context.user.id == user.id
 
 
 async def test_a_websocket_with_a_bad_token_is_refused(database):
-    context = Context(user=None, actor_=None, loaders=Loaders(date(2026, 3, 15)),
-                      connection_params={"Authorization": "Bearer allot_nope"})
+    context = Context(
+        user=None,
+        actor_=None,
+        loaders=Loaders(date(2026, 3, 15)),
+        connection_params={"Authorization": "Bearer allot_nope"},
+    )
     assert not await authenticate_connection(context)
 
 

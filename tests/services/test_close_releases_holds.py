@@ -9,8 +9,14 @@ from app.services.verify import verify
 
 async def test_closing_a_period_lets_its_open_spend_holds_lapse(admin) -> None:
     _, actor, _ = admin
-    b = await budgets.create_budget(actor, name="LLM", amount="500", period_kind="MONTHLY",
-                                    start_date=date(2026, 3, 1), rollover_policy="CARRY_UNSPENT")
+    b = await budgets.create_budget(
+        actor,
+        name="LLM",
+        amount="500",
+        period_kind="MONTHLY",
+        start_date=date(2026, 3, 1),
+        rollover_policy="CARRY_UNSPENT",
+    )
     p = await budgets.create_project(actor, name="Agents")
     await allocations.allocate(actor, budget_id=b.id, project_id=p.id, amount="100")
     hold, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="40")

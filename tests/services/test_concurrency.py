@@ -22,8 +22,12 @@ UNIT = 1_000_000
 
 async def _budget(actor: Actor, amount: str = "1000", name: str = "Race") -> int:
     budget = await budgets.create_budget(
-        actor, name=name, amount=amount, period_kind="GRANT",
-        start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+        actor,
+        name=name,
+        amount=amount,
+        period_kind="GRANT",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
     )
     return budget.id
 
@@ -43,8 +47,10 @@ async def test_fifty_concurrent_allocations_never_overdraw_the_pool(admin) -> No
     project_ids = await _projects(actor, 50)
     asks = [30 + (i * 7) % 41 for i in range(50)]  # 30..70 units: about 20 of them fit
     results = await asyncio.gather(
-        *(allocations.allocate(actor, budget_id=budget_id, project_id=pid, amount=str(ask))
-          for pid, ask in zip(project_ids, asks, strict=True)),
+        *(
+            allocations.allocate(actor, budget_id=budget_id, project_id=pid, amount=str(ask))
+            for pid, ask in zip(project_ids, asks, strict=True)
+        ),
         return_exceptions=True,
     )
     winners = [ask for ask, r in zip(asks, results, strict=True) if isinstance(r, Allocation)]
@@ -72,16 +78,25 @@ async def test_fifty_concurrent_transfers_out_of_one_allocation_apply_only_what_
     _, actor, _ = admin
     budget_id = await _budget(actor, "1000")
     source_project, *targets = await _projects(actor, 6)
-    source = await allocations.allocate(actor, budget_id=budget_id, project_id=source_project,
-                                        amount="100")
-    target_ids = [(await allocations.allocate(actor, budget_id=budget_id, project_id=pid,
-                                              amount="1")).id for pid in targets]
+    source = await allocations.allocate(
+        actor, budget_id=budget_id, project_id=source_project, amount="100"
+    )
+    target_ids = [
+        (await allocations.allocate(actor, budget_id=budget_id, project_id=pid, amount="1")).id
+        for pid in targets
+    ]
     destinations = [*target_ids, None]  # five allocations and the pool
     results = await asyncio.gather(
-        *(transfers.request_transfer(actor, amount="7", reason=f"race {i}",
-                                     from_allocation_id=source.id,
-                                     to_allocation_id=destinations[i % len(destinations)])
-          for i in range(50)),
+        *(
+            transfers.request_transfer(
+                actor,
+                amount="7",
+                reason=f"race {i}",
+                from_allocation_id=source.id,
+                to_allocation_id=destinations[i % len(destinations)],
+            )
+            for i in range(50)
+        ),
         return_exceptions=True,
     )
     applied = [r for r in results if isinstance(r, TransferRequest)]
@@ -126,8 +141,12 @@ async def test_concurrent_allocations_with_different_amounts_leave_one_of_them(a
     budget_id = await _budget(actor, "1000")
     (project_id,) = await _projects(actor, 1)
     results = await asyncio.gather(
-        *(allocations.allocate(actor, budget_id=budget_id, project_id=project_id,
-                               amount=str(amount)) for amount in (100, 300, 500, 700, 900)),
+        *(
+            allocations.allocate(
+                actor, budget_id=budget_id, project_id=project_id, amount=str(amount)
+            )
+            for amount in (100, 300, 500, 700, 900)
+        ),
         return_exceptions=True,
     )
     assert all(isinstance(r, Allocation) for r in results), results
@@ -149,7 +168,10 @@ async def test_twenty_concurrent_approvals_of_one_transfer_apply_it_exactly_once
     await actors.add_project_member(owner, project_id=a, user_id=member_user.id)
     member = await actors.load_actor(member_user)
     pending = await transfers.request_transfer(
-        member, amount="40", reason="more GPUs", from_allocation_id=source.id,
+        member,
+        amount="40",
+        reason="more GPUs",
+        from_allocation_id=source.id,
         to_allocation_id=target.id,
     )
     assert pending.status == "PENDING"
@@ -181,18 +203,37 @@ async def test_mixed_concurrent_writes_on_one_allocation_neither_deadlock_nor_dr
     calls = []
     for i in range(10):
         calls.append(spending.record_spend(actor, SpendInput(project_id=a, amount="3.5")))
-        calls.append(transfers.request_transfer(actor, amount="5", reason=f"top up {i}",
-                                                to_allocation_id=alloc.id))
-        calls.append(transfers.request_transfer(actor, amount="2", reason=f"give back {i}",
-                                                from_allocation_id=alloc.id))
-        calls.append(transfers.request_transfer(actor, amount="1", reason=f"to b {i}",
-                                                from_allocation_id=alloc.id,
-                                                to_allocation_id=other.id))
-        calls.append(transfers.request_transfer(actor, amount="1", reason=f"to a {i}",
-                                                from_allocation_id=other.id,
-                                                to_allocation_id=alloc.id))
-        calls.append(allocations.allocate(actor, budget_id=budget_id, project_id=b,
-                                          amount=str(1000 + i)))
+        calls.append(
+            transfers.request_transfer(
+                actor, amount="5", reason=f"top up {i}", to_allocation_id=alloc.id
+            )
+        )
+        calls.append(
+            transfers.request_transfer(
+                actor, amount="2", reason=f"give back {i}", from_allocation_id=alloc.id
+            )
+        )
+        calls.append(
+            transfers.request_transfer(
+                actor,
+                amount="1",
+                reason=f"to b {i}",
+                from_allocation_id=alloc.id,
+                to_allocation_id=other.id,
+            )
+        )
+        calls.append(
+            transfers.request_transfer(
+                actor,
+                amount="1",
+                reason=f"to a {i}",
+                from_allocation_id=other.id,
+                to_allocation_id=alloc.id,
+            )
+        )
+        calls.append(
+            allocations.allocate(actor, budget_id=budget_id, project_id=b, amount=str(1000 + i))
+        )
     results = await asyncio.gather(*calls, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []

@@ -33,7 +33,7 @@ POOL = 1_000 * UNIT
 PROJECTS = 3
 
 amounts = st.one_of(
-    st.integers(min_value=1, max_value=600) .map(lambda n: n * UNIT),  # round amounts collide
+    st.integers(min_value=1, max_value=600).map(lambda n: n * UNIT),  # round amounts collide
     st.integers(min_value=1, max_value=600 * UNIT),  # odd micros
 )
 project = st.integers(min_value=0, max_value=PROJECTS - 1)
@@ -64,12 +64,24 @@ class Model:
 
 
 async def _journal() -> list[Entry]:
-    rows = await JournalEntry.all().order_by("id").values_list(
-        "kind", "from_kind", "from_period_id", "from_allocation_id",
-        "to_kind", "to_period_id", "to_allocation_id", "amount_micros",
+    rows = (
+        await JournalEntry.all()
+        .order_by("id")
+        .values_list(
+            "kind",
+            "from_kind",
+            "from_period_id",
+            "from_allocation_id",
+            "to_kind",
+            "to_period_id",
+            "to_allocation_id",
+            "amount_micros",
+        )
     )
-    return [Entry(EntryKind(r[0]), AccountKind(r[1]), r[2], r[3], AccountKind(r[4]), r[5], r[6],
-                  r[7]) for r in rows]
+    return [
+        Entry(EntryKind(r[0]), AccountKind(r[1]), r[2], r[3], AccountKind(r[4]), r[5], r[6], r[7])
+        for r in rows
+    ]
 
 
 async def _check(model: Model, period_id: int, alloc_ids: list[int], step: Any) -> None:
@@ -83,7 +95,9 @@ async def _check(model: Model, period_id: int, alloc_ids: list[int], step: Any) 
     for p, alloc_id in enumerate(alloc_ids):
         row = await Allocation.get(id=alloc_id)
         assert (row.allocated_micros, row.spent_micros) == (model.allocated[p], model.spent[p]), (
-            step, p)
+            step,
+            p,
+        )
     assert period.allocated_micros == sum(model.allocated.values()), step
     assert period.unallocated_micros + period.allocated_micros == POOL, step
     assert await Spend.all().count() == model.spends, step
@@ -97,17 +111,26 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
         delta = target - model.allocated[p]
         if delta < 0 and target < model.spent[p]:
             with pytest.raises(ValidationError) as info:
-                await allocations.allocate(owner, budget_id=budget_id, project_id=project_ids[p],
-                                           amount=from_micros(target))
+                await allocations.allocate(
+                    owner,
+                    budget_id=budget_id,
+                    project_id=project_ids[p],
+                    amount=from_micros(target),
+                )
             assert info.value.field == "amount"
         elif delta > model.pool:
             with pytest.raises(InsufficientFunds) as funds:
-                await allocations.allocate(owner, budget_id=budget_id, project_id=project_ids[p],
-                                           amount=str(from_micros(target)))
+                await allocations.allocate(
+                    owner,
+                    budget_id=budget_id,
+                    project_id=project_ids[p],
+                    amount=str(from_micros(target)),
+                )
             assert funds.value.available == model.pool
         else:
-            row = await allocations.allocate(owner, budget_id=budget_id,
-                                             project_id=project_ids[p], amount=from_micros(target))
+            row = await allocations.allocate(
+                owner, budget_id=budget_id, project_id=project_ids[p], amount=from_micros(target)
+            )
             assert row.allocated_micros == target
             model.allocated[p] = target
             model.pool -= delta
@@ -121,7 +144,9 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
     elif kind == "transfer":
         _, src, dst, amount = op
         call = transfers.request_transfer(
-            owner, amount=str(from_micros(amount)), reason="property test",
+            owner,
+            amount=str(from_micros(amount)),
+            reason="property test",
             from_allocation_id=None if src is None else alloc_ids[src],
             to_allocation_id=None if dst is None else alloc_ids[dst],
         )
@@ -146,8 +171,9 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
                 model.allocated[dst] += amount
     elif kind == "spend":
         _, p, amount = op
-        call = spending.record_spend(owner, SpendInput(project_id=project_ids[p],
-                                                       amount=from_micros(amount), service="vm"))
+        call = spending.record_spend(
+            owner, SpendInput(project_id=project_ids[p], amount=from_micros(amount), service="vm")
+        )
         if model.hard_limit and model.remaining(p) < amount:
             with pytest.raises(InsufficientFunds):
                 await call
@@ -162,7 +188,8 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
         if amount == 0:
             return
         _, created = await spending.record_spend(
-            owner, SpendInput(project_id=project_ids[p], amount=-from_micros(amount)),
+            owner,
+            SpendInput(project_id=project_ids[p], amount=-from_micros(amount)),
             allow_credit=True,
         )
         assert created
@@ -176,15 +203,21 @@ async def _run(url: str, ops: list[tuple], hard_limit: bool) -> None:
         user, _ = await actors.create_user(None, name="Olive Owner", email="olive@example.org")
         owner = await actors.load_actor(user)
         budget = await budgets.create_budget(
-            owner, name="Property", amount=from_micros(POOL), period_kind="GRANT",
-            start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), hard_limit=hard_limit,
+            owner,
+            name="Property",
+            amount=from_micros(POOL),
+            period_kind="GRANT",
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            hard_limit=hard_limit,
         )
         owner = await actors.load_actor(user)  # the role snapshot now includes the budget
         project_ids, alloc_ids = [], []
         for n in range(PROJECTS):
             project_row = await budgets.create_project(owner, name=f"Project {n}")
-            alloc = await allocations.allocate(owner, budget_id=budget.id,
-                                               project_id=project_row.id, amount="0")
+            alloc = await allocations.allocate(
+                owner, budget_id=budget.id, project_id=project_row.id, amount="0"
+            )
             project_ids.append(project_row.id)
             alloc_ids.append(alloc.id)
         period = await BudgetPeriod.get(budget_id=budget.id)
@@ -197,8 +230,11 @@ async def _run(url: str, ops: list[tuple], hard_limit: bool) -> None:
         await db.close_db()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=st.lists(operations, min_size=1, max_size=25), hard_limit=st.booleans())
 def test_random_ledger_operations_keep_every_invariant(
     sqlite_template: Path, ops: list[tuple], hard_limit: bool

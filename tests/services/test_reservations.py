@@ -13,9 +13,15 @@ from app.services.verify import verify
 
 
 async def funded_project(actor, *, amount: str = "1000", hard_limit: bool = False):
-    b = await budgets.create_budget(actor, name="Grant", amount="50000", period_kind="GRANT",
-                                    start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
-                                    hard_limit=hard_limit)
+    b = await budgets.create_budget(
+        actor,
+        name="Grant",
+        amount="50000",
+        period_kind="GRANT",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        hard_limit=hard_limit,
+    )
     p = await budgets.create_project(actor, name="Algo")
     a = await allocations.allocate(actor, budget_id=b.id, project_id=p.id, amount=amount)
     return b, p, a
@@ -44,8 +50,9 @@ async def test_settling_for_less_than_the_hold_spends_the_actual_amount(admin) -
     _, actor, _ = admin
     _, p, a = await funded_project(actor)
     r, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="100")
-    done = await reservations.settle_reservation(actor, reservation_id=r.id, amount="60.5",
-                                                 external_id="job-1")
+    done = await reservations.settle_reservation(
+        actor, reservation_id=r.id, amount="60.5", external_id="job-1"
+    )
     row = await Allocation.get(id=a.id)
     assert (row.spent_micros, row.held_micros) == (60_500_000, 0)
     assert done.reservation.status == "SETTLED" and done.reservation.spend_id == done.spend.id
@@ -99,8 +106,7 @@ async def test_a_released_hold_gives_its_money_back_and_cannot_be_settled(admin)
 async def test_holds_expire_after_their_time_to_live(admin, fixed_clock) -> None:
     _, actor, _ = admin
     _, p, a = await funded_project(actor, amount="100")
-    short, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="40",
-                                                ttl_seconds=60)
+    short, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="40", ttl_seconds=60)
     long, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="10")
     assert long.expires_at == fixed_clock[0] + timedelta(seconds=900)  # the default TTL
     fixed_clock[0] += timedelta(seconds=61)
@@ -116,12 +122,14 @@ async def test_holds_expire_after_their_time_to_live(admin, fixed_clock) -> None
 
 
 async def test_a_new_hold_takes_the_money_of_a_stale_hold_without_waiting_for_the_sweep(
-    admin, fixed_clock,
+    admin,
+    fixed_clock,
 ) -> None:
     _, actor, _ = admin
     _, p, a = await funded_project(actor, amount="100")
-    stale, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="100",
-                                                ttl_seconds=30)
+    stale, _ = await reservations.reserve_spend(
+        actor, project_id=p.id, amount="100", ttl_seconds=30
+    )
     fixed_clock[0] += timedelta(seconds=31)
     fresh, _ = await reservations.reserve_spend(actor, project_id=p.id, amount="100")
     assert fresh.status == "OPEN" and await held(a.id) == 100_000_000
@@ -132,10 +140,12 @@ async def test_a_new_hold_takes_the_money_of_a_stale_hold_without_waiting_for_th
 async def test_the_same_idempotency_key_returns_the_first_hold(admin) -> None:
     _, actor, _ = admin
     _, p, a = await funded_project(actor)
-    first, created = await reservations.reserve_spend(actor, project_id=p.id, amount="10",
-                                                      idempotency_key="req-1")
-    again, created_again = await reservations.reserve_spend(actor, project_id=p.id, amount="10",
-                                                            idempotency_key="req-1")
+    first, created = await reservations.reserve_spend(
+        actor, project_id=p.id, amount="10", idempotency_key="req-1"
+    )
+    again, created_again = await reservations.reserve_spend(
+        actor, project_id=p.id, amount="10", idempotency_key="req-1"
+    )
     assert created and not created_again and again.id == first.id
     assert await held(a.id) == 10_000_000
 

@@ -18,8 +18,9 @@ from bot.transfer_messages import message
 logger = logging.getLogger("allot.bot.actions")
 
 
-async def _show(client: Any, body: dict[str, Any], actor: SlackActor,
-                transfer: dict[str, Any]) -> None:
+async def _show(
+    client: Any, body: dict[str, Any], actor: SlackActor, transfer: dict[str, Any]
+) -> None:
     container = body.get("container") or {}
     if container.get("type") == "view":
         from bot.listeners.events.app_home_opened import publish_home
@@ -32,15 +33,19 @@ async def _show(client: Any, body: dict[str, Any], actor: SlackActor,
         await client.chat_update(channel=channel, ts=ts, **message(transfer))
 
 
-async def decide(ack: Any, body: dict[str, Any], client: Any, context: Any, *,
-                 approve: bool) -> None:
+async def decide(
+    ack: Any, body: dict[str, Any], client: Any, context: Any, *, approve: bool
+) -> None:
     await ack()
     actor = actor_of(context)
     user = body["user"]["id"]
     channel = (body.get("container") or {}).get("channel_id")
     transfer_id = body["actions"][0]["value"]
-    operation, field = ((ops.APPROVE_TRANSFER, "approveTransfer") if approve
-                        else (ops.REJECT_TRANSFER, "rejectTransfer"))
+    operation, field = (
+        (ops.APPROVE_TRANSFER, "approveTransfer")
+        if approve
+        else (ops.REJECT_TRANSFER, "rejectTransfer")
+    )
     try:
         try:
             result = await actor.mutate(operation, field, input={"transferId": transfer_id})
@@ -53,11 +58,19 @@ async def decide(ack: Any, body: dict[str, Any], client: Any, context: Any, *,
                 await ephemeral(client, channel, user, explain(exc))
                 return
             await _show(client, body, actor, found)
-            await ephemeral(client, channel, user,
-                            f":information_source: Nothing changed. {decision_text(found)}")
+            await ephemeral(
+                client,
+                channel,
+                user,
+                f":information_source: Nothing changed. {decision_text(found)}",
+            )
             return
         await _show(client, body, actor, result["transfer"])
     except Exception:
         logger.exception("deciding transfer %s failed", transfer_id)
-        await ephemeral(client, channel, user,
-                        error_text("INTERNAL", "Something went wrong on our side; try again."))
+        await ephemeral(
+            client,
+            channel,
+            user,
+            error_text("INTERNAL", "Something went wrong on our side; try again."),
+        )

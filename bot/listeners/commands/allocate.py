@@ -15,13 +15,19 @@ async def handle(turn: Turn, cmd: Allocate) -> None:
     budget = await resolve.budget(actor, cmd.budget)
     project = await resolve.project(actor, cmd.project)
     result = await actor.mutate(
-        ops.ALLOCATE, "allocate",
+        ops.ALLOCATE,
+        "allocate",
         input={"budgetId": budget["id"], "projectId": project["id"], "amount": str(cmd.amount)},
     )
     allocation = result["allocation"]
-    text = (f":moneybag: *{escape(project['name'])}* now has {escape(allocation['amount'])} "
-            f"{escape(budget['currency'])} in *{escape(budget['name'])}*.")
-    await turn.say(text, [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": allocation_text(allocation)}},
-    ])
+    text = (
+        f":moneybag: *{escape(project['name'])}* now has {escape(allocation['amount'])} "
+        f"{escape(budget['currency'])} in *{escape(budget['name'])}*."
+    )
+    await turn.say(
+        text,
+        [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": allocation_text(allocation)}},
+        ],
+    )

@@ -28,8 +28,9 @@ from bot.listeners.common import actor_of, command_name, explain
 logger = logging.getLogger("allot.bot.commands")
 
 
-async def allot_command(ack: Any, body: dict[str, Any], respond: Any, client: Any,
-                        context: Any) -> None:
+async def allot_command(
+    ack: Any, body: dict[str, Any], respond: Any, client: Any, context: Any
+) -> None:
     await ack()
     turn = Turn(actor_of(context), respond, client, body, command_name(context))
     try:

@@ -13,7 +13,8 @@ from bot.listeners.commands.turn import Turn
 
 async def handle(turn: Turn, cmd: Link) -> None:
     link_input: dict[str, object] = {
-        "slackUserId": turn.actor.slack_user_id, "teamId": turn.actor.team_id,
+        "slackUserId": turn.actor.slack_user_id,
+        "teamId": turn.actor.team_id,
     }
     if cmd.code is not None:
         link_input["code"] = cmd.code
@@ -21,24 +22,37 @@ async def handle(turn: Turn, cmd: Link) -> None:
         try:
             info = await turn.client.users_info(user=turn.actor.slack_user_id)
         except SlackApiError as exc:
-            raise ApiError("NOT_FOUND", f"Slack would not tell me your e-mail "
-                           f"({exc.response.get('error')}); link with a one-time code.") from None
+            raise ApiError(
+                "NOT_FOUND",
+                f"Slack would not tell me your e-mail "
+                f"({exc.response.get('error')}); link with a one-time code.",
+            ) from None
         email = ((info.get("user") or {}).get("profile") or {}).get("email")
         if not email:
-            raise ApiError("VALIDATION", "Slack reports no e-mail for you; create a one-time "
-                           f"code in Allot and type `{turn.command} link CODE`.")
+            raise ApiError(
+                "VALIDATION",
+                "Slack reports no e-mail for you; create a one-time "
+                f"code in Allot and type `{turn.command} link CODE`.",
+            )
         link_input["email"] = email
     try:
-        result = await turn.actor.mutate(ops.LINK_SLACK_ACCOUNT, "linkSlackAccount",
-                                         input=link_input)
+        result = await turn.actor.mutate(
+            ops.LINK_SLACK_ACCOUNT, "linkSlackAccount", input=link_input
+        )
     except ApiError as exc:
         if exc.code == "NOT_FOUND" and cmd.code is None:
-            raise ApiError("NOT_FOUND", f"No Allot account has the e-mail {link_input['email']}. "
-                           f"Ask an admin to create one, or link with a one-time code.") from None
+            raise ApiError(
+                "NOT_FOUND",
+                f"No Allot account has the e-mail {link_input['email']}. "
+                f"Ask an admin to create one, or link with a one-time code.",
+            ) from None
         if exc.code == "NOT_FOUND":
-            raise ApiError("NOT_FOUND", "That code is unknown, used or expired; create a new "
-                           "one in Allot.") from None
+            raise ApiError(
+                "NOT_FOUND", "That code is unknown, used or expired; create a new one in Allot."
+            ) from None
         raise
     user = result["user"]
-    await turn.say(f":link: Linked: you act as *{escape(user['name'])}* "
-                   f"({escape(user['email'])}) in Allot. Try `{turn.command} status`.")
+    await turn.say(
+        f":link: Linked: you act as *{escape(user['name'])}* "
+        f"({escape(user['email'])}) in Allot. Try `{turn.command} status`."
+    )

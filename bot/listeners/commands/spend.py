@@ -31,7 +31,9 @@ async def handle(turn: Turn, cmd: Spend) -> None:
             )
         project = mine[0]
     spend_input: dict[str, object] = {
-        "projectId": project["id"], "amount": str(cmd.amount), "service": cmd.service,
+        "projectId": project["id"],
+        "amount": str(cmd.amount),
+        "service": cmd.service,
         "description": cmd.description,
     }
     if cmd.currency_symbol:
@@ -40,9 +42,14 @@ async def handle(turn: Turn, cmd: Spend) -> None:
     spend = result["spend"]
     allocation = spend["allocation"]
     done = "Already recorded" if result["duplicate"] else "Recorded"
-    text = (f":receipt: {done} {escape(spend['amount'])} on {escape(spend['service'] or '')} "
-            f"for *{escape(project['name'])}*.")
-    await turn.say(text, [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": allocation_text(allocation)}},
-    ])
+    text = (
+        f":receipt: {done} {escape(spend['amount'])} on {escape(spend['service'] or '')} "
+        f"for *{escape(project['name'])}*."
+    )
+    await turn.say(
+        text,
+        [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": allocation_text(allocation)}},
+        ],
+    )

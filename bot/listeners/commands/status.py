@@ -15,7 +15,9 @@ from bot.listeners.commands.turn import Turn
 def _allocations(projects: list[dict[str, Any]], current: set[str]) -> list[dict[str, Any]]:
     return [
         {**a, "project": a.get("project") or {"name": p["name"], "slug": p["slug"]}}
-        for p in projects for a in p.get("allocations") or [] if a["id"] in current
+        for p in projects
+        for a in p.get("allocations") or []
+        if a["id"] in current
     ]
 
 
@@ -41,10 +43,9 @@ async def handle(turn: Turn, cmd: Status) -> None:
         blocks = budgets_blocks([found])
         if allocations:
             blocks += status_blocks(allocations)[1:]
-        await turn.say(f"{found['name']}: {found['remaining']} {found['currency']} remaining",
-                       blocks)
+        await turn.say(
+            f"{found['name']}: {found['remaining']} {found['currency']} remaining", blocks
+        )
         return
     allocations = _allocations([project], current)
     await turn.say(status_text(allocations), status_blocks(allocations))
-
-

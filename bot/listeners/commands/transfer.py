@@ -12,8 +12,9 @@ from bot.commands import Transfer
 from bot.listeners.commands.turn import Turn
 
 
-def transfer_input(amount: str, reason: str, source: str | None, target: str | None,
-                   budget_id: str | None) -> dict[str, Any]:
+def transfer_input(
+    amount: str, reason: str, source: str | None, target: str | None, budget_id: str | None
+) -> dict[str, Any]:
     data: dict[str, Any] = {"amount": amount, "reason": reason, "budgetId": budget_id}
     data["fromAllocationId" if source else "fromPool"] = source or True
     data["toAllocationId" if target else "toPool"] = target or True
@@ -24,15 +25,18 @@ def requested_text(transfer: dict[str, Any]) -> str:
     """What the requester is told right after asking."""
     summary = transfer_summary(transfer)
     if transfer["status"] == "PENDING":
-        return (f":outbox_tray: {summary}. Sent to the budget's owners for approval "
-                f"(transfer `{transfer['id']}`); I'll tell you when it's decided.")
+        return (
+            f":outbox_tray: {summary}. Sent to the budget's owners for approval "
+            f"(transfer `{transfer['id']}`); I'll tell you when it's decided."
+        )
     return f":white_check_mark: {summary}. {decision_text(transfer)}"
 
 
 async def handle(turn: Turn, cmd: Transfer) -> None:
     source, target, budget_id = await resolve.transfer_sides(turn.actor, cmd.source, cmd.target)
     result = await turn.actor.mutate(
-        ops.REQUEST_TRANSFER, "requestTransfer",
+        ops.REQUEST_TRANSFER,
+        "requestTransfer",
         input=transfer_input(str(cmd.amount), cmd.reason, source, target, budget_id),
     )
     await turn.say(requested_text(result["transfer"]))
@@ -40,8 +44,11 @@ async def handle(turn: Turn, cmd: Transfer) -> None:
 
 def modal_allocations(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"id": r["id"], "project": {"name": r["projectName"], "slug": r["projectSlug"]},
-         "budget": {"name": r["budgetName"], "currency": r["currency"]}}
+        {
+            "id": r["id"],
+            "project": {"name": r["projectName"], "slug": r["projectSlug"]},
+            "budget": {"name": r["budgetName"], "currency": r["currency"]},
+        }
         for r in refs
     ]
 
@@ -49,7 +56,8 @@ def modal_allocations(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def open_modal(turn: Turn) -> None:
     data = await turn.actor.run(ops.MODAL_OPTIONS)
     view = transfer_modal(
-        data["budgets"]["nodes"], modal_allocations(data["allocationDirectory"]),
+        data["budgets"]["nodes"],
+        modal_allocations(data["allocationDirectory"]),
         private_metadata=json.dumps({"channel": turn.body.get("channel_id")}),
     )
     await turn.client.views_open(trigger_id=turn.body.get("trigger_id"), view=view)

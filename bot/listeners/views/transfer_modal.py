@@ -30,10 +30,14 @@ async def transfer_submitted(ack: Any, body: dict[str, Any], client: Any, contex
     user = body["user"]["id"]
     try:
         result = await actor_of(context).mutate(
-            ops.REQUEST_TRANSFER, "requestTransfer",
+            ops.REQUEST_TRANSFER,
+            "requestTransfer",
             input=transfer_input(
-                str(parse_amount(submitted["amount"])), submitted["reason"],
-                _side(submitted["source"]), _side(submitted["target"]), submitted["budget_id"],
+                str(parse_amount(submitted["amount"])),
+                submitted["reason"],
+                _side(submitted["source"]),
+                _side(submitted["target"]),
+                submitted["budget_id"],
             ),
         )
         text = requested_text(result["transfer"])
