@@ -35,7 +35,7 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.models import Allocation, Budget, Project
-from app.services import batch_ledger
+from app.services import batch_ledger, periods
 from app.services.batch_dedupe import answer_repeats, drop_duplicates
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult, validate
 from app.services.spending import SpendInput
@@ -80,6 +80,9 @@ async def record_items(
     """Record validated items (see the module docstring); results keyed by item index."""
     if not items:
         return {}
+    # Periods that are over close first (as for a single spend), so rows land in the period
+    # that is open now rather than in one the scheduler is about to close.
+    await periods.close_due_periods(clock.now())
     results: dict[int, ItemResult] = {}
     live = await _resolve(actor, items, results)
     try:

@@ -24,10 +24,61 @@ async def load(*, if_empty: bool = False) -> tuple[bool, str | None]:
     if if_empty and await Budget.exists():
         return False, token
     actor = Actor(user_id=admin.id, is_admin=True)
-    await grant(actor)
-    await lab(actor)
-    await course(actor)
+    budgets_loaded = [await grant(actor), await lab(actor), await course(actor)]
+    for b in budgets_loaded:
+        await recent_activity(actor, b)
     return True, token
+
+
+#: Daily spend of the last weeks, so burn rates, pacing, timelines and forecasts have something
+#: to show: (project slug or name prefix, service, base amount per weekday).
+RECENT = {
+    "NSF CISE-2024-12345": [
+        ("algorithm-development", "aws-ec2", 96),
+        ("user-study", "prolific", 35),
+    ],
+    "CS Lab Q1 2026": [
+        ("genomics", "hpc-cluster", 310),
+        ("climate-modeling", "hpc-cluster", 180),
+        ("ml-research", "openai", 140),
+    ],
+    "CS499 Spring 2026": [
+        ("cs499-team-01", "gcp-compute", 3),
+        ("cs499-team-02", "gcp-compute", 5),
+        ("cs499-team-07", "gcp-compute", 2),
+    ],
+}
+
+
+async def recent_activity(actor: Actor, budget: Budget, days: int = 21) -> None:
+    """Weekday-shaped spend over the last `days` days (none in the future), deterministic."""
+    from app import clock
+    from app.models import Project
+    from app.services.batch import record_spends
+
+    today = clock.now().date()
+    items = []
+    for slug, service, base in RECENT.get(budget.name, []):
+        project = await Project.get(slug=slug)
+        for ago in range(days, 0, -1):
+            day = today - timedelta(days=ago)
+            if day < budget.start_date or day.weekday() >= 5:
+                continue
+            cents = (ago * 37 + len(slug) * 11) % 100
+            amount = f"{base + (ago % 5) * base // 10}.{cents:02d}"
+            items.append(
+                SpendInput(
+                    project_id=project.id,
+                    budget_id=budget.id,
+                    amount=amount,
+                    service=service,
+                    description="Daily usage",
+                    occurred_at=_at(day, 12),
+                    source="demo",
+                )
+            )
+    if items:
+        await record_spends(actor, items)
 
 
 def _at(d: date, hour: int = 15) -> datetime:

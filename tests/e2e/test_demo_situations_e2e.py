@@ -139,3 +139,18 @@ def test_requests_without_a_token_are_refused_and_health_is_reported(
     assert health == {"status": "ok"}
     body = httpx.post(f"{live_server.url}/graphql", json={"query": "{ viewer { name } }"}).json()
     assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+def test_allot_demo_loads_once_and_the_journal_verifies(tmp_path) -> None:
+    import os
+    import re
+
+    env = {**os.environ, "ALLOT_DATABASE_URL": f"sqlite://{tmp_path / 'demo.db'}"}
+    first = allot(env, "demo", "--if-empty")
+    assert first.returncode == 0, first.stderr
+    assert "demo data loaded" in first.stdout
+    assert re.search(r"admin API token \(shown once\): allot_\S+", first.stdout)
+    again = allot(env, "demo", "--if-empty")
+    assert "already has data" in again.stdout and "token" not in again.stdout
+    verify = allot(env, "verify")
+    assert verify.returncode == 0 and "zero drift" in verify.stdout
