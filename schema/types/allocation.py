@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -40,6 +41,7 @@ class Allocation(Node, pacing.PacingFields):
     alert_threshold: int | None
     notes: str | None
     row: strawberry.Private[AllocationRow]
+    memo: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_model(cls, row: AllocationRow) -> Allocation:
@@ -56,6 +58,7 @@ class Allocation(Node, pacing.PacingFields):
             alert_threshold=row.alert_threshold,
             notes=row.notes,
             row=row,
+            memo={},
         )
 
     @strawberry.field
@@ -109,6 +112,14 @@ class Allocation(Node, pacing.PacingFields):
         return RolloverPolicy(budget.rollover_policy)
 
     async def _forecast(self, info: Info) -> domain_forecast.Forecast:
+        """Computed once per allocation object: `forecast` and `runwayDays` both need it, and
+        their resolvers run concurrently."""
+        task = self.memo.get("forecast")
+        if task is None:
+            task = self.memo["forecast"] = asyncio.ensure_future(self._compute_forecast(info))
+        return await task
+
+    async def _compute_forecast(self, info: Info) -> domain_forecast.Forecast:
         bounds, today = await self._bounds_and_today(info)
         return domain_forecast.forecast(
             await self._history(info),
