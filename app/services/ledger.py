@@ -23,21 +23,20 @@ async def post_entry(
     transfer_id: int | None = None,
     memo: str | None = None,
 ) -> JournalEntry:
-    return await JournalEntry.create(
-        budget_id=period.budget_id,  # type: ignore[attr-defined]
-        kind=kind.value,
-        from_kind=src[0].value,
-        from_period_id=src[1],
-        from_allocation_id=src[2],
-        to_kind=dst[0].value,
-        to_period_id=dst[1],
-        to_allocation_id=dst[2],
-        amount_micros=amount,
+    """Write one journal entry (the cached balances are the caller's conditional UPDATEs)."""
+    row = entry(
+        period.budget_id,  # type: ignore[attr-defined]
+        kind,
+        amount,
+        src=src,
+        dst=dst,
         actor_id=actor_id,
         spend_id=spend_id,
         transfer_id=transfer_id,
         memo=memo,
     )
+    await row.save()
+    return row
 
 
 async def take_from_pool(period: BudgetPeriod, amount: int, currency: str = "") -> None:
@@ -316,9 +315,11 @@ def entry(
     src: tuple[K, int | None, int | None],
     dst: tuple[K, int | None, int | None],
     actor_id: int | None,
+    spend_id: int | None = None,
+    transfer_id: int | None = None,
     memo: str | None = None,
 ) -> JournalEntry:
-    """An unsaved entry for `post_entries` (amounts are positive, the direction is the sign)."""
+    """An unsaved entry (amounts are positive; src → dst is the direction)."""
     return JournalEntry(
         budget_id=budget_id,
         kind=kind.value,
@@ -330,6 +331,8 @@ def entry(
         to_allocation_id=dst[2],
         amount_micros=amount,
         actor_id=actor_id,
+        spend_id=spend_id,
+        transfer_id=transfer_id,
         memo=memo,
     )
 

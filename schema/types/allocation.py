@@ -149,6 +149,6 @@ class Allocation(Node, pacing.PacingFields):
 
     @strawberry.field
     async def service_breakdown(self) -> list[ServiceCost]:
-        from schema.types.budget import service_costs
+        from schema.types.budget_figures import service_costs
 
         return await service_costs(SpendDaily.filter(allocation_id=self.row.id))

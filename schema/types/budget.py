@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import strawberry
 from tortoise.functions import Sum
-from tortoise.queryset import QuerySet
 
 from app import clock
 from app.domain import forecast as domain_forecast
@@ -24,6 +22,12 @@ from schema.loaders import HISTORY_DAYS
 from schema.pagination import Connection, paginate
 from schema.types import pacing
 from schema.types.allocation import Allocation
+from schema.types.budget_figures import (
+    Figures,
+    available,
+    service_costs,
+    visible_allocations,
+)
 from schema.types.common import (
     BudgetStatus,
     Forecast,
@@ -37,70 +41,6 @@ from schema.types.node import Node
 from schema.types.period import BudgetPeriod
 from schema.types.transfer import Transfer, visible_transfers
 from schema.types.user import User
-
-
-async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
-    rows = (
-        await query.annotate(total=Sum("amount_micros"), n=Sum("count"))
-        .group_by("service")
-        .values("service", "total", "n")
-    )
-    rows.sort(key=lambda r: (-int(r["total"] or 0), r["service"]))
-    return [
-        ServiceCost(
-            service=r["service"] or "(unspecified)",
-            amount=from_micros(int(r["total"] or 0)),
-            count=int(r["n"] or 0),
-        )
-        for r in rows
-    ]
-
-
-def _available(p: PeriodRow | Figures) -> int:
-    """What the period holds in all: its funding plus what rolled over into it (= pool +
-    allocations). For an open period this is what remaining, pace and forecast count against."""
-    return p.unallocated_micros + p.allocated_micros
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The current period's figures as the viewer may see them.
-
-    Owners and admins see the whole budget. Members and viewers see the pool (its size and what
-    is unallocated: they may ask for it) but spend only of their own projects: every spend-derived
-    figure (spent, remaining, status, pace, timeline, services, forecast) covers their envelopes,
-    so no other project's spend can be read or derived from a total.
-    """
-
-    period: PeriodRow
-    funded_micros: int
-    unallocated_micros: int
-    allocated_micros: int
-    spent_micros: int
-    #: None: the whole budget; otherwise the projects whose spend the viewer may see.
-    projects: list[int] | None
-
-    @property
-    def start_date(self) -> date:
-        return self.period.start_date
-
-    @property
-    def end_date(self) -> date:
-        return self.period.end_date
-
-    def scoped(self, query: QuerySet[SpendDaily]) -> QuerySet[SpendDaily]:
-        if self.projects is None:
-            return query
-        return query.filter(allocation__project_id__in=self.projects)
-
-
-def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
-    """Owners see every allocation; members and viewers only their own projects'."""
-    actor = info.context.actor
-    query = AllocationRow.filter(period_id=period_id)
-    if not is_owner(actor, budget_id):
-        query = query.filter(project_id__in=list(actor.project_roles))
-    return query
 
 
 @strawberry.type(description="A pool of money, divided among projects, period by period.")
@@ -198,17 +138,17 @@ class Budget(Node, pacing.PacingFields):
     @strawberry.field(description="Funded − spent: what is left in the pool and envelopes.")
     async def remaining(self, info: Info) -> Decimal:
         f = await self._figures(info)
-        return from_micros(_available(f) - f.spent_micros)
+        return from_micros(available(f) - f.spent_micros)
 
     @strawberry.field
     async def percent_used(self, info: Info) -> float:
         f = await self._figures(info)
-        return percent_used(_available(f), f.spent_micros)
+        return percent_used(available(f), f.spent_micros)
 
     @strawberry.field
     async def status(self, info: Info) -> BudgetStatus:
         f = await self._figures(info)
-        return status_band(_available(f), _available(f) - f.spent_micros)
+        return status_band(available(f), available(f) - f.spent_micros)
 
     async def _pace(self, info: Info) -> pacing.PaceFigures:
         f = await self._figures(info)
@@ -216,7 +156,7 @@ class Budget(Node, pacing.PacingFields):
         return pacing.figures(
             PeriodBounds(f.start_date, f.end_date),
             today,
-            _available(f),
+            available(f),
             f.spent_micros,
             await self._history(f, today),
         )
@@ -227,7 +167,7 @@ class Budget(Node, pacing.PacingFields):
     )
     async def carried_in(self, info: Info) -> Decimal:
         p = await self._period(info)
-        return from_micros(_available(p) - p.funded_micros) if p.status == "OPEN" else Decimal(0)
+        return from_micros(available(p) - p.funded_micros) if p.status == "OPEN" else Decimal(0)
 
     @strawberry.field(
         description="The most one envelope carries into the next period; null: no cap."
@@ -301,7 +241,7 @@ class Budget(Node, pacing.PacingFields):
         while day <= last:
             cumulative += daily.get(day, 0)
             elapsed = (day - p.start_date).days + 1
-            ideal = _available(p) * elapsed // bounds.days
+            ideal = available(p) * elapsed // bounds.days
             points.append(
                 TimelinePoint(
                     date=day,
@@ -326,7 +266,7 @@ class Budget(Node, pacing.PacingFields):
             await self._history(p, today),
             PeriodBounds(p.start_date, p.end_date),
             today,
-            _available(p),
+            available(p),
             p.spent_micros,
         )
         return Forecast.from_domain(f)
