@@ -36,8 +36,10 @@ class SpendDecision:
 
 
 def _visible_projects(info: Info):  # type: ignore[no-untyped-def]
+    """Members see their projects; budget owners see every project (names only: they pick the
+    ones to fund; figures stay behind the allocation rule); admins see all."""
     actor = info.context.actor
-    if actor.is_admin:
+    if actor.is_admin or actor.owned_budgets:
         return ProjectRow.all()
     funded = AllocationRow.filter(budget_id__in=list(actor.owned_budgets)).values_list(
         "project_id", flat=True

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from app.domain.access import can_view_allocation
+from app.domain.access import can_view_allocation, can_view_project, is_owner
 from app.models import Project as ProjectRow
 from schema import ids
 from schema.context import Info
@@ -41,6 +41,12 @@ class Project(Node):
 
     @strawberry.field
     async def members(self, info: Info) -> list[User]:
+        """Shown to the project's own people and to owners of a budget that funds it."""
+        actor = info.context.actor
+        if not can_view_project(actor, self.row.id):
+            funding = await info.context.loaders.allocations_by_project.load(self.row.id)
+            if not any(is_owner(actor, a.budget_id) for a in funding):
+                return []
         links = await info.context.loaders.members.load(self.row.id)
         return [User.from_model(link.user) for link in links]
 

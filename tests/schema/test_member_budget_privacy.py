@@ -67,3 +67,32 @@ async def test_a_literal_page_size_over_the_maximum_is_refused_before_anything_r
     assert result.errors and result.errors[0].message == "first must be at most 1000"
     assert result.errors[0].extensions == {"code": "VALIDATION", "field": "first"}
     assert not await Project.exists(name="Sneaky")
+
+
+async def test_a_budget_owner_can_find_a_project_to_fund_but_not_its_people(admin, gql) -> None:
+    _, actor, _ = admin
+    pi, _ = await make_user("Pat Pi")
+    student, _ = await make_user("Sam Student")
+    b = await budgets.create_budget(
+        await actors.load_actor(pi),
+        name="Lab",
+        amount="100",
+        period_kind="MONTHLY",
+        start_date=date(2026, 3, 1),
+    )
+    robotics = await budgets.create_project(actor, name="Robotics")
+    await actors.add_project_member(actor, project_id=robotics.id, user_id=student.id)
+    query = (
+        """{ projects(search: "Robo") { nodes { slug members { name } allocations { id } } } }"""
+    )
+
+    found = (await gql(pi, query))["projects"]["nodes"]
+    assert found == [{"slug": "robotics", "members": [], "allocations": []}]
+    assert (await gql(student, query))["projects"]["nodes"][0]["members"] == [
+        {"name": "Sam Student"}
+    ]
+
+    pi_actor = await actors.load_actor(pi)
+    await allocations.allocate(pi_actor, budget_id=b.id, project_id=robotics.id, amount="10")
+    funded = (await gql(pi, query))["projects"]["nodes"][0]
+    assert funded["members"] == [{"name": "Sam Student"}] and len(funded["allocations"]) == 1
