@@ -29,6 +29,9 @@ app.add_typer(import_app, name="import")
 from app.cli_rules import rules_app  # noqa: E402
 
 app.add_typer(rules_app, name="rules")
+from app.cli_export import export  # noqa: E402
+
+app.command("export")(export)
 
 
 def run_db(fn: Callable[[], Awaitable[T]], *, migrate: bool = False) -> T:

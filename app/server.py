@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from app import dashboard, db
+from app import dashboard, db, reports_http
 from app.settings import Settings, get_settings
 from schema import build_schema
 from schema.context import Context, bearer, context_for_token
@@ -98,6 +98,7 @@ def create_app(
         Route("/metrics", metrics),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *dashboard.routes(),  # the page at / and /dashboard (app/dashboard/)
+        *reports_http.routes(),  # /reports/{budget_id}/{report}.{csv|json|ndjson}
         *(extra_routes or []),
     ]
     if slack_app is not None:
