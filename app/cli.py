@@ -174,6 +174,24 @@ def tokens_create(
     typer.echo(f"API token (shown once): {token}")
 
 
+@tokens_app.command("revoke")
+def tokens_revoke(email: str = typer.Option(..., help="The user's e-mail.")) -> None:
+    """Revoke every API token of a user (a lost laptop, a leaked token)."""
+    from app.models import User
+    from app.services import actors
+
+    async def main() -> int | None:
+        user = await User.get_or_none(email=email.strip().lower())
+        if user is None:
+            return None
+        return await actors.revoke_tokens(user.id)
+
+    count = run_db(main)
+    if count is None:
+        fail(f"no user with e-mail {email}")
+    typer.echo(f"revoked {count} token(s) of {email}")
+
+
 @app.command()
 def verify() -> None:
     """Recompute every balance from the journal; exit 1 if any cached figure drifted."""

@@ -18,7 +18,6 @@ class TransferStatus(str, Enum):
     FAILED = "FAILED"
 
 
-FINAL = frozenset(TransferStatus) - {TransferStatus.PENDING}
 
 
 def require_pending(status: TransferStatus | str, action: str) -> None:

@@ -154,3 +154,19 @@ def test_allot_demo_loads_once_and_the_journal_verifies(tmp_path) -> None:
     assert "already has data" in again.stdout and "token" not in again.stdout
     verify = allot(env, "verify")
     assert verify.returncode == 0 and "zero drift" in verify.stdout
+
+
+def test_a_revoked_token_no_longer_authenticates(live_server: LiveServer) -> None:
+    import httpx
+
+    revoked = allot(live_server.env, "tokens", "revoke", "--email", "ada@example.org")
+    assert revoked.returncode == 0 and "revoked 1 token(s)" in revoked.stdout
+    body = httpx.post(
+        f"{live_server.url}/graphql",
+        json={"query": "{ viewer { name } }"},
+        headers={"Authorization": f"Bearer {live_server.token}"},
+    ).json()
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    fresh = allot(live_server.env, "tokens", "create", "--email", "ada@example.org")
+    token = fresh.stdout.rsplit(" ", 1)[-1].strip()
+    assert live_server.graphql("{ viewer { name } }", token=token)["viewer"]["name"] == "Ada Admin"
