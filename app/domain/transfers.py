@@ -18,8 +18,6 @@ class TransferStatus(str, Enum):
     FAILED = "FAILED"
 
 
-
-
 def require_pending(status: TransferStatus | str, action: str) -> None:
     status = TransferStatus(status)
     if status is not TransferStatus.PENDING:

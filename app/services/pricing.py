@@ -112,8 +112,11 @@ async def price_spend_input(actor: Actor, item: SpendInput) -> tuple[SpendInput,
 
     if item.amount is not None and item.usage is not None:
         raise ValidationError("usage", "give either amount or usage, not both")
+    if item.usage is None and item.quantity is not None and item.unit:
+        # The plain form: quantity and unit of one kind of usage, priced like a usage list.
+        item = replace(item, usage=(UsagePart(unit=item.unit, quantity=item.quantity),))
     if item.usage is None:
-        raise ValidationError("amount", "give either amount or usage")
+        raise ValidationError("amount", "give an amount, or usage (or quantity and unit) to price")
     key = item.model or item.service
     if not key:
         raise ValidationError("model", "name the service or model whose rate prices the usage")

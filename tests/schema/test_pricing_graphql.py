@@ -136,6 +136,15 @@ async def test_record_spend_takes_usage_instead_of_an_amount(admin, gql) -> None
     assert data["recordSpend"]["field"] == "usage"
     data = await gql(user, record, p=project)
     assert data["recordSpend"]["field"] == "amount"
+    plain = """mutation($p: ID!) { recordSpend(input: {projectId: $p, service: "gpt-x",
+        quantity: "2000", unit: "input_token"}) { __typename
+        ... on SpendRecorded { spend { amount quantity unit } } } }"""
+    data = await gql(user, plain, p=project)
+    assert data["recordSpend"]["spend"] == {
+        "amount": "0.005",
+        "quantity": "2000",
+        "unit": "input_token",
+    }
 
 
 async def test_log_time_records_hours_at_the_roles_rate(admin, gql) -> None:
