@@ -26,7 +26,7 @@ from strawberry.extensions import (
 from app.domain.errors import AllotError
 from app.settings import Settings, get_settings
 from schema.directory import DirectoryQueries
-from schema.limits import page_size_rule
+from schema.limits import page_size_rule, variable_page_size_limiter
 from schema.mutations.access import AccessMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
@@ -143,6 +143,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # validating a document once (per text) saves most of a small request's time.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        variable_page_size_limiter(settings.max_page_size),
         AllotErrors,
         NotifierReadOnly,
     ]

@@ -96,3 +96,22 @@ async def test_a_budget_owner_can_find_a_project_to_fund_but_not_its_people(admi
     await allocations.allocate(pi_actor, budget_id=b.id, project_id=robotics.id, amount="10")
     funded = (await gql(pi, query))["projects"]["nodes"][0]
     assert funded["members"] == [{"name": "Sam Student"}] and len(funded["allocations"]) == 1
+
+
+async def test_a_page_size_over_the_maximum_in_a_variable_is_refused_before_anything_runs(
+    admin,
+) -> None:
+    from app.models import Project
+    from schema import schema
+    from schema.context import context_for_user
+
+    user, _, _ = admin
+    hostile = """mutation($n: Int!) { createProject(input: {name: "Sneaky"}) { __typename
+      ... on ProjectCreated { project { allocations { budget {
+        allocations(first: $n) { totalCount } } } } } } }"""
+    context = await context_for_user(user)
+    result = await schema.execute(hostile, variable_values={"n": 5000}, context_value=context)
+    assert result.errors and result.errors[0].message == "first must be at most 1000"
+    assert not await Project.exists(name="Sneaky")
+    fine = await schema.execute(hostile, variable_values={"n": 10}, context_value=context)
+    assert fine.errors is None and await Project.exists(name="Sneaky")
