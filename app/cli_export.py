@@ -15,12 +15,14 @@ class ReportName(str, Enum):
     allocations = "allocations"
     spend = "spend"
     journal = "journal"
+    summary = "summary"
 
 
 class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
     ndjson = "ndjson"
+    pdf = "pdf"
 
 
 def parse_budget_id(value: str) -> int:
@@ -39,13 +41,14 @@ def export(
         ...,
         "--report",
         help="allocations (one row per project envelope and period), spend (one row per spend"
-        " record) or journal (one row per ledger entry).",
+        " record), journal (one row per ledger entry) or summary (the PDF grant report).",
     ),
     fmt: ExportFormat = typer.Option(
         ExportFormat.csv,
         "--format",
         help="csv (header row, RFC 4180), json (ONE JSON array of objects, streamed) or ndjson"
-        " (one JSON object per line). Money is an exact decimal string in every format.",
+        " (one JSON object per line). Money is an exact decimal string in every format."
+        " pdf: only with --report summary (needs --output).",
     ),
     period: str = typer.Option(
         "current", "--period", help="current (the open period), all, or a period number (1, 2…)."
@@ -72,6 +75,17 @@ def export(
     except typer.BadParameter as exc:
         fail(f"error: BUDGET_ID {exc}")
         return
+    if fmt is ExportFormat.pdf and report is not ReportName.summary:
+        fail(
+            f"error: --format pdf is only valid with --report summary, got --report {report.value}"
+        )
+        return
+    if report is ReportName.summary and fmt is not ExportFormat.pdf:
+        fail(f"error: --report summary is only available as --format pdf, got --format {fmt.value}")
+        return
+    if fmt is ExportFormat.pdf and output is None:
+        fail("error: --output FILE is required with --format pdf")
+        return
 
     async def main() -> str | None:
         if user:
@@ -83,6 +97,15 @@ def export(
             if who is None:
                 return "no admin user exists: pass --user EMAIL"
         actor = await actors.load_actor(who)
+        if fmt is ExportFormat.pdf:
+            from app.services.pdf_report import render_budget_pdf
+
+            try:
+                pdf = await render_budget_pdf(actor, pk, period)
+            except AllotError as exc:
+                return f"error: {exc.message}"
+            output.write_bytes(pdf)  # type: ignore[union-attr]
+            return None
         try:
             # Resolved before the file is opened: a bad budget or period leaves no file behind.
             opened = await reports.open_report(actor, pk, report.value, period)

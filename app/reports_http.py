@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.domain.errors import NotFound, ValidationError
+from app.models import User
 from app.services import reports
 from app.services.actors import authenticate, load_actor
 from schema.context import bearer
@@ -35,6 +36,8 @@ async def report_download(request: Request) -> Response:
     name, dot, fmt = request.path_params["file"].rpartition(".")
     if not dot:
         name, fmt = fmt, ""
+    if (name, fmt) == ("summary", "pdf"):
+        return await _summary_pdf(request, user)
     if name not in reports.REPORTS:
         return _error(
             400,
@@ -63,6 +66,31 @@ async def report_download(request: Request) -> Response:
     return StreamingResponse(
         (text.encode("utf-8") async for text in reports.encode(report, fmt)),
         media_type=reports.MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _summary_pdf(request: Request, user: User) -> Response:
+    """`GET /reports/{budget_id}/summary.pdf`: the PDF grant report, built whole, then sent."""
+    from app.services.pdf_report import MEDIA_TYPE, render_budget_report
+
+    budget_ref = request.path_params["budget_id"]
+    pk = _budget_pk(budget_ref)
+    if pk is None:
+        return _error(404, "NOT_FOUND", f"Budget {budget_ref} not found")
+    period = request.query_params.get("period")
+    try:
+        filename, pdf = await render_budget_report(await load_actor(user), pk, period)
+    except ValidationError as exc:
+        return _error(400, "VALIDATION", exc.message, field=exc.field)
+    except NotFound as exc:
+        return _error(404, "NOT_FOUND", exc.message)
+    return Response(
+        pdf,
+        media_type=MEDIA_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
