@@ -68,7 +68,7 @@ def export(
     from app.cli import fail, run_db
     from app.domain.errors import AllotError
     from app.models import User
-    from app.services import actors, reports
+    from app.services import actors, report_formats, reports
 
     try:
         pk = parse_budget_id(budget_id)
@@ -112,7 +112,7 @@ def export(
         except AllotError as exc:
             return f"error: {exc.message}"
         with _target(output) as out:
-            async for text in reports.encode(opened, fmt.value):
+            async for text in report_formats.encode(opened, fmt.value):
                 out.write(text)
         return None
 

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from app.domain.errors import NotFound, ValidationError
 from app.models import User
-from app.services import reports
+from app.services import report_formats, reports
 from app.services.actors import authenticate, load_actor
 from schema.context import bearer
 
@@ -45,11 +45,12 @@ async def report_download(request: Request) -> Response:
             f"report must be one of {', '.join(reports.REPORTS)}, got {name!r}",
             field="report",
         )
-    if fmt not in reports.FORMATS:
+    if fmt not in report_formats.FORMATS:
         return _error(
             400,
             "VALIDATION",
-            f"format must be one of {', '.join(reports.FORMATS)} (as in {name}.csv), got {fmt!r}",
+            f"format must be one of {', '.join(report_formats.FORMATS)}"
+            f" (as in {name}.csv), got {fmt!r}",
             field="format",
         )
     pk = _budget_pk(budget_ref)
@@ -64,8 +65,8 @@ async def report_download(request: Request) -> Response:
         return _error(404, "NOT_FOUND", exc.message)
     filename = report.filename(fmt)
     return StreamingResponse(
-        (text.encode("utf-8") async for text in reports.encode(report, fmt)),
-        media_type=reports.MEDIA_TYPES[fmt],
+        (text.encode("utf-8") async for text in report_formats.encode(report, fmt)),
+        media_type=report_formats.MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",

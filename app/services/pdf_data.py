@@ -21,7 +21,8 @@ from app.domain.access import Actor
 from app.domain.periods import PeriodBounds, local_date
 from app.domain.status import status_band
 from app.models import Allocation, SpendDaily, TransferRequest
-from app.services.reports import Scope, resolve_scope
+from app.services.report_rows import Scope
+from app.services.reports import resolve_scope
 
 POOL = "Pool"
 #: How a member's report names the side of a transfer outside their projects.

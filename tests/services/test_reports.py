@@ -13,7 +13,15 @@ from app.domain.access import ProjectRole
 from app.domain.errors import NotFound, ValidationError
 from app.domain.money import to_micros
 from app.models import Allocation
-from app.services import actors, allocations, budgets, reports, spending
+from app.services import (
+    actors,
+    allocations,
+    budgets,
+    report_formats,
+    report_rows,
+    reports,
+    spending,
+)
 from app.services.periods import close_period
 from app.services.spending import SpendInput
 
@@ -23,7 +31,7 @@ async def collect(rows) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 async def text_of(report: reports.Report, fmt: str) -> str:
-    return "".join([chunk async for chunk in reports.encode(report, fmt)])
+    return "".join([chunk async for chunk in report_formats.encode(report, fmt)])
 
 
 async def grant(actor, amount: str = "1000"):  # type: ignore[no-untyped-def]
@@ -243,7 +251,7 @@ async def test_rows_stream_in_chunks_by_id_without_losing_or_repeating_any(
     b, algo, _ = await grant(actor)
     amounts = [f"0.{i:06d}" for i in range(1, 12)]
     await record(actor, algo, amounts)
-    monkeypatch.setattr(reports, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(report_rows, "CHUNK_ROWS", 4)
 
     rows = await collect(reports.spend_report(actor, b.id))
 
@@ -266,7 +274,7 @@ async def test_csv_json_and_ndjson_encode_the_same_rows(admin) -> None:
     parsed = list(csv.DictReader(io.StringIO(as_csv)))
     array = json.loads(as_json)
     lines = [json.loads(line) for line in as_ndjson.splitlines()]
-    assert list(parsed[0]) == list(reports.SPEND_COLUMNS)
+    assert list(parsed[0]) == list(report_rows.SPEND_COLUMNS)
     assert [r["amount"] for r in parsed] == [r["amount"] for r in array] == ["0.000123", "5", "1"]
     assert lines == array
     assert parsed[2]["description"] == '\'=SUM(A1:A9), "quoted"'  # not run as a formula
@@ -280,5 +288,5 @@ async def test_an_empty_report_is_a_header_or_an_empty_array(admin) -> None:
     as_csv = await text_of(await reports.open_report(actor, b.id, "spend"), "csv")
     as_json = await text_of(await reports.open_report(actor, b.id, "spend"), "json")
 
-    assert as_csv.strip() == ",".join(reports.SPEND_COLUMNS)
+    assert as_csv.strip() == ",".join(report_rows.SPEND_COLUMNS)
     assert json.loads(as_json) == []
