@@ -1,9 +1,9 @@
 """Grant-reporting exports: allocations, spend and the journal of one budget, streamed.
 
 Read-only. Rows are produced by async generators that page through the tables by id
-(`report_rows.CHUNK_ROWS` at a time), so an export of a million spends never sits in memory. Money is an
-exact decimal string (`from_micros`, full micro precision: "0.000123", never a float, never
-rounded to cents).
+(`report_rows.CHUNK_ROWS` at a time), so an export of a million spends never sits in memory.
+Money is an exact decimal string (`from_micros`, full micro precision: "0.000123", never a
+float, never rounded to cents).
 
 Who sees what is the rule of the GraphQL budget view (schema/types/budget_figures.py `Figures`):
 owners and admins get the whole budget; members and viewers only the rows of their own
