@@ -37,21 +37,8 @@ def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:
     async def listen() -> None:
         await broker.listen(settings.database_url, stop)
 
-    async def expire() -> None:
-        # Pending requests past their budget's expiry become EXPIRED; the outbox tells the
-        # requester. Once a minute is plenty for a limit counted in days.
-        import logging
-
-        from app.services.transfers import expire_due
-
-        while True:
-            try:
-                await expire_due()
-            except Exception:
-                logging.getLogger("allot.expiry").exception("expiring transfers failed")
-            await asyncio.sleep(60)
-
-    return [deliver, listen, expire]
+    # Expiring pending transfers is the period scheduler's job (app.services.periods).
+    return [deliver, listen]
 
 
 def socket_mode_worker(slack_app: Any, app_token: str, api_url: str | None = None) -> Worker:

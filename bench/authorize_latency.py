@@ -3,7 +3,7 @@
     python -m bench.authorize_latency [--requests 4000] [--clients 16] [--projects 20]
 
 Seeds a fresh SQLite database (a budget, N funded projects, spend history over the period and
-some open holds), starts the real app (`app.server.create_app`) under uvicorn on 127.0.0.1 in
+some open holds), starts the real app (`bench._server.running_server`) under uvicorn on 127.0.0.1 in
 a subprocess (so client and server do not share a GIL), then runs the clients with httpx and
 prints p50/p95/p99 latency and throughput. Figures only; nothing here asserts on time.
 """
@@ -12,25 +12,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench._server import running_server
+
 QUERY = """query($p: ID!, $a: Decimal!) { authorizeSpend(projectId: $p, amount: $a) {
   allowed reason remaining dailyAllowance } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def seed(url: str, projects: int, spends_per_project: int) -> tuple[str, list[str]]:
@@ -78,42 +70,6 @@ async def seed(url: str, projects: int, spends_per_project: int) -> tuple[str, l
     clock.set_clock(None)
     await db.close_db()
     return token, ids
-
-
-def serve(url: str, port: int) -> None:
-    import uvicorn
-    from tortoise import Tortoise
-
-    from app.db import tortoise_config
-    from app.server import create_app
-    from app.settings import Settings
-
-    settings = Settings(database_url=url, run_workers=False, introspection=False)
-    app = create_app(settings, workers=[], init_database=False)
-
-    async def with_database(scope, receive, send):  # type: ignore[no-untyped-def]
-        # Tortoise 1.x keeps its state in a context variable; uvicorn runs the lifespan and the
-        # requests in different tasks, so open the database as the global fallback.
-        if scope["type"] == "lifespan" and not Tortoise._inited:
-            await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
-        await app(scope, receive, send)
-
-    uvicorn.run(with_database, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-async def wait_ready(base: str, timeout: float = 30.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{base}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 async def load(
@@ -171,11 +127,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--spends", type=int, default=100, help="spends per project")
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
-        return
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite://{Path(tmp) / 'bench.db'}"
         t0 = time.perf_counter()
@@ -184,20 +136,10 @@ def main() -> None:
             f"seeded {args.projects} projects x {args.spends} spends + 1 open hold each "
             f"in {time.perf_counter() - t0:.1f}s (SQLite)"
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.authorize_latency", "--serve", url, str(port)],
-            env={**os.environ, "ALLOT_RUN_WORKERS": "false"},
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            asyncio.run(wait_ready(base))
+        with running_server(url, ALLOT_INTROSPECTION="false") as base:
             latencies, wall, errors, allowed = asyncio.run(
                 load(base, token, projects, args.requests, args.clients, args.warmup)
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     ms = [x * 1000 for x in latencies]
     print(
         f"authorizeSpend over HTTP, {args.clients} concurrent clients, {len(ms)} requests "

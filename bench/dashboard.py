@@ -10,10 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,6 +23,7 @@ from app.services import actors, allocations, budgets
 from app.services.allocations import Split, SplitItem
 from app.services.batch import record_spends
 from app.services.spending import SpendInput
+from bench._server import running_server
 from bench._setup import fresh
 
 DASHBOARD = """query($id: ID!, $n: Int!) { budget(id: $id) { name amount allocated unallocated spent
@@ -120,40 +118,12 @@ async def count_statements(url: str, n_alloc: int) -> int:
         await db.close_db()
 
 
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ALLOT_DATABASE_URL": url, "ALLOT_RUN_WORKERS": "false"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
 async def http_figures(url: str, n_spends: int, requests: int) -> None:
     budget_id, token, project_ids = await build(url, 1000, n_spends)
     await db.close_db()
-    port = 8123
-    proc = _serve(url, port)
     headers = {"Authorization": f"Bearer {token}"}
-    base = f"http://127.0.0.1:{port}/graphql"
-    try:
+    with running_server(url) as server:
+        base = f"{server}/graphql"
         async with httpx.AsyncClient(headers=headers, timeout=60) as client:
             times = []
             for _ in range(15):
@@ -196,9 +166,6 @@ async def http_figures(url: str, n_spends: int, requests: int) -> None:
                 f"(p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
                 f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms)"
             )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def main() -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,14 +25,10 @@ sys.path.insert(0, str(ROOT / "tests" / "bot"))
 from fake_slack import FakeSlack  # noqa: E402
 from signing import signed_headers, slash_command_body  # noqa: E402
 
+from bench._server import running_server  # noqa: E402
+
 SECRET = "bench-signing-secret"
 TEAM = "T111"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _prepare(url: str) -> None:
@@ -98,45 +91,15 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         url = f"sqlite://{tmp}/bench.db"
         await _prepare(url)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "ALLOT_DATABASE_URL": url,
+        settings = {
             "ALLOT_SLACK_SIGNING_SECRET": SECRET,
             "ALLOT_SLACK_BOT_TOKEN": "xoxb-bench",
             "ALLOT_SLACK_API_URL": fake.url,
             "ALLOT_SLACK_TEAM_ID": TEAM,
-            "PYTHONPATH": str(ROOT),
+            "ALLOT_RUN_WORKERS": "true",
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
+        with running_server(url, **settings) as base:
             async with httpx.AsyncClient(timeout=30) as client:
-                for _ in range(200):
-                    try:
-                        if (await client.get(f"{base}/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.05)
-                else:
-                    raise SystemExit("the server did not start")
                 await _round(client, fake, base, 1, "warmup")
                 for r in range(args.rounds):
                     acks, total = await _round(client, fake, base, args.n, f"r{r}")
@@ -146,9 +109,6 @@ async def main() -> None:
                         f"{statistics.median(ms):.1f} ms, p99 {_percentile(ms, 99):.1f} ms, "
                         f"max {max(ms):.1f} ms; all answered after {total * 1000:.0f} ms"
                     )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

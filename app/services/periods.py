@@ -37,8 +37,9 @@ from app.domain.periods import (
     next_period,
     period_end_instant,
 )
+from app.domain.transfers import TransferStatus
 from app.models import Allocation, Budget, BudgetPeriod, TransferRequest
-from app.services import lookup
+from app.services import lookup, transfers
 from app.services.events import emit
 from app.services.rollover import load_envelopes, open_next
 from app.services.sql import fetch
@@ -136,12 +137,7 @@ async def _expire_transfers(budget_id: int, period_id: int) -> None:
         status="EXPIRED", failure_reason="the budget period closed"
     )
     for transfer_id in pending:
-        await emit(
-            "transfer.decided",
-            {"transferId": transfer_id, "status": "EXPIRED"},
-            budget_id=budget_id,
-            dedupe_key=f"transfer:{transfer_id}:decided",
-        )
+        await transfers.announce_decision(transfer_id, budget_id, TransferStatus.EXPIRED)
 
 
 async def _expire_holds(period_id: int) -> None:
@@ -228,8 +224,6 @@ async def settle_before_spend(
 async def run_scheduler(stop: asyncio.Event, interval: float = 60.0) -> None:
     """Background worker: close due periods and expire due transfer requests, every `interval`
     seconds, until `stop` is set."""
-    from app.services import transfers
-
     while not stop.is_set():
         try:
             closed = await close_due_periods(clock.now())

@@ -144,35 +144,24 @@ async def record_spend(
         allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
     for attempt in range(3):
         try:
-            try:
-                async with in_transaction():
-                    return await _record(
-                        actor,
-                        item,
-                        budget,
-                        allocation,
-                        amount,
-                        occurred_at or now,
-                        service,
-                        description,
-                        external_id,
-                        content,
-                    )
-            except IntegrityError:
-                # A concurrent writer recorded the same externalId or key first: its replay.
-                async with in_transaction():
-                    return await _record(
-                        actor,
-                        item,
-                        budget,
-                        allocation,
-                        amount,
-                        occurred_at or now,
-                        service,
-                        description,
-                        external_id,
-                        content,
-                    )
+            async with in_transaction():
+                return await _record(
+                    actor,
+                    item,
+                    budget,
+                    allocation,
+                    amount,
+                    occurred_at or now,
+                    service,
+                    description,
+                    external_id,
+                    content,
+                )
+        except IntegrityError:
+            # A concurrent writer recorded the same externalId or key first: the next attempt
+            # finds it and returns it as a replay.
+            if attempt == 2:
+                raise
         except PeriodClosed:
             # The period closed after we read the allocation: land in the next one instead.
             if attempt == 2:

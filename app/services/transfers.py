@@ -156,12 +156,7 @@ async def _apply(
             transfer_id=transfer.id,
             memo=transfer.reason,
         )
-    await emit(
-        "transfer.decided",
-        {"transferId": transfer.id, "status": "APPLIED"},
-        budget_id=budget.id,
-        dedupe_key=f"transfer:{transfer.id}:decided",
-    )
+    await announce_decision(transfer.id, budget.id, TransferStatus.APPLIED)
 
 
 async def _settle(
@@ -190,20 +185,21 @@ async def _load_for_decision(actor: Actor, transfer_id: int) -> tuple[TransferRe
     return transfer, budget
 
 
+async def _expire(transfer_id: int, budget_id: int) -> bool:
+    """PENDING → EXPIRED exactly once; the requester is told through the outbox."""
+    rows = await fetch(
+        "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
+        " RETURNING id",
+        transfer_id,
+    )
+    if rows:
+        await announce_decision(transfer_id, budget_id, TransferStatus.EXPIRED)
+    return bool(rows)
+
+
 async def _expire_if_due(transfer: TransferRequest, budget: Budget) -> None:
     if transfer.status == "PENDING" and transfer.expires_at and transfer.expires_at <= clock.now():
-        rows = await fetch(
-            "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
-            " RETURNING id",
-            transfer.id,
-        )
-        if rows:
-            await emit(
-                "transfer.decided",
-                {"transferId": transfer.id, "status": "EXPIRED"},
-                budget_id=budget.id,
-                dedupe_key=f"transfer:{transfer.id}:decided",
-            )
+        await _expire(transfer.id, budget.id)
         raise InvalidState("this transfer request has expired")
 
 
@@ -237,12 +233,7 @@ async def reject_transfer(
     require_pending(transfer.status, "reject")
     async with in_transaction():
         await _settle(transfer, TransferStatus.REJECTED, actor, rules.text(note, "note"))
-        await emit(
-            "transfer.decided",
-            {"transferId": transfer.id, "status": "REJECTED"},
-            budget_id=budget.id,
-            dedupe_key=f"transfer:{transfer.id}:decided",
-        )
+        await announce_decision(transfer.id, budget.id, TransferStatus.REJECTED)
     await transfer.refresh_from_db()
     return transfer
 
@@ -254,32 +245,23 @@ async def cancel_transfer(actor: Actor, *, transfer_id: int) -> TransferRequest:
     require_pending(transfer.status, "cancel")
     async with in_transaction():
         await _settle(transfer, TransferStatus.CANCELLED, actor, None)
-        await emit(
-            "transfer.decided",
-            {"transferId": transfer.id, "status": "CANCELLED"},
-            budget_id=budget.id,
-            dedupe_key=f"transfer:{transfer.id}:decided",
-        )
+        await announce_decision(transfer.id, budget.id, TransferStatus.CANCELLED)
     await transfer.refresh_from_db()
     return transfer
 
 
-async def expire_due(now_budget_ids: list[int] | None = None) -> int:
+async def expire_due() -> int:
     """Expire every PENDING request past its expiry (run by the background scheduler)."""
     due = await TransferRequest.filter(status="PENDING", expires_at__lte=clock.now())
-    count = 0
-    for transfer in due:
-        rows = await fetch(
-            "UPDATE transfer_request SET status = 'EXPIRED' WHERE id = ? AND status = 'PENDING'"
-            " RETURNING id",
-            transfer.id,
-        )
-        if rows:
-            count += 1
-            await emit(
-                "transfer.decided",
-                {"transferId": transfer.id, "status": "EXPIRED"},
-                budget_id=transfer.budget_id,  # type: ignore[attr-defined]
-                dedupe_key=f"transfer:{transfer.id}:decided",
-            )
-    return count
+    expired = [await _expire(t.id, t.budget_id) for t in due]  # type: ignore[attr-defined]
+    return sum(expired)
+
+
+async def announce_decision(transfer_id: int, budget_id: int, status: TransferStatus) -> None:
+    """The outbox event every decision writes (once per transfer: the key dedupes it)."""
+    await emit(
+        "transfer.decided",
+        {"transferId": transfer_id, "status": status.value},
+        budget_id=budget_id,
+        dedupe_key=f"transfer:{transfer_id}:decided",
+    )
