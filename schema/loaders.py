@@ -86,12 +86,6 @@ class Loaders:
             lambda m: m.project_id,
         )
         since = today - timedelta(days=HISTORY_DAYS + 7)
-        self.daily_by_allocation = _grouped(
-            lambda ids: SpendDaily.filter(allocation_id__in=set(ids), day__gte=since).values(
-                "allocation_id", "day", "amount_micros"
-            ),
-            lambda r: r["allocation_id"],
-        )
         # Daily spend of a project in a budget across periods, keyed (budget id, project id):
         # the forecast of a young period learns from the end of the previous one.
         self.daily_by_envelope = _grouped(

@@ -47,7 +47,9 @@ async def _figures(info: Info, row: AllocationRow, allocated: int) -> SideFigure
     loaders = info.context.loaders
     period = await loaders.period.load(row.period_id)  # type: ignore[attr-defined]
     budget = await loaders.budget.load(row.budget_id)  # type: ignore[attr-defined]
-    daily = daily_series(await loaders.daily_by_allocation.load(row.id))
+    # The same history as Allocation.runwayDays: the project's spend in this budget, across periods.
+    key = (row.budget_id, row.project_id)  # type: ignore[attr-defined]
+    daily = daily_series(await loaders.daily_by_envelope.load(key))
     today = local_date(clock.now(), budget.timezone)
     f = domain_forecast.forecast(
         daily, PeriodBounds(period.start_date, period.end_date), today, allocated, row.spent_micros
