@@ -15,8 +15,9 @@ spending within about a week instead of averaging it away over the whole period:
    every `half_life` days of age.
 
 The projection adds the expected spend of every day left, today included: for today only the part
-of the expected day not already spent. Floats are used for weights and ratios only; every money
-result is rounded once to integer micros.
+of the expected day not already spent. A projection is an estimate: the daily amounts are averaged
+as floats (with float weights), and every money result is rounded once back to integer micros.
+Nothing recorded passes through here, so no ledger figure ever depends on a float.
 """
 
 from __future__ import annotations
