@@ -14,7 +14,7 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
-SAMPLE = Path("/work/shared/realdata/focus1.0_sample_1000rows.csv")
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "focus1.0_sample_1000rows.csv"
 _FORMAT = "%Y-%m-%d %H:%M:%S"
 
 

@@ -1,4 +1,4 @@
-"""Signed Slack requests for tests, built from the real payloads in realdata/.
+"""Signed Slack requests for tests, built from the real payloads in tests/data/.
 
 Slash commands are form fields (`application/x-www-form-urlencoded`, spaces as "+").
 Interactive payloads are `payload=` + the percent-quoted JSON, exactly as bolt-python's own
@@ -17,12 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-_RELATIVE = Path("shared", "realdata", "slack_request_fixtures.json")
-#: Found next to the checkout (…/shared/realdata), whichever worktree the tests run from.
-FIXTURES = next(
-    (p / _RELATIVE for p in Path(__file__).resolve().parents if (p / _RELATIVE).is_file()),
-    Path(__file__).resolve().parents[3] / _RELATIVE,
-)
+#: Copied byte for byte from the upstream tests (tests/data/SOURCES.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "slack_request_fixtures.json"
 
 
 @cache

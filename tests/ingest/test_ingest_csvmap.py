@@ -9,11 +9,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from data_files import DATA as DATA_DIR
 
 from app.domain.errors import ValidationError
 from app.ingest import PRESETS, ColumnMap, CostRow, RejectedRow, read_mapped
 
-REALDATA = Path("/work/shared/realdata")
+REALDATA = DATA_DIR
 CUR_LEGACY = REALDATA / "aws_cur_legacy_koku_test_cur.csv"
 CUR_SAVINGS_PLAN = REALDATA / "aws_cur_koku_2023-06-01_savingsplan.csv"
 GCP = REALDATA / "gcp_billing_export_koku_202011.csv"

@@ -1,4 +1,4 @@
-"""FOCUS exports, read end to end from the real sample files in /work/shared/realdata."""
+"""FOCUS exports, read end to end from the real sample files in tests/data."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from data_files import DATA as DATA_DIR
 
 from app.domain.errors import ValidationError
 from app.ingest import CostRow, RejectedRow, detect_focus_version, read_focus
 
-REALDATA = Path("/work/shared/realdata")
+REALDATA = DATA_DIR
 SAMPLE_1_0 = REALDATA / "focus1.0_sample_1000rows.csv"
 SAAS_1_1 = REALDATA / "focus1.2_spec_saas_spend_agreements_b2.csv"
 VIRTUAL_1_2 = REALDATA / "focus1.2_spec_virtual_currency_pricing_model_a2.csv"

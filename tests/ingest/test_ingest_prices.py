@@ -7,15 +7,15 @@ import io
 import json
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from data_files import data_file
 
 from app.domain.errors import ValidationError
 from app.domain.money import to_micros
 from app.ingest import ModelPrice, read_litellm_prices
 
-PRICES = Path("/work/shared/realdata/litellm_model_prices_and_context_window.json.gz")
+PRICES = data_file("litellm_model_prices_and_context_window.json.gz")
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from data_files import data_file
 
 from app.domain.errors import ValidationError
 from app.ingest import CostRow, Router, RoutingRule, parse_rule, read_focus, route
 
-SAMPLE = Path("/work/shared/realdata/focus1.0_sample_1000rows.csv")
+SAMPLE = data_file("focus1.0_sample_1000rows.csv")
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from data_files import DATA as DATA_DIR
 
 from app.ingest import read_focus
 from app.services import allocations, budgets, imports
@@ -24,7 +24,7 @@ async def make_user(name: str):
     return await actors.create_user(None, name=name, email=email)
 
 
-DATA = Path("/work/shared/realdata")
+DATA = DATA_DIR
 
 RECORD = """
 mutation($items: [RecordSpendInput!]!) {

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from data_files import DATA as DATA_DIR
 
 from app.ingest import PRESETS, read_focus, read_mapped
 from app.models import Allocation, Spend, UnassignedSpend
@@ -26,7 +27,7 @@ both_databases = pytest.mark.parametrize(
 )
 
 
-DATA = Path("/work/shared/realdata")
+DATA = DATA_DIR
 MICRO = Decimal("0.000001")
 
 

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from data_files import data_file
 from helpers import actor_of, make_user
 
 from app.domain.errors import PermissionDenied, UnpricedUsage, ValidationError
@@ -17,7 +18,7 @@ from app.services.actors import add_budget_owner
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
-LITELLM = Path("/work/shared/realdata/litellm_model_prices_and_context_window.json.gz")
+LITELLM = data_file("litellm_model_prices_and_context_window.json.gz")
 
 
 def micros_half_even(value: Decimal) -> int:
