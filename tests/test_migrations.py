@@ -24,6 +24,38 @@ PG_COLUMNS = (
 )
 
 
+SQLITE_INDEXES = (
+    "SELECT m.name AS tbl, il.\"unique\" AS uniq, group_concat(ii.name) AS cols"
+    " FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii"
+    " WHERE m.type = 'table' AND m.name NOT LIKE 'tortoise_%' GROUP BY m.name, il.name"
+)
+PG_INDEXES = (
+    "SELECT t.relname AS tbl, ix.indisunique AS uniq,"
+    " string_agg(a.attname, ',' ORDER BY k.n) AS cols"
+    " FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid"
+    " JOIN pg_namespace ns ON ns.oid = t.relnamespace"
+    " CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n)"
+    " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+    " WHERE ns.nspname = 'public' AND t.relname NOT LIKE 'tortoise_%'"
+    " GROUP BY t.relname, ix.indexrelid, ix.indisunique"
+)
+
+
+async def _indexes(url: str, *, migrate: bool) -> set[tuple[str, bool, str]]:
+    """(table, unique, columns) of every index: a lost index is a slow query in production."""
+    if migrate:
+        await db.migrate(url)
+        await db.close_db()
+    await db.init_db(url)
+    if not migrate:
+        await Tortoise.generate_schemas()
+    from app.services.sql import fetch
+
+    rows = await fetch(PG_INDEXES if db.is_postgres(url) else SQLITE_INDEXES)
+    await db.close_db()
+    return {(r["tbl"], bool(r["uniq"]), r["cols"]) for r in rows}
+
+
 async def _columns(url: str, *, migrate: bool) -> set[tuple[str, str]]:
     if migrate:
         await db.migrate(url)
@@ -54,6 +86,20 @@ def test_migrations_build_the_same_tables_as_the_models_on_sqlite(tmp_path: Path
     generated = asyncio.run(_columns(f"sqlite://{tmp_path / 'g.db'}", migrate=False))
     assert migrated == generated
     assert ("journal_entry", "amount_micros") in migrated
+
+
+def test_migrations_build_the_same_indexes_as_the_models_on_sqlite(tmp_path: Path) -> None:
+    migrated = asyncio.run(_indexes(f"sqlite://{tmp_path / 'm.db'}", migrate=True))
+    generated = asyncio.run(_indexes(f"sqlite://{tmp_path / 'g.db'}", migrate=False))
+    assert migrated == generated
+    assert ("spend", True, "source,project_id,external_id") in migrated
+
+
+@pytest.mark.postgres
+def test_migrations_build_the_same_indexes_as_the_models_on_postgres(pg_server: PgServer) -> None:
+    migrated = asyncio.run(_indexes(pg_server.create_database(), migrate=True))
+    generated = asyncio.run(_indexes(pg_server.create_database(), migrate=False))
+    assert migrated == generated
 
 
 @pytest.mark.postgres

@@ -9,7 +9,7 @@ from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily
 from app.models.plans import BudgetPlan
 from app.models.pricing import Rate, RateCard, SpendUsage
 from app.models.reservations import Reservation
-from app.models.slack import SlackLinkCode, SlackMessage
+from app.models.slack import SlackLinkCode, SlackMessage, SlackRequestSeen
 
 __all__ = [
     "Alert",
@@ -30,6 +30,7 @@ __all__ = [
     "RoutingRule",
     "SlackLinkCode",
     "SlackMessage",
+    "SlackRequestSeen",
     "Spend",
     "SpendDaily",
     "SpendUsage",

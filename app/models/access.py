@@ -11,6 +11,8 @@ class User(Model):
     name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=320, unique=True)
     is_admin = fields.BooleanField(default=False)
+    # An admin-granted right to create budgets and projects (a department or lab manager).
+    is_budget_creator = fields.BooleanField(default=False)
     slack_user_id = fields.CharField(max_length=32, null=True, unique=True)
     slack_team_id = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -54,7 +56,8 @@ class BudgetOwner(Model):
 
 
 class ProjectMember(Model):
-    # MEMBER records spend and requests transfers; VIEWER only reads.
+    # LEAD (the PI) manages the project's people; MEMBER records spend and requests transfers;
+    # VIEWER only reads.
 
     id = fields.IntField(primary_key=True)
     project: fields.ForeignKeyRelation = fields.ForeignKeyField(

@@ -41,6 +41,8 @@ class Budget(Model):
     allow_self_approval = fields.BooleanField(default=False)
     transfer_expiry_days = fields.IntField(null=True)
     slack_channel = fields.CharField(max_length=100, null=True)
+    # What channel posts show of money: FULL, AMOUNTS (default) or NONE (app.domain.access).
+    slack_privacy = fields.CharField(max_length=16, default="AMOUNTS")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

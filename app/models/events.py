@@ -38,6 +38,8 @@ class OutboxEvent(Model):
     kind = fields.CharField(max_length=48)
     budget_id = fields.IntField(null=True, db_index=True)
     payload = fields.JSONField()
+    # Who may see it live (app.domain.access.EventAudience): null = whoever sees the budget.
+    audience = fields.JSONField(null=True)
     dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     attempts = fields.IntField(default=0)

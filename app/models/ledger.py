@@ -72,7 +72,9 @@ class Spend(Model):
 
     class Meta:
         table = "spend"
-        unique_together = (("source", "external_id"),)
+        # Per project: an externalId is the caller's own key, never a probe into other projects.
+        # Imports dedupe across projects themselves (app.services.imports), as one source's file.
+        unique_together = (("source", "project", "external_id"),)
         indexes = (("allocation_id", "occurred_at"),)
 
 

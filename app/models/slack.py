@@ -37,3 +37,15 @@ class SlackLinkCode(Model):
 
     class Meta:
         table = "slack_link_code"
+
+
+class SlackRequestSeen(Model):
+    # A verified Slack request, remembered for the 5-minute signature window so a replay of the
+    # same signed request is refused (in the database: every worker sees it).
+
+    id = fields.BigIntField(primary_key=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    seen_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "slack_request_seen"
