@@ -102,14 +102,9 @@ def create_app(
         *(extra_routes or []),
     ]
     if slack_app is not None:
-        from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+        from app.slack_http import slack_routes
 
-        slack_handler = AsyncSlackRequestHandler(slack_app)
-
-        async def slack_events(request: Request) -> Response:
-            return await slack_handler.handle(request)
-
-        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+        routes += slack_routes(slack_app)
     from starlette.routing import WebSocketRoute
 
     routes.append(WebSocketRoute("/graphql", graphql))

@@ -13,6 +13,19 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+class SlackPrivacy(str, Enum):
+    """What a budget's Slack channel posts show of money (direct messages to owners always show
+    everything: owners may see every figure of their budget).
+
+    FULL: amounts and balances (remaining, runway, before/after). AMOUNTS: the amount of a
+    request and alert percentages, no balance of any project. NONE: no money figure at all.
+    """
+
+    FULL = "FULL"
+    AMOUNTS = "AMOUNTS"
+    NONE = "NONE"
+
+
 class RolloverPolicy(str, Enum):
     NONE = "NONE"
     CARRY_UNSPENT = "CARRY_UNSPENT"

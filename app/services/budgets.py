@@ -57,6 +57,7 @@ async def create_budget(
     hard_limit: bool = False,
     enforce_pacing: bool = False,
     slack_channel: str | None = None,
+    slack_privacy: str | None = None,
 ) -> Budget:
     """Create a budget pool and fund its first period. The creator is an owner."""
     name = rules.name(name)
@@ -96,6 +97,7 @@ async def create_budget(
             hard_limit=hard_limit,
             enforce_pacing=enforce_pacing,
             slack_channel=rules.text(slack_channel, "slackChannel", 100),
+            slack_privacy=_privacy(slack_privacy or rules.SlackPrivacy.AMOUNTS.value),
         )
         period = await BudgetPeriod.create(
             budget=budget, seq=1, start_date=bounds.start, end_date=bounds.end
@@ -115,6 +117,7 @@ _SETTABLE = {
     "hard_limit",
     "enforce_pacing",
     "slack_channel",
+    "slack_privacy",
     "auto_approve_below",
     "allow_self_approval",
     "transfer_expiry_days",
@@ -155,6 +158,8 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
                 raise ValidationError(
                     "rolloverPolicy", "must be NONE, CARRY_UNSPENT or CARRY_ALL"
                 ) from None
+        elif key == "slack_privacy":
+            fields[key] = _privacy(str(value))
         elif key in {"hard_limit", "enforce_pacing", "allow_self_approval"}:
             fields[key] = bool(value)
         elif key == "auto_approve_below":
@@ -188,6 +193,13 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
         if changes.get("end_date") is not None:
             await _set_end_date(budget, changes["end_date"])  # type: ignore[arg-type]
     return await lookup.budget(budget.id)
+
+
+def _privacy(value: str) -> str:
+    try:
+        return rules.SlackPrivacy(value).value
+    except ValueError:
+        raise ValidationError("slackPrivacy", "must be FULL, AMOUNTS or NONE") from None
 
 
 async def _set_end_date(budget: Budget, end_date: date) -> None:

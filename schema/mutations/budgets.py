@@ -10,7 +10,7 @@ from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.budget import Budget
-from schema.types.common import PeriodKind, RolloverPolicy
+from schema.types.common import PeriodKind, RolloverPolicy, SlackPrivacy
 from schema.types.project import Project
 
 
@@ -42,6 +42,7 @@ class CreateBudgetInput:
     hard_limit: bool = False
     enforce_pacing: bool = False
     slack_channel: str | None = None
+    slack_privacy: SlackPrivacy | None = None
 
 
 @strawberry.type
@@ -65,6 +66,7 @@ class UpdateBudgetInput:
     allow_self_approval: bool | None = None
     transfer_expiry_days: int | None = None
     slack_channel: str | None = None
+    slack_privacy: SlackPrivacy | None = None
     rollover_cap: Decimal | None = strawberry.field(
         default=strawberry.UNSET,
         description="The most one envelope carries into the next period; null removes the cap.",
@@ -115,6 +117,7 @@ class BudgetMutations:
                 hard_limit=input.hard_limit,
                 enforce_pacing=input.enforce_pacing,
                 slack_channel=input.slack_channel,
+                slack_privacy=input.slack_privacy.value if input.slack_privacy else None,
             )
             return BudgetCreated(budget=Budget.from_model(row))
 
@@ -130,7 +133,7 @@ class BudgetMutations:
             }
             if input.rollover_cap is None:  # an explicit null clears the cap
                 changes["rollover_cap"] = None
-            for key in ("rollover_policy",):
+            for key in ("rollover_policy", "slack_privacy"):
                 if key in changes:
                     changes[key] = changes[key].value
             row = await service.update_budget(

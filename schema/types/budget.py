@@ -34,6 +34,7 @@ from schema.types.common import (
     PeriodKind,
     RolloverPolicy,
     ServiceCost,
+    SlackPrivacy,
     TimelinePoint,
     TransferStatus,
 )
@@ -61,6 +62,7 @@ class Budget(Node, pacing.PacingFields):
     auto_approve_below: Decimal | None
     transfer_expiry_days: int | None
     slack_channel: str | None
+    slack_privacy: SlackPrivacy
     row: strawberry.Private[BudgetRow]
 
     @classmethod
@@ -84,6 +86,7 @@ class Budget(Node, pacing.PacingFields):
             else from_micros(row.auto_approve_below_micros),
             transfer_expiry_days=row.transfer_expiry_days,
             slack_channel=row.slack_channel,
+            slack_privacy=SlackPrivacy(row.slack_privacy),
             row=row,
         )
 

@@ -13,11 +13,18 @@ from app.domain.periods import PeriodKind as DomainPeriodKind
 from app.domain.status import BudgetStatus as DomainBudgetStatus
 from app.domain.transfers import TransferStatus as DomainTransferStatus
 from app.domain.validation import RolloverPolicy as DomainRolloverPolicy
+from app.domain.validation import SlackPrivacy as DomainSlackPrivacy
 
 BudgetStatus = strawberry.enum(DomainBudgetStatus, name="BudgetStatus")
 PeriodKind = strawberry.enum(DomainPeriodKind, name="PeriodKind")
 TransferStatus = strawberry.enum(DomainTransferStatus, name="TransferStatus")
 RolloverPolicy = strawberry.enum(DomainRolloverPolicy, name="RolloverPolicy")
+SlackPrivacy = strawberry.enum(
+    DomainSlackPrivacy,
+    name="SlackPrivacy",
+    description="What the budget's Slack channel posts show of money: FULL (amounts and "
+    "balances), AMOUNTS (a request's amount and alert percentages, no balances) or NONE.",
+)
 
 
 @strawberry.type(description="Where spend is heading by the end of the period.")
