@@ -34,6 +34,8 @@ class Context:
     notifier: bool = False
     #: The WebSocket `connection_init` payload (graphql-transport-ws), set by Strawberry.
     connection_params: Any = None
+    #: The bearer token the request authenticated with (long-lived subscriptions re-check it).
+    token: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -53,7 +55,31 @@ async def context_for_user(user: User | None, request: Any = None) -> Context:
 
 async def context_for_token(token: str | None, request: Any = None) -> Context:
     user = await authenticate(token) if token else None
-    return await context_for_user(user, request)
+    context = await context_for_user(user, request)
+    context.token = token if user is not None else None
+    return context
+
+
+async def refresh_actor(context: Context) -> Actor:
+    """Who the context acts as *now*: its token checked again (revoked: PermissionDenied) and
+    the roles reloaded, for operations that outlive a request (subscriptions)."""
+    if context.notifier:
+        return context.actor
+    if context.token is not None:
+        user = await authenticate(context.token)
+        if user is None:
+            context.user, context.actor_ = None, None
+            raise PermissionDenied("your API token was revoked")
+    elif context.user is not None:
+        user = await User.get_or_none(id=context.user.id)
+        if user is None:
+            context.user, context.actor_ = None, None
+            raise PermissionDenied("your account no longer exists")
+    else:
+        return context.actor  # unauthenticated: raises
+    context.user = user
+    context.actor_ = await load_actor(user)
+    return context.actor_
 
 
 def bearer(header: str | None) -> str | None:
@@ -100,4 +126,5 @@ async def authenticate_connection(context: Context) -> bool:
         return False
     context.user = user
     context.actor_ = await load_actor(user)
+    context.token = token
     return True

@@ -35,11 +35,14 @@ class PermissionDenied(Error):
     pass
 
 
-@strawberry.type(description="The source lacks the funds; `available` is what it holds now.")
+@strawberry.type(
+    description="The source lacks the funds; `available` is what it holds now, or null when "
+    "you may not see the source's figures."
+)
 class InsufficientFunds(Error):
     source: str
     requested: Decimal
-    available: Decimal
+    available: Decimal | None
 
 
 @strawberry.type(description="Something that must be unique exists already.")
@@ -108,7 +111,7 @@ def to_error(exc: domain.AllotError) -> Error:
             message=message,
             source=exc.source,
             requested=from_micros(exc.requested),
-            available=from_micros(exc.available),
+            available=None if exc.available is None else from_micros(exc.available),
         )
     if isinstance(exc, domain.IdempotencyConflict):
         return IdempotencyConflict(code=code, message=message, field=exc.field)

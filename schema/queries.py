@@ -3,18 +3,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from tortoise.expressions import Q, Subquery
 
-from app.domain.access import can_view_allocation, can_view_budget, can_view_project
+from app.domain.access import can_view_allocation, can_view_budget
 from app.domain.errors import NotFound, ValidationError
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
-from app.models import Project as ProjectRow
 from app.models import Spend as SpendRow
 from app.models import User as UserRow
 from app.services import authorize
-from schema import ids
+from schema import ids, scopes
 from schema.context import Info
 from schema.pagination import Connection, paginate
 from schema.types.allocation import Allocation
@@ -36,29 +34,23 @@ class SpendDecision:
 
 
 def _visible_projects(info: Info):  # type: ignore[no-untyped-def]
-    """Members see their projects; budget owners see every project (names only: they pick the
-    ones to fund; figures stay behind the allocation rule); admins see all."""
-    actor = info.context.actor
-    if actor.is_admin or actor.owned_budgets:
-        return ProjectRow.all()
-    funded = AllocationRow.filter(budget_id__in=list(actor.owned_budgets)).values_list(
-        "project_id", flat=True
-    )
-    return ProjectRow.filter(Q(id__in=list(actor.project_roles)) | Q(id__in=Subquery(funded)))
+    """Project names: everyone who may fund a project sees all of them (figures stay behind the
+    allocation rule); others their own (app.domain.access.project_scope)."""
+    return scopes.projects(info.context.actor)
 
 
 def _visible_budgets(info: Info):  # type: ignore[no-untyped-def]
-    actor = info.context.actor
-    if actor.is_admin:
-        return BudgetRow.all()
-    mine = AllocationRow.filter(project_id__in=list(actor.project_roles)).values_list(
-        "budget_id", flat=True
-    )
-    return BudgetRow.filter(Q(id__in=list(actor.owned_budgets)) | Q(id__in=Subquery(mine)))
+    return scopes.budgets(info.context.actor)
+
+
+#: Longest `search:` text: a name is at most 200 characters, so a longer search finds nothing.
+MAX_SEARCH = 200
 
 
 def _search(query, search: str | None):  # type: ignore[no-untyped-def]
     if search:
+        if len(search) > MAX_SEARCH:
+            raise ValidationError("search", f"must be at most {MAX_SEARCH} characters")
         return query.filter(name__icontains=search.strip())
     return query
 
@@ -89,8 +81,8 @@ class Query:
             row = await BudgetRow.get_or_none(id=pk)
             return Budget.from_model(row) if row and await _budget_visible(info, row) else None
         if kind == "Project":
-            row = await ProjectRow.get_or_none(id=pk)
-            return Project.from_model(row) if row and can_view_project(actor, pk) else None
+            row = await _visible_projects(info).filter(id=pk).first()
+            return Project.from_model(row) if row else None
         if kind == "Allocation":
             row = await AllocationRow.get_or_none(id=pk)
             ok = row and can_view_allocation(actor, row.budget_id, row.project_id)  # type: ignore[attr-defined]
@@ -125,6 +117,8 @@ class Query:
     ) -> Project | None:
         if (id is None) == (slug is None):
             raise ValidationError("id", "give exactly one of id and slug")
+        if slug is not None and len(slug) > 100:
+            raise ValidationError("slug", "must be at most 100 characters")
         query = _visible_projects(info)
         query = query.filter(id=ids.decode(id, "Project", "id")) if id else query.filter(slug=slug)
         row = await query.first()

@@ -1,8 +1,16 @@
 """Live events of one budget over WebSocket (graphql-transport-ws): spend, transfer, alert and
-period events, as the outbox worker delivers them."""
+period events, as the outbox worker delivers them.
+
+Each subscriber receives only the events the read rules let them see
+(app.domain.access.can_see_event): a member of one project never hears of another project's
+spend, alerts or transfers. Every `subscription_recheck_seconds` the subscription checks its
+token and roles again, so a revoked token (or a role taken away) ends it within seconds.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
@@ -10,16 +18,50 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.errors import NotFound
+from app.domain.access import Actor, EventAudience, can_see_event, can_view_budget
+from app.domain.errors import NotFound, PermissionDenied
+from app.domain.money import from_micros
+from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
 from app.services.broker import broker
+from app.settings import get_settings
 from schema import ids
-from schema.context import Info
+from schema.context import Info, refresh_actor
+from schema.scalars import serialize as decimal_text
+
+#: Payload keys holding ids, and the kind of object each names (`allocationId` → `alc_7`).
+_ID_KINDS = {
+    "allocationId": "Allocation",
+    "budgetId": "Budget",
+    "spendId": "Spend",
+    "transferId": "Transfer",
+    "alertId": "Alert",
+    "periodId": "BudgetPeriod",
+    "nextPeriodId": "BudgetPeriod",
+    "reservationId": "Reservation",
+}
+#: Payload keys holding money in micros.
+_MONEY = frozenset({"amount", "held"})
+
+
+def public_data(payload: dict[str, Any]) -> dict[str, Any]:
+    """An outbox payload as clients see it: opaque ids and money as exact decimal strings,
+    as everywhere else in the API (the outbox keeps integer ids and micros)."""
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key in _ID_KINDS and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = ids.encode(_ID_KINDS[key], value)
+        elif key in _MONEY and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = decimal_text(from_micros(value))
+        else:
+            out[key] = value
+    return out
 
 
 @strawberry.type(
     description="One outbox event: `kind` such as spend.recorded, "
-    "transfer.requested, transfer.decided, alert.raised."
+    "transfer.requested, transfer.decided, alert.raised; `data` names objects by their API "
+    "ids and money as decimal strings."
 )
 class BudgetEvent:
     id: strawberry.ID
@@ -39,9 +81,22 @@ class BudgetEvent:
             id=strawberry.ID(f"evt_{event['id']}"),
             kind=str(event["kind"]),
             budget_id=strawberry.ID(ids.encode("Budget", int(event["budgetId"]))),
-            data=event.get("payload") or {},
+            data=public_data(event.get("payload") or {}),
             created_at=moment,
         )
+
+
+async def _budget_projects(budget_id: int) -> list[int]:
+    rows = (
+        await AllocationRow.filter(budget_id=budget_id)
+        .distinct()
+        .values_list("project_id", flat=True)
+    )
+    return [int(p) for p in rows]  # type: ignore[arg-type]
+
+
+def _visible(actor: Actor, budget_id: int, projects: list[int], event: dict[str, Any]) -> bool:
+    return can_see_event(actor, budget_id, projects, EventAudience.from_json(event.get("audience")))
 
 
 @strawberry.type
@@ -50,13 +105,27 @@ class Subscription:
     async def budget_events(
         self, info: Info, budget_id: strawberry.ID
     ) -> AsyncGenerator[BudgetEvent, None]:
-        from schema.queries import _budget_visible
-
         pk = ids.decode(budget_id, "Budget", "budgetId")
-        info.context.actor  # noqa: B018 - raises when unauthenticated
-        row = await BudgetRow.get_or_none(id=pk)
-        if row is None or not await _budget_visible(info, row):
+        context = info.context
+        actor = context.actor  # raises when unauthenticated
+        projects = await _budget_projects(pk)
+        if not await BudgetRow.exists(id=pk) or not can_view_budget(actor, pk, projects):
             raise NotFound("Budget", budget_id, field="budgetId")
+        interval = max(0.1, getattr(get_settings(), "subscription_recheck_seconds", 5.0))
         async with broker.subscribe(pk) as queue:
+            check_at = time.monotonic() + interval
             while True:
-                yield BudgetEvent.from_event(await queue.get())
+                try:
+                    event = await asyncio.wait_for(
+                        queue.get(), max(0.0, check_at - time.monotonic())
+                    )
+                except TimeoutError:
+                    event = None
+                if time.monotonic() >= check_at:
+                    actor = await refresh_actor(context)  # PermissionDenied once revoked
+                    projects = await _budget_projects(pk)
+                    if not can_view_budget(actor, pk, projects):
+                        raise PermissionDenied("you may no longer see this budget")
+                    check_at = time.monotonic() + interval
+                if event is not None and _visible(actor, pk, projects, event):
+                    yield BudgetEvent.from_event(event)

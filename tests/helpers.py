@@ -22,9 +22,12 @@ both_databases = pytest.mark.parametrize(
 )
 
 
-async def make_user(name: str, *, admin: bool = False) -> tuple[User, str]:
+async def make_user(name: str, *, admin: bool = False, creator: bool = False) -> tuple[User, str]:
+    """A user and their token; `creator` grants the right to create budgets and projects."""
     email = name.lower().replace(" ", ".") + "@example.org"
-    return await actor_service.create_user(None, name=name, email=email, is_admin=admin)
+    return await actor_service.create_user(
+        None, name=name, email=email, is_admin=admin, is_budget_creator=creator
+    )
 
 
 async def actor_of(user: User) -> Actor:

@@ -1,8 +1,49 @@
 """Deny by default: every access decision in Allot is made here, from an actor's roles.
 
-ADMIN may do everything. A budget OWNER (the PI) allocates, approves and closes periods for
-that budget. A project MEMBER sees the project, records its spend and requests transfers;
-a VIEWER only sees it. Nothing else is allowed.
+The access model
+================
+
+Rights
+------
+- **ADMIN** may do everything, and alone grants the rights below that are not per object.
+- **BUDGET CREATOR** (granted by an admin; a department or lab manager) may create budgets and
+  projects. The creator becomes an OWNER of the budget and a LEAD of the project. Nobody else
+  creates either.
+- Per budget, **OWNER** (the PI): sees every figure of the budget; allocates and releases,
+  changes its settings, closes periods, approves and rejects transfers, adds owners, records
+  spend on any of its allocations. Funding a project gives an owner **no right over the
+  project's people**: an owner cannot add anyone to a project, themselves included.
+- Per project, **LEAD** (its PI) manages the project's people (adds and removes leads, members
+  and viewers) and does what a member does; **MEMBER** sees the project, records its spend,
+  reserves and requests transfers; **VIEWER** only sees it.
+
+Who may see what
+----------------
+- A budget: its owners, and anyone with a role on a project it funds. A member sees the pool
+  (its size and what is unallocated: they may ask for it) and their own projects' envelopes;
+  every figure derived from spend covers only those (see schema.types.budget_figures).
+- An allocation's figures (amount, spent, remaining, runway, spend rows): the budget's owners and
+  the project's people. A project's name is visible to its people and to anyone who may fund
+  projects (owners and budget creators), so they can pick it.
+- A transfer: the budget's owners, its requester and the people of either side's project. A side
+  the reader cannot see shows as "another project", with no figures.
+- Live events follow the same rules (`can_see_event`): a member of P2 never receives P1's
+  spend, alerts or transfers.
+
+Moving money
+------------
+Money leaves an allocation only with the consent of that allocation's side or of a budget
+owner. A member or lead of the source project may *give* (to another project or back to the
+pool); anyone with a role on the target may *ask the pool*. A request that *takes* from another
+project always waits for a budget owner, whatever `autoApproveBelow` says: auto-approval applies
+to gifts and to requests from the pool only (`transfer_applies_at_once`).
+
+Errors never show what the reader may not see
+---------------------------------------------
+`InsufficientFunds.available` names another project's figures only to readers of that project;
+"funded by N budgets" (`AmbiguousReference`) is answered only after the permission check, and
+only among the budgets the caller may use; `externalId` is unique per source and project, so
+recording one reveals nothing about other projects.
 """
 
 from __future__ import annotations
@@ -15,51 +56,259 @@ from app.domain.errors import PermissionDenied
 
 
 class ProjectRole(str, Enum):
+    LEAD = "LEAD"
     MEMBER = "MEMBER"
     VIEWER = "VIEWER"
+
+
+#: Roles that may act for a project (record spend, reserve, request and give money).
+_ACTING = frozenset({ProjectRole.LEAD, ProjectRole.MEMBER})
 
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int
     is_admin: bool = False
+    is_budget_creator: bool = False
     owned_budgets: frozenset[int] = frozenset()
     project_roles: Mapping[int, ProjectRole] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Global rights
+
+
+def can_create_budget(actor: Actor) -> bool:
+    return actor.is_admin or actor.is_budget_creator
+
+
+def can_create_project(actor: Actor) -> bool:
+    return actor.is_admin or actor.is_budget_creator
+
+
+def can_find_projects(actor: Actor) -> bool:
+    """May list every project by name (to fund one): admins, budget creators and owners."""
+    return actor.is_admin or actor.is_budget_creator or bool(actor.owned_budgets)
+
+
+def can_manage_users(actor: Actor) -> bool:
+    """Create users, grant the budget-creator right, link others to Slack: admins only."""
+    return actor.is_admin
+
+
+# ---------------------------------------------------------------------------------------------
+# Budgets and projects
 
 
 def is_owner(actor: Actor, budget_id: int) -> bool:
     return actor.is_admin or budget_id in actor.owned_budgets
 
 
+def has_role(actor: Actor, project_id: int) -> bool:
+    return project_id in actor.project_roles
+
+
 def can_view_project(actor: Actor, project_id: int) -> bool:
-    return actor.is_admin or project_id in actor.project_roles
+    return actor.is_admin or has_role(actor, project_id)
+
+
+def can_act_for_project(actor: Actor, project_id: int) -> bool:
+    """Leads and members act for their project; viewers only read."""
+    return actor.is_admin or actor.project_roles.get(project_id) in _ACTING
+
+
+#: The old name of can_act_for_project.
+can_write_project = can_act_for_project
+
+
+def can_manage_project_people(actor: Actor, project_id: int) -> bool:
+    """Leads and admins; an owner of a budget funding the project does not gain this right."""
+    return actor.is_admin or actor.project_roles.get(project_id) == ProjectRole.LEAD
 
 
 def can_view_allocation(actor: Actor, budget_id: int, project_id: int) -> bool:
-    """A project's figures are visible to its members and viewers and to the budget's owners."""
-    return is_owner(actor, budget_id) or can_view_project(actor, project_id)
+    """A project's figures are visible to its people and to the budget's owners."""
+    return is_owner(actor, budget_id) or has_role(actor, project_id)
 
 
 def can_view_budget(actor: Actor, budget_id: int, project_ids: Iterable[int]) -> bool:
-    """Owners see their budgets; members see the budgets that fund one of their projects."""
+    """Owners see their budgets; a project's people see the budgets that fund it."""
     if is_owner(actor, budget_id):
         return True
-    return any(pid in actor.project_roles for pid in project_ids)
-
-
-def can_write_project(actor: Actor, project_id: int) -> bool:
-    return actor.is_admin or actor.project_roles.get(project_id) == ProjectRole.MEMBER
+    return any(has_role(actor, pid) for pid in project_ids)
 
 
 def can_record_spend(actor: Actor, budget_id: int, project_id: int) -> bool:
-    return is_owner(actor, budget_id) or can_write_project(actor, project_id)
+    return is_owner(actor, budget_id) or can_act_for_project(actor, project_id)
+
+
+def can_import(actor: Actor, budget_id: int | None) -> bool:
+    """Importing cost exports: into one budget, its owners; a whole export routed to every
+    budget (unassigned rows included), admins only."""
+    return actor.is_admin if budget_id is None else is_owner(actor, budget_id)
+
+
+def can_manage_routing(actor: Actor, budget_id: int | None, funding_budgets: Iterable[int]) -> bool:
+    """Routing rules of a project: owners of a budget that funds it (of the named budget, when
+    the rule names one), and admins."""
+    if actor.is_admin:
+        return True
+    if budget_id is not None and not is_owner(actor, budget_id):
+        return False
+    return any(is_owner(actor, b) for b in funding_budgets)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transfers
 
 
 def can_request_transfer(actor: Actor, budget_id: int, project_ids: Iterable[int]) -> bool:
-    """Members may ask to move money touching one of their own projects; owners anything."""
+    """Owners anything; a lead or member a request touching one of their own projects."""
     if is_owner(actor, budget_id):
         return True
-    return any(can_write_project(actor, pid) for pid in project_ids)
+    return any(can_act_for_project(actor, pid) for pid in project_ids)
+
+
+def is_taking(actor: Actor, budget_id: int, source_project_id: int | None) -> bool:
+    """Whether the money would leave another project's allocation without its consent."""
+    if source_project_id is None or is_owner(actor, budget_id):
+        return False  # from the pool, or an owner's own decision
+    return not can_act_for_project(actor, source_project_id)
+
+
+def transfer_applies_at_once(
+    actor: Actor,
+    budget_id: int,
+    source_project_id: int | None,
+    amount: int,
+    auto_approve_below: int | None,
+) -> bool:
+    """An owner's request applies at once; a gift or a request from the pool under the
+    budget's auto-approval line too; a taking never does."""
+    if is_owner(actor, budget_id):
+        return True
+    if is_taking(actor, budget_id, source_project_id):
+        return False
+    return auto_approve_below is not None and amount < auto_approve_below
+
+
+def can_view_transfer(
+    actor: Actor, budget_id: int, requester_id: int, project_ids: Iterable[int]
+) -> bool:
+    if is_owner(actor, budget_id) or requester_id == actor.user_id:
+        return True
+    return any(has_role(actor, pid) for pid in project_ids)
+
+
+def check_decider(
+    *, decider_is_owner: bool, decider_id: int, requester_id: int, allow_self_approval: bool
+) -> None:
+    """Approving or rejecting: owners and admins, and not their own request unless allowed."""
+    if not decider_is_owner:
+        raise PermissionDenied("only the budget's owners and admins may decide transfers")
+    if decider_id == requester_id and not allow_self_approval:
+        raise PermissionDenied(
+            "you requested this transfer; another owner must decide it "
+            "(the budget does not allow self-approval)"
+        )
+
+
+def can_cancel_transfer(actor: Actor, requester_id: int) -> bool:
+    return actor.is_admin or requester_id == actor.user_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes: which rows of a list the actor may see (the schema turns them into SQL filters)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Rows the actor may see: every row (`everything`), else those of these budgets (as an
+    owner), of these projects (as one of its people) or asked for by this user."""
+
+    everything: bool = False
+    budgets: frozenset[int] = frozenset()
+    projects: frozenset[int] = frozenset()
+    requester: int | None = None
+
+
+def budget_scope(actor: Actor) -> Scope:
+    """Budgets: owned ones, and those funding one of the actor's projects."""
+    if actor.is_admin:
+        return Scope(everything=True)
+    return Scope(budgets=actor.owned_budgets, projects=frozenset(actor.project_roles))
+
+
+def project_scope(actor: Actor) -> Scope:
+    """Projects by name: all of them for those who may fund one, else the actor's own."""
+    if can_find_projects(actor):
+        return Scope(everything=True)
+    return Scope(projects=frozenset(actor.project_roles))
+
+
+def allocation_scope(actor: Actor) -> Scope:
+    if actor.is_admin:
+        return Scope(everything=True)
+    return Scope(budgets=actor.owned_budgets, projects=frozenset(actor.project_roles))
+
+
+def transfer_scope(actor: Actor) -> Scope:
+    if actor.is_admin:
+        return Scope(everything=True)
+    return Scope(
+        budgets=actor.owned_budgets,
+        projects=frozenset(actor.project_roles),
+        requester=actor.user_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Live events
+
+
+@dataclass(frozen=True)
+class EventAudience:
+    """Who may receive an event beyond the budget's owners: the people of these projects and
+    these users (a transfer's requester). `owners_only` events (budget-wide figures) go to
+    owners alone; an event with no audience at all goes to whoever may see the budget (it
+    carries ids only: a period closed, a budget created)."""
+
+    projects: frozenset[int] = frozenset()
+    users: frozenset[int] = frozenset()
+    owners_only: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "projects": sorted(self.projects),
+            "users": sorted(self.users),
+            "ownersOnly": self.owners_only,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> EventAudience | None:
+        if not isinstance(data, Mapping):
+            return None
+        return cls(
+            projects=frozenset(int(p) for p in data.get("projects") or ()),
+            users=frozenset(int(u) for u in data.get("users") or ()),
+            owners_only=bool(data.get("ownersOnly")),
+        )
+
+
+def can_see_event(
+    actor: Actor, budget_id: int, budget_projects: Iterable[int], audience: EventAudience | None
+) -> bool:
+    """The rule of reads, applied to one live event of a budget."""
+    if is_owner(actor, budget_id):
+        return True
+    if audience is None:
+        return can_view_budget(actor, budget_id, budget_projects)
+    if audience.owners_only:
+        return False
+    return actor.user_id in audience.users or any(has_role(actor, p) for p in audience.projects)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def require(allowed: bool, what: str) -> None:

@@ -62,18 +62,25 @@ class PermissionDenied(AllotError):
 
 
 class InsufficientFunds(AllotError):
-    """The source account cannot cover the amount; `available` is what it holds now (micros)."""
+    """The source account cannot cover the amount; `available` is what it holds now (micros),
+    or None when the caller may not see the source's figures (the message then names none)."""
 
     code = "INSUFFICIENT_FUNDS"
 
-    def __init__(self, source: str, requested: int, available: int, currency: str = "") -> None:
+    def __init__(
+        self, source: str, requested: int, available: int | None, currency: str = ""
+    ) -> None:
         from app.domain.money import from_micros
 
         unit = f" {currency}" if currency else ""
-        super().__init__(
-            f"{source} has {from_micros(available)}{unit} available, "
-            f"{from_micros(requested)}{unit} requested"
-        )
+        if available is None:
+            message = f"{source} cannot cover the {from_micros(requested)}{unit} requested"
+        else:
+            message = (
+                f"{source} has {from_micros(available)}{unit} available, "
+                f"{from_micros(requested)}{unit} requested"
+            )
+        super().__init__(message)
         self.source = source
         self.requested = requested
         self.available = available

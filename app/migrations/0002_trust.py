@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         ),
         ops.AddConstraint(
             model_name="Spend",
-            constraint=UniqueConstraint(fields=("source", "project", "external_id"), name=None),
+            constraint=UniqueConstraint(fields=("source", "external_id", "project"), name=None),
         ),
         ops.AddField(
             model_name="User",

@@ -74,7 +74,7 @@ class Spend(Model):
         table = "spend"
         # Per project: an externalId is the caller's own key, never a probe into other projects.
         # Imports dedupe across projects themselves (app.services.imports), as one source's file.
-        unique_together = (("source", "project", "external_id"),)
+        unique_together = (("source", "external_id", "project"),)
         indexes = (("allocation_id", "occurred_at"),)
 
 

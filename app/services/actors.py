@@ -9,9 +9,17 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
-from app.domain.access import Actor, ProjectRole, require_admin
-from app.domain.errors import Conflict, NotFound, ValidationError
-from app.models import ApiToken, BudgetOwner, ProjectMember, User
+from app.domain.access import (
+    Actor,
+    ProjectRole,
+    can_manage_project_people,
+    can_manage_users,
+    require,
+    require_admin,
+    require_owner,
+)
+from app.domain.errors import Conflict, InvalidState, NotFound, ValidationError
+from app.models import ApiToken, Budget, BudgetOwner, Project, ProjectMember, User
 
 TOKEN_PREFIX = "allot_"
 
@@ -26,6 +34,7 @@ async def load_actor(user: User) -> Actor:
     return Actor(
         user_id=user.id,
         is_admin=user.is_admin,
+        is_budget_creator=user.is_budget_creator,
         owned_budgets=frozenset(int(b) for b in owned),  # type: ignore[arg-type]
         project_roles={int(p): ProjectRole(r) for p, r in roles},  # type: ignore[misc]
     )
@@ -49,21 +58,28 @@ def _clean_email(email: str) -> str:
 
 
 async def create_user(
-    actor: Actor | None, *, name: str, email: str, is_admin: bool = False
+    actor: Actor | None,
+    *,
+    name: str,
+    email: str,
+    is_admin: bool = False,
+    is_budget_creator: bool = False,
 ) -> tuple[User, str]:
     """Create a user and their first API token; the plain token is returned once.
 
     `actor` None means the CLI, which runs with the operator's authority.
     """
     if actor is not None:
-        require_admin(actor, "create users")
+        require(can_manage_users(actor), "create users")
     name = name.strip()
     if not name:
         raise ValidationError("name", "must not be empty")
     email = _clean_email(email)
     try:
         async with in_transaction():
-            user = await User.create(name=name, email=email, is_admin=is_admin)
+            user = await User.create(
+                name=name, email=email, is_admin=is_admin, is_budget_creator=is_budget_creator
+            )
             token = await _new_token(user, "default")
     except IntegrityError:
         raise Conflict(f"a user with e-mail {email} exists already", field="email") from None
@@ -90,10 +106,21 @@ async def revoke_tokens(user_id: int) -> int:
     return await ApiToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=clock.now())
 
 
-async def add_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> None:
-    from app.domain.access import require_owner
-    from app.models import Budget
+async def set_budget_creator(actor: Actor | None, *, user_id: int, allowed: bool) -> User:
+    """Grant or withdraw the right to create budgets and projects (admins; None is the CLI)."""
+    if actor is not None:
+        require(can_manage_users(actor), "grant the budget-creator right")
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound("User", user_id, field="userId")
+    if user.is_budget_creator != allowed:
+        user.is_budget_creator = allowed
+        await user.save(update_fields=["is_budget_creator"])
+    return user
 
+
+async def add_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> None:
+    """Owners (and admins) share their budget with another owner."""
     require_owner(actor, budget_id, "add owners to this budget")
     if not await Budget.exists(id=budget_id):
         raise NotFound("Budget", budget_id, field="budgetId")
@@ -102,20 +129,29 @@ async def add_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> Non
     await BudgetOwner.get_or_create(budget_id=budget_id, user_id=user_id)
 
 
+async def remove_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> None:
+    """Owners (and admins) remove an owner; a budget keeps at least one."""
+    require_owner(actor, budget_id, "remove owners of this budget")
+    if not await Budget.exists(id=budget_id):
+        raise NotFound("Budget", budget_id, field="budgetId")
+    async with in_transaction():
+        owners = await BudgetOwner.filter(budget_id=budget_id).values_list("user_id", flat=True)
+        if user_id not in owners:
+            raise NotFound("BudgetOwner", user_id, field="userId")
+        if len(owners) == 1:
+            raise InvalidState("a budget keeps at least one owner; add another owner first")
+        await BudgetOwner.filter(budget_id=budget_id, user_id=user_id).delete()
+
+
 async def add_project_member(
     actor: Actor, *, project_id: int, user_id: int, role: ProjectRole = ProjectRole.MEMBER
 ) -> None:
-    """Admins, and owners of a budget that funds the project, manage its members."""
-    from app.domain.access import require
-    from app.models import Allocation, Project
+    """A project's leads (and admins) manage its people: add someone, or change their role.
 
+    Owners of a budget that funds the project do not: funding gives no right over people."""
+    require(can_manage_project_people(actor, project_id), "manage this project's people")
     if not await Project.exists(id=project_id):
         raise NotFound("Project", project_id, field="projectId")
-    funding = await Allocation.filter(project_id=project_id).values_list("budget_id", flat=True)
-    require(
-        actor.is_admin or any(b in actor.owned_budgets for b in funding),
-        "manage this project's members",
-    )
     if not await User.exists(id=user_id):
         raise NotFound("User", user_id, field="userId")
     link, created = await ProjectMember.get_or_create(
@@ -124,6 +160,16 @@ async def add_project_member(
     if not created and link.role != role.value:
         link.role = role.value
         await link.save(update_fields=["role"])
+
+
+async def remove_project_member(actor: Actor, *, project_id: int, user_id: int) -> None:
+    """Leads (and admins) remove someone from the project."""
+    require(can_manage_project_people(actor, project_id), "manage this project's people")
+    if not await Project.exists(id=project_id):
+        raise NotFound("Project", project_id, field="projectId")
+    removed = await ProjectMember.filter(project_id=project_id, user_id=user_id).delete()
+    if not removed:
+        raise NotFound("ProjectMember", user_id, field="userId")
 
 
 async def link_slack_user(

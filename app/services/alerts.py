@@ -10,7 +10,7 @@ from app.domain.access import Actor, require_owner
 from app.domain.errors import NotFound
 from app.domain.money import format_money
 from app.models import Alert, Allocation, Budget, BudgetPeriod
-from app.services.events import emit
+from app.services.events import emit, for_projects
 
 
 def crossed(thresholds: list[int], allocated: int, before: int, after: int) -> list[int]:
@@ -60,6 +60,7 @@ async def after_spend(
             },
             budget_id=budget.id,
             dedupe_key=key,
+            audience=for_projects(allocation.project_id),  # type: ignore[attr-defined]
         )
 
 

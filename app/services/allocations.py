@@ -15,7 +15,7 @@ from app.domain.errors import Conflict, InsufficientFunds, ValidationError
 from app.domain.money import from_micros, split_by_weights, split_evenly, to_micros
 from app.models import Allocation, Budget, BudgetPeriod
 from app.services import idempotency, ledger, lookup
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.sql import fetch
 
 
@@ -134,6 +134,7 @@ async def _set(
         "allocation.changed",
         {"allocationId": allocation.id, "amount": allocation.allocated_micros},
         budget_id=budget.id,
+        audience=for_projects(project_id),
     )
     return allocation
 
@@ -246,6 +247,11 @@ async def release_allocation(actor: Actor, *, allocation_id: int) -> Allocation:
             await ledger.release(
                 period, allocation.id, remaining, actor.user_id, currency=budget.currency
             )
-        await emit("allocation.changed", {"allocationId": allocation.id}, budget_id=budget.id)
+        await emit(
+            "allocation.changed",
+            {"allocationId": allocation.id},
+            budget_id=budget.id,
+            audience=for_projects(allocation.project_id),  # type: ignore[attr-defined]
+        )
     await allocation.refresh_from_db()
     return allocation

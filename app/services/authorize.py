@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app import clock
-from app.domain.access import Actor, can_view_allocation, require
+from app.domain.access import Actor, can_view_allocation
 from app.domain.money import from_micros, to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
@@ -46,8 +46,9 @@ async def authorize_spend(
     Holds past their expiry that the sweep has not reached yet are ignored (read-only).
     """
     micros = to_micros(amount, field="amount", positive=True)
-    allocation, budget = await resolve_allocation(project_id, budget_id)
-    require(can_view_allocation(actor, budget.id, project_id), "see this project's allocation")
+    allocation, budget = await resolve_allocation(
+        actor, project_id, budget_id, allowed=can_view_allocation
+    )
     period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
     if allocation.held_micros:
         held += allocation.held_micros - await stale_held(allocation.id)

@@ -25,7 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
-from app.domain.access import Actor, can_record_spend
+from app.domain.access import Actor
 from app.domain.errors import (
     AllotError,
     AmbiguousReference,
@@ -38,7 +38,7 @@ from app.models import Allocation, Budget, Project
 from app.services import batch_ledger, periods
 from app.services.batch_dedupe import answer_repeats, drop_duplicates
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult, validate
-from app.services.spending import SpendInput
+from app.services.spending import SpendInput, choose_allocation
 
 MAX_ITEMS = 10_000
 _LOOKUP_CHUNK = 500
@@ -75,9 +75,10 @@ async def record_spends(
 
 
 async def record_items(
-    actor: Actor, items: list[Item], *, dry_run: bool = False
+    actor: Actor, items: list[Item], *, dry_run: bool = False, across_projects: bool = False
 ) -> dict[int, ItemResult]:
-    """Record validated items (see the module docstring); results keyed by item index."""
+    """Record validated items (see the module docstring); results keyed by item index.
+    `across_projects`: externalIds are unique in the whole source (an import), not per project."""
     if not items:
         return {}
     # Periods that are over close first (as for a single spend), so rows land in the period
@@ -86,18 +87,24 @@ async def record_items(
     results: dict[int, ItemResult] = {}
     live = await _resolve(actor, items, results)
     try:
-        return await _in_transaction(actor, live, dict(results), dry_run)
+        return await _in_transaction(actor, live, dict(results), dry_run, across_projects)
     except IntegrityError:
         # A concurrent batch recorded one of these externalIds first: run again, and the
         # duplicate check now sees its rows.
-        return await _in_transaction(actor, live, dict(results), dry_run)
+        return await _in_transaction(actor, live, dict(results), dry_run, across_projects)
 
 
 async def _in_transaction(
-    actor: Actor, items: list[Item], results: dict[int, ItemResult], dry_run: bool
+    actor: Actor,
+    items: list[Item],
+    results: dict[int, ItemResult],
+    dry_run: bool,
+    across_projects: bool,
 ) -> dict[int, ItemResult]:
     async with in_transaction():
-        live, repeats = await drop_duplicates(actor, items, results)
+        live, repeats = await drop_duplicates(
+            actor, items, results, across_projects=across_projects
+        )
         allocation_ids = {i.allocation.id for i in live}  # type: ignore[union-attr]
         balances = await batch_ledger.read_balances(allocation_ids, lock=not dry_run)
         live = batch_ledger.enforce_hard_limits(live, balances, results)
@@ -134,7 +141,7 @@ async def _resolve(actor: Actor, items: list[Item], results: dict[int, ItemResul
     for item in items:
         key = (item.project_id, item.budget_id)
         if key not in choice:
-            choice[key] = _choose(actor, key, by_project[item.project_id])
+            choice[key] = choose_allocation(actor, *key, by_project[item.project_id])
         picked = choice[key]
         try:
             if isinstance(picked, str):
@@ -153,19 +160,6 @@ async def _resolve(actor: Actor, items: list[Item], results: dict[int, ItemResul
         item.allocation = picked
         live.append(item)
     return live
-
-
-def _choose(actor: Actor, key: tuple[int, int | None], rows: list[Allocation]) -> Allocation | str:
-    project_id, budget_id = key
-    if budget_id is not None:
-        rows = [r for r in rows if r.budget_id == budget_id]  # type: ignore[attr-defined]
-    if not rows:
-        return "none"
-    if len(rows) > 1:
-        return "ambiguous:" + "\n".join(sorted(r.budget.name for r in rows))
-    if not can_record_spend(actor, rows[0].budget_id, project_id):  # type: ignore[attr-defined]
-        return "denied"
-    return rows[0]
 
 
 def _resolve_error(

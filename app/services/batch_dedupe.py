@@ -17,24 +17,35 @@ from app.services.sql import fetch, is_postgres
 _SQLITE_IN_CHUNK = 5_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
 
+def _key(source: str, external_id: str, project_id: int, across_projects: bool) -> tuple:  # type: ignore[type-arg]
+    return (source, external_id) if across_projects else (source, external_id, project_id)
+
+
 async def drop_duplicates(
-    actor: Actor, items: list[Item], results: dict[int, ItemResult]
+    actor: Actor,
+    items: list[Item],
+    results: dict[int, ItemResult],
+    *,
+    across_projects: bool = False,
 ) -> tuple[list[Item], list[tuple[int, int]]]:
     """Answer replays (externalId or idempotency key seen before, same content) with the
     original spend; the same id with other content is an IdempotencyConflict. Returns the
-    items still to record and the (index, first index) of repeats within this batch."""
+    items still to record and the (index, first index) of repeats within this batch.
+
+    An externalId is the caller's key within the project it spends for (no probe into other
+    projects); an import (`across_projects`) is one source's file, deduplicated as a whole."""
     wanted: dict[str, list[str]] = defaultdict(list)
     for item in items:
         if item.external_id is not None:
             wanted[item.source].append(item.external_id)
-    # (source, externalId) -> (spend id or None, first index in this batch or -1, item content)
-    seen: dict[tuple[str, str], tuple[int | None, int, tuple[object, ...]]] = {}
+    # key -> (spend id or None, first index in this batch or -1, item content)
+    seen: dict[tuple, tuple[int | None, int, tuple[object, ...]]] = {}  # type: ignore[type-arg]
     for source, external_ids in wanted.items():
         rows = await find_external_ids(
             "spend", "external_id, id, amount_micros, project_id, service", source, external_ids
         )
         for r in rows:
-            seen[(source, r["external_id"])] = (
+            seen[_key(source, r["external_id"], r["project_id"], across_projects)] = (
                 r["id"],
                 -1,
                 (r["amount_micros"], r["project_id"], r["service"]),
@@ -65,7 +76,9 @@ async def drop_duplicates(
                     continue
             found = None
             if item.external_id is not None:
-                found = seen.get((item.source, item.external_id))
+                found = seen.get(
+                    _key(item.source, item.external_id, item.project_id, across_projects)
+                )
             if found is not None:
                 amount, project_id, service = found[2]
                 if (
@@ -86,7 +99,7 @@ async def drop_duplicates(
         if found is None:
             live.append(item)
             if item.external_id is not None:
-                seen[(item.source, item.external_id)] = (
+                seen[_key(item.source, item.external_id, item.project_id, across_projects)] = (
                     None,
                     item.index,
                     (item.amount, item.project_id, item.service),

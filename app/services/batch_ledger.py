@@ -16,7 +16,7 @@ from app.domain.periods import local_date
 from app.models import Allocation, JournalEntry
 from app.services import alerts, idempotency
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.sql import conn, fetch, is_postgres
 
 
@@ -244,8 +244,9 @@ async def _post(
     await emit(
         "spend.recorded",
         {"allocationId": allocation.id, "amount": net, "count": count, "spendId": first},
-        budget_id=allocation.budget_id,
-    )  # type: ignore[attr-defined]
+        budget_id=allocation.budget_id,  # type: ignore[attr-defined]
+        audience=for_projects(allocation.project_id),  # type: ignore[attr-defined]
+    )
 
 
 __all__ = ["enforce_hard_limits", "execute_many", "read_balances", "write"]

@@ -9,7 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.domain import validation as rules
-from app.domain.access import Actor, ProjectRole, require_owner
+from app.domain.access import (
+    Actor,
+    ProjectRole,
+    can_create_budget,
+    can_create_project,
+    require,
+    require_owner,
+)
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import to_micros
 from app.domain.periods import PeriodKind, first_period, validate_timezone
@@ -21,7 +28,10 @@ from app.services.events import emit
 async def create_project(
     actor: Actor, *, name: str, slug: str | None = None, slack_channel: str | None = None
 ) -> Project:
-    """Anyone may start a project; its creator becomes a MEMBER."""
+    """Admins and budget creators start projects; a creator becomes the project's LEAD."""
+    require(
+        can_create_project(actor), "create projects (ask an admin for the budget-creator right)"
+    )
     name = rules.name(name)
     slug = rules.slug(slug) if slug else rules.slugify(name)
     if not slug:
@@ -33,7 +43,7 @@ async def create_project(
             )
             if not actor.is_admin:
                 await ProjectMember.create(
-                    project=project, user_id=actor.user_id, role=ProjectRole.MEMBER.value
+                    project=project, user_id=actor.user_id, role=ProjectRole.LEAD.value
                 )
     except IntegrityError:
         raise Conflict(f"a project with slug {slug!r} exists already", field="slug") from None
@@ -59,7 +69,9 @@ async def create_budget(
     slack_channel: str | None = None,
     slack_privacy: str | None = None,
 ) -> Budget:
-    """Create a budget pool and fund its first period. The creator is an owner."""
+    """Create a budget pool and fund its first period (admins and budget creators). The creator
+    is an owner."""
+    require(can_create_budget(actor), "create budgets (ask an admin for the budget-creator right)")
     name = rules.name(name)
     micros = to_micros(amount, field="amount", positive=True)
     try:

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.models import Allocation, Reservation
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.sql import fetch
 
 log = logging.getLogger("allot.reservations")
@@ -94,20 +94,21 @@ async def expire_reservations(
     stale = (
         await query.order_by("id")
         .limit(limit)
-        .values_list("id", "allocation_id", "amount_micros", "budget_id")
+        .values_list("id", "allocation_id", "amount_micros", "budget_id", "project_id")
     )
     expired = 0
     if not stale:
         return 0
     async with in_transaction():
-        for rid, alloc_id, amount, budget_id in stale:
+        for rid, alloc_id, amount, budget_id, project_id in stale:
             if await close_open(rid, ReservationStatus.EXPIRED):  # type: ignore[arg-type]
                 await unhold(alloc_id, amount)  # type: ignore[arg-type]
                 await emit(
                     "reservation.expired",
                     {"reservationId": rid, "allocationId": alloc_id, "amount": amount},
-                    budget_id=budget_id,
-                )  # type: ignore[arg-type]
+                    budget_id=budget_id,  # type: ignore[arg-type]
+                    audience=for_projects(project_id),  # type: ignore[arg-type]
+                )
                 expired += 1
     return expired
 

@@ -26,7 +26,7 @@ from itertools import islice
 from tortoise.transactions import in_transaction
 
 from app import clock
-from app.domain.access import Actor, is_owner, require
+from app.domain.access import Actor, can_import, require
 from app.domain.errors import ValidationError
 from app.ingest.routing import Router
 from app.ingest.rows import CostRow, RejectedRow
@@ -99,7 +99,10 @@ async def import_rows(
         raise ValidationError("source", "must be 1 to 32 characters")
     if budget_id is not None:
         await lookup.budget(budget_id)
-        require(is_owner(actor, budget_id), "import spend into this budget")
+    require(
+        can_import(actor, budget_id),
+        "import spend into this budget" if budget_id else "import spend for every budget",
+    )
     router, rules = await routing.load_router()
     summary = ImportSummary(source=source, dry_run=dry_run)
     totals: dict[int, int] = defaultdict(int)
@@ -145,7 +148,7 @@ async def _import_chunk(
             else:
                 items.append(_item(len(items), row, rules[target], budget_id, source))
                 lines.append(row.line)
-    results = await record_items(actor, items, dry_run=dry_run)
+    results = await record_items(actor, items, dry_run=dry_run, across_projects=True)
     for item in items:
         result = results[item.index]
         _count(result, lines[item.index], summary, totals)

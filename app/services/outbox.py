@@ -6,8 +6,9 @@ row owns the event until the lease runs out, so two workers never deliver it at 
 A sink failure leaves the event undelivered with a later `next_attempt_at` (exponential backoff)
 and the error text; a worker that died mid-delivery loses its lease and the event is retried.
 
-Sinks receive a plain dict {"id", "kind", "budgetId", "payload", "createdAt"} (no ORM rows: the
-Slack notifier lives in `bot/`). After an event is delivered it is broadcast to live subscribers.
+Sinks receive a plain dict {"id", "kind", "budgetId", "payload", "audience", "createdAt"} (no ORM
+rows: the Slack notifier lives in `bot/`). After an event is delivered it is broadcast to live
+subscribers, each of whom receives it only if `audience` allows (app.domain.access.can_see_event).
 """
 
 from __future__ import annotations
@@ -45,12 +46,16 @@ def _as_event(row: dict[str, Any]) -> dict[str, Any]:
     payload = row["payload"]
     if isinstance(payload, (str, bytes)):
         payload = json.loads(payload)
+    audience = row.get("audience")
+    if isinstance(audience, (str, bytes)):
+        audience = json.loads(audience)
     created = row["created_at"]
     return {
         "id": int(row["id"]),
         "kind": row["kind"],
         "budgetId": row["budget_id"],
         "payload": payload,
+        "audience": audience,
         "createdAt": created.isoformat() if hasattr(created, "isoformat") else str(created),
     }
 
@@ -61,7 +66,7 @@ async def _claim(event_id: int) -> dict[str, Any] | None:
         "UPDATE outbox_event SET next_attempt_at = ?, attempts = attempts + 1"
         " WHERE id = ? AND delivered_at IS NULL"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " RETURNING id, kind, budget_id, payload, created_at, attempts",
+        " RETURNING id, kind, budget_id, payload, audience, created_at, attempts",
         now + LEASE,
         event_id,
         now,

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, require
+from app.domain.access import Actor
 from app.domain.errors import CurrencyMismatch, ValidationError
 from app.domain.money import parse_decimal, to_micros
 from app.domain.pricing import (
@@ -107,7 +107,6 @@ async def price_usage(
 
 async def price_spend_input(actor: Actor, item: SpendInput) -> tuple[SpendInput, PricedUsage]:
     """Turn a usage-based SpendInput into an amount-based one (with the pricing noted)."""
-    from app.domain.access import can_record_spend
     from app.services.spending import resolve_allocation
 
     if item.amount is not None and item.usage is not None:
@@ -120,8 +119,7 @@ async def price_spend_input(actor: Actor, item: SpendInput) -> tuple[SpendInput,
     key = item.model or item.service
     if not key:
         raise ValidationError("model", "name the service or model whose rate prices the usage")
-    _, budget = await resolve_allocation(item.project_id, item.budget_id)
-    require(can_record_spend(actor, budget.id, item.project_id), "record spend for this project")
+    _, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     if item.currency is not None and rules.currency(item.currency) != budget.currency:
         raise CurrencyMismatch(
             f"usage priced in {item.currency.upper()} but the budget is in {budget.currency}"

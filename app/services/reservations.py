@@ -16,12 +16,12 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, can_record_spend, require
+from app.domain.access import Actor, can_record_spend
 from app.domain.errors import InsufficientFunds, InvalidState, NotFound, ValidationError
 from app.domain.money import from_micros, to_micros
 from app.models import Budget, Reservation
 from app.services import holds, idempotency
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.holds import ReservationStatus
 from app.services.sql import fetch
 from app.settings import get_settings
@@ -57,8 +57,7 @@ async def reserve_spend(
     ttl = _ttl(ttl_seconds)
     service = rules.text(service, "service", 200)
     description = rules.text(description, "description")
-    allocation, budget = await resolve_allocation(project_id, budget_id)
-    require(can_record_spend(actor, budget.id, project_id), "reserve spend for this project")
+    allocation, budget = await resolve_allocation(actor, project_id, budget_id)
     content = {
         "projectId": project_id,
         "budgetId": budget.id,
@@ -101,6 +100,7 @@ async def reserve_spend(
                     "reservation.created",
                     {"reservationId": row.id, "allocationId": allocation.id, "amount": micros},
                     budget_id=budget.id,
+                    audience=for_projects(project_id),
                 )
                 await idempotency.remember(actor, "reserveSpend", idempotency_key, content, row.id)
                 return row, True
@@ -224,6 +224,7 @@ async def settle_reservation(
             "reservation.settled",
             {"reservationId": row.id, "spendId": spend.id, "held": hold, "amount": micros},
             budget_id=budget.id,
+            audience=for_projects(row.project_id),  # type: ignore[attr-defined]
         )
     await row.refresh_from_db()
     return Settlement(row, spend, True)
@@ -241,8 +242,9 @@ async def release_reservation(actor: Actor, *, reservation_id: int) -> Reservati
                 await emit(
                     "reservation.released",
                     {"reservationId": row.id, "amount": row.amount_micros},
-                    budget_id=row.budget_id,
-                )  # type: ignore[attr-defined]
+                    budget_id=row.budget_id,  # type: ignore[attr-defined]
+                    audience=for_projects(row.project_id),  # type: ignore[attr-defined]
+                )
         await row.refresh_from_db()
     return row
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
-from app.domain.access import Actor, is_owner, require
+from app.domain.access import Actor, can_manage_routing, require
 from app.domain.errors import NotFound, ValidationError
 from app.ingest.routing import Router
 from app.ingest.routing import RoutingRule as Rule
@@ -27,13 +27,9 @@ async def visible_rules(actor: Actor) -> QuerySet[RoutingRule]:
 
 
 async def _require_manager(actor: Actor, project_id: int, budget_id: int | None) -> None:
-    if actor.is_admin:
-        return
-    if budget_id is not None:
-        require(is_owner(actor, budget_id), "manage routing rules for this budget")
     funders = await Allocation.filter(project_id=project_id).values_list("budget_id", flat=True)
     require(
-        any(is_owner(actor, b) for b in funders),  # type: ignore[arg-type]
+        can_manage_routing(actor, budget_id, funders),  # type: ignore[arg-type]
         "manage routing rules for this project",
     )
 

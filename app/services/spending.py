@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,20 +13,21 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, can_record_spend, require
+from app.domain.access import Actor, can_record_spend, can_view_project
 from app.domain.errors import (
     AmbiguousReference,
     CurrencyMismatch,
     IdempotencyConflict,
     NotFound,
     PeriodClosed,
+    PermissionDenied,
     ValidationError,
 )
 from app.domain.money import parse_decimal, to_micros
 from app.domain.periods import local_date
 from app.models import Allocation, Budget, BudgetPeriod, Spend
 from app.services import alerts, idempotency, ledger, lookup, periods
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.sql import fetch
 
 
@@ -49,16 +51,53 @@ class SpendInput:
     card: str | None = None  # price from this rate card only
 
 
-async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Allocation, Budget]:
-    """The project's allocation in the open period of the named budget (or its only budget)."""
+#: How a spend may be placed: `can_record_spend` to spend, `can_view_allocation` to ask.
+Allowed = Callable[[Actor, int, int], bool]
+
+
+def choose_allocation(
+    actor: Actor,
+    project_id: int,
+    budget_id: int | None,
+    rows: list[Allocation],
+    allowed: Allowed = can_record_spend,
+) -> Allocation | str:
+    """Pick the project's open allocation the actor may use, or say why not: "denied",
+    "none" or "ambiguous:<budget names>".
+
+    The permission check comes first and ambiguity is judged among the usable budgets only,
+    so a caller learns nothing about budgets they may not use (not even how many fund it).
+    """
+    if budget_id is not None:
+        rows = [r for r in rows if r.budget_id == budget_id]  # type: ignore[attr-defined]
+    usable = [r for r in rows if allowed(actor, r.budget_id, project_id)]  # type: ignore[attr-defined]
+    if not usable:
+        # No right over the project at all: the same answer whether it has allocations or not.
+        if rows or not can_view_project(actor, project_id):
+            return "denied"
+        return "none"
+    if len(usable) > 1:
+        return "ambiguous:" + "\n".join(sorted(r.budget.name for r in usable))
+    return usable[0]
+
+
+async def resolve_allocation(
+    actor: Actor, project_id: int, budget_id: int | None, allowed: Allowed = can_record_spend
+) -> tuple[Allocation, Budget]:
+    """The project's allocation in the open period of the named budget (or of the only budget
+    the actor may use it in)."""
     query = Allocation.filter(project_id=project_id, period__status="OPEN").select_related(
         "budget", "project"
     )
     if budget_id is not None:
         query = query.filter(budget_id=budget_id)
-    rows = await query
+    rows = list(await query)
     if not rows:
         await lookup.project(project_id)
+    picked = choose_allocation(actor, project_id, budget_id, rows, allowed)
+    if picked == "denied":
+        raise PermissionDenied("you are not allowed to record spend for this project")
+    if picked == "none":
         if budget_id is not None:
             await lookup.open_period(await lookup.budget(budget_id))  # PeriodClosed when ended
             raise NotFound(
@@ -67,12 +106,12 @@ async def resolve_allocation(project_id: int, budget_id: int | None) -> tuple[Al
         raise NotFound(
             "Allocation", f"for project {project_id} in any open budget", field="projectId"
         )
-    if len(rows) > 1:
-        names = sorted(r.budget.name for r in rows)
+    if isinstance(picked, str):
+        names = picked.removeprefix("ambiguous:").split("\n")
         raise AmbiguousReference(
-            f"the project is funded by {len(rows)} budgets; name one with budgetId", names
+            f"the project is funded by {len(names)} budgets; name one with budgetId", names
         )
-    return rows[0], rows[0].budget
+    return picked, picked.budget
 
 
 def _content(item: SpendInput, amount: int, occurred_at: datetime | None) -> dict[str, object]:
@@ -131,8 +170,7 @@ async def record_spend(
     service = rules.text(item.service, "service", 200)
     description = rules.text(item.description, "description")
     external_id = rules.text(item.external_id, "externalId", 255)
-    allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
-    require(can_record_spend(actor, budget.id, item.project_id), "record spend for this project")
+    allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     if item.currency is not None and rules.currency(item.currency) != budget.currency:
         raise CurrencyMismatch(
             f"amount is in {item.currency.upper()} but the budget is in {budget.currency};"
@@ -141,7 +179,7 @@ async def record_spend(
     content = _content(item, amount, occurred_at)
     # A period that is over closes before a spend dated after it (app.services.periods).
     if await periods.settle_before_spend(allocation, budget, occurred_at or now, now):
-        allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
+        allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     for attempt in range(3):
         try:
             async with in_transaction():
@@ -166,7 +204,7 @@ async def record_spend(
             # The period closed after we read the allocation: land in the next one instead.
             if attempt == 2:
                 raise
-            allocation, budget = await resolve_allocation(item.project_id, item.budget_id)
+            allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -186,7 +224,9 @@ async def _record(
     if replay is not None:
         return await Spend.get(id=replay), False
     if external_id is not None:
-        existing = await Spend.get_or_none(source=item.source, external_id=external_id)
+        existing = await Spend.get_or_none(
+            source=item.source, project_id=item.project_id, external_id=external_id
+        )
         if existing is not None:
             if not _same_spend(existing, item, amount):
                 raise IdempotencyConflict(
@@ -227,6 +267,7 @@ async def _record(
         "spend.recorded",
         {"spendId": spend.id, "allocationId": allocation.id, "amount": amount},
         budget_id=budget.id,
+        audience=for_projects(item.project_id),
     )
     await idempotency.remember(actor, "recordSpend", item.idempotency_key, content, spend.id)
     return spend, True

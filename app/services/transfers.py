@@ -9,19 +9,29 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, can_request_transfer, is_owner, require
-from app.domain.errors import InvalidState, NotFound, PermissionDenied, ValidationError
-from app.domain.money import to_micros
-from app.domain.transfers import (
-    TransferStatus,
-    applies_at_once,
+from app.domain.access import (
+    Actor,
+    EventAudience,
+    can_cancel_transfer,
+    can_request_transfer,
+    can_view_allocation,
     check_decider,
-    require_pending,
-    validate_endpoints,
+    is_owner,
+    require,
+    transfer_applies_at_once,
 )
+from app.domain.errors import (
+    InsufficientFunds,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from app.domain.money import to_micros
+from app.domain.transfers import TransferStatus, require_pending, validate_endpoints
 from app.models import Allocation, Budget, BudgetPeriod, TransferRequest
 from app.services import idempotency, ledger, lookup
-from app.services.events import emit
+from app.services.events import emit, for_projects
 from app.services.sql import fetch
 
 
@@ -43,8 +53,10 @@ async def request_transfer(
 ) -> TransferRequest:
     """Ask to move money. None on a side means the budget's pool.
 
-    It applies at once when the actor may approve it (an owner or admin), or when the budget
-    auto-approves requests under a line; otherwise it waits, PENDING, for an owner.
+    It applies at once when the actor may approve it (an owner or admin), or when it is a gift
+    from the actor's own project or a request from the pool under the budget's auto-approval
+    line; a request that takes from another project always waits, PENDING, for an owner
+    (app.domain.access.transfer_applies_at_once).
     """
     micros = to_micros(amount, field="amount", positive=True)
     reason = rules.name(reason, field="reason", max_length=2000)
@@ -93,14 +105,21 @@ async def request_transfer(
             requested_by_id=actor.user_id,
             expires_at=expires,
         )
-        if applies_at_once(
-            actor_is_owner=is_owner(actor, budget.id),
-            amount=micros,
-            auto_approve_below=budget.auto_approve_below_micros,
+        if transfer_applies_at_once(
+            actor,
+            budget.id,
+            None if src is None else src.project_id,  # type: ignore[attr-defined]
+            micros,
+            budget.auto_approve_below_micros,
         ):
             await _apply(actor, budget, period, transfer, note=None)
         else:
-            await emit("transfer.requested", {"transferId": transfer.id}, budget_id=budget.id)
+            await emit(
+                "transfer.requested",
+                {"transferId": transfer.id},
+                budget_id=budget.id,
+                audience=await transfer_audience(transfer.id),
+            )
         await idempotency.remember(actor, "requestTransfer", idempotency_key, request, transfer.id)
     await transfer.refresh_from_db()
     return transfer
@@ -117,12 +136,27 @@ async def _apply(
     this moment, or the whole transaction, decision included, rolls back."""
     await _settle(transfer, TransferStatus.APPLIED, actor, note)
     src_id = transfer.from_allocation_id  # type: ignore[attr-defined]
-    dst_id = transfer.to_allocation_id  # type: ignore[attr-defined]
-    amount = transfer.amount_micros
     label = "the pool"
+    visible = True  # the pool's figures are visible to everyone in the budget
     if src_id is not None:
         src = await Allocation.get(id=src_id).select_related("project")
         label = f"project {src.project.name!r}"
+        visible = can_view_allocation(actor, budget.id, src.project_id)  # type: ignore[attr-defined]
+    try:
+        await _post(actor, budget, period, transfer, label)
+    except InsufficientFunds as exc:
+        if visible:
+            raise
+        raise InsufficientFunds("the source project", exc.requested, None) from None
+    await announce_decision(transfer.id, budget.id, TransferStatus.APPLIED)
+
+
+async def _post(
+    actor: Actor, budget: Budget, period: BudgetPeriod, transfer: TransferRequest, label: str
+) -> None:
+    src_id = transfer.from_allocation_id  # type: ignore[attr-defined]
+    dst_id = transfer.to_allocation_id  # type: ignore[attr-defined]
+    amount = transfer.amount_micros
     if src_id is None:
         await ledger.allocate(
             period,
@@ -156,7 +190,6 @@ async def _apply(
             transfer_id=transfer.id,
             memo=transfer.reason,
         )
-    await announce_decision(transfer.id, budget.id, TransferStatus.APPLIED)
 
 
 async def _settle(
@@ -240,7 +273,7 @@ async def reject_transfer(
 
 async def cancel_transfer(actor: Actor, *, transfer_id: int) -> TransferRequest:
     transfer, budget = await _load_for_decision(actor, transfer_id)
-    if transfer.requested_by_id != actor.user_id and not actor.is_admin:  # type: ignore[attr-defined]
+    if not can_cancel_transfer(actor, transfer.requested_by_id):  # type: ignore[attr-defined]
         raise PermissionDenied("only the requester may cancel a transfer request")
     require_pending(transfer.status, "cancel")
     async with in_transaction():
@@ -264,4 +297,19 @@ async def announce_decision(transfer_id: int, budget_id: int, status: TransferSt
         {"transferId": transfer_id, "status": status.value},
         budget_id=budget_id,
         dedupe_key=f"transfer:{transfer_id}:decided",
+        audience=await transfer_audience(transfer_id),
     )
+
+
+async def transfer_audience(transfer_id: int) -> EventAudience:
+    """Who hears of a transfer live: the people of both sides' projects and its requester."""
+    rows = await fetch(
+        "SELECT t.requested_by_id AS requester, f.project_id AS src, d.project_id AS dst"
+        " FROM transfer_request t LEFT JOIN allocation f ON f.id = t.from_allocation_id"
+        " LEFT JOIN allocation d ON d.id = t.to_allocation_id WHERE t.id = ?",
+        transfer_id,
+    )
+    if not rows:
+        return EventAudience()
+    row = rows[0]
+    return for_projects(row["src"], row["dst"], users=(int(row["requester"]),))

@@ -59,7 +59,7 @@ async def assign(
         raise NotFound("UnassignedSpend", missing[0], field="unassignedSpendIds")
     order = list(dict.fromkeys(unassigned_ids))
     items = [_row_item(n, rows[uid], project_id, budget_id) for n, uid in enumerate(order)]
-    results = await record_items(actor, items)
+    results = await record_items(actor, items, across_projects=True)
     done = [uid for n, uid in enumerate(order) if results[n].status in (RECORDED, DUPLICATE)]
     if done:
         await UnassignedSpend.filter(id__in=done).delete()
@@ -103,7 +103,7 @@ async def apply_rules(
             budget_id = row.budget_id if row.budget_id is not None else rule.budget_id  # type: ignore[attr-defined]
             items.append(_row_item(len(items), row, rule.project_id, budget_id))  # type: ignore[attr-defined]
             held.append(row)
-        results = await record_items(actor, items)
+        results = await record_items(actor, items, across_projects=True)
         done = []
         for n, row in enumerate(held):
             result = results[n]

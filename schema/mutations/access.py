@@ -18,6 +18,32 @@ class CreateUserInput:
     name: str
     email: str
     is_admin: bool = False
+    is_budget_creator: bool = strawberry.field(
+        default=False, description="May create budgets and projects (a department manager)."
+    )
+
+
+@strawberry.input(description="Grant or withdraw the right to create budgets and projects.")
+class SetBudgetCreatorInput:
+    user_id: strawberry.ID
+    allowed: bool
+
+
+@strawberry.type
+class BudgetCreatorSet:
+    user: User
+
+
+@strawberry.input
+class RemoveBudgetOwnerInput:
+    budget_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.input
+class RemoveProjectMemberInput:
+    project_id: strawberry.ID
+    user_id: strawberry.ID
 
 
 @strawberry.type(description="The new user and their API token, shown this once.")
@@ -77,6 +103,9 @@ CreateApiTokenPayload = payload("CreateApiTokenPayload", ApiTokenCreated)
 AddBudgetOwnerPayload = payload("AddBudgetOwnerPayload", Done)
 AddProjectMemberPayload = payload("AddProjectMemberPayload", Done)
 LinkSlackUserPayload = payload("LinkSlackUserPayload", UserLinked)
+SetBudgetCreatorPayload = payload("SetBudgetCreatorPayload", BudgetCreatorSet)
+RemoveBudgetOwnerPayload = payload("RemoveBudgetOwnerPayload", Done)
+RemoveProjectMemberPayload = payload("RemoveProjectMemberPayload", Done)
 AcknowledgeAlertPayload = payload("AcknowledgeAlertPayload", Done)
 
 
@@ -86,9 +115,27 @@ class AccessMutations:
     async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserPayload:
         async def call() -> UserCreated:
             user, token = await service.create_user(
-                info.context.actor, name=input.name, email=input.email, is_admin=input.is_admin
+                info.context.actor,
+                name=input.name,
+                email=input.email,
+                is_admin=input.is_admin,
+                is_budget_creator=input.is_budget_creator,
             )
             return UserCreated(user=User.from_model(user), token=token)
+
+        return await run(call)
+
+    @strawberry.mutation(description="Admins only.")
+    async def set_budget_creator(
+        self, info: Info, input: SetBudgetCreatorInput
+    ) -> SetBudgetCreatorPayload:
+        async def call() -> BudgetCreatorSet:
+            user = await service.set_budget_creator(
+                info.context.actor,
+                user_id=ids.decode(input.user_id, "User", "userId"),
+                allowed=input.allowed,
+            )
+            return BudgetCreatorSet(user=User.from_model(user))
 
         return await run(call)
 
@@ -118,7 +165,23 @@ class AccessMutations:
 
         return await run(call)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Owners remove another owner; a budget keeps at least one.")
+    async def remove_budget_owner(
+        self, info: Info, input: RemoveBudgetOwnerInput
+    ) -> RemoveBudgetOwnerPayload:
+        async def call() -> Done:
+            await service.remove_budget_owner(
+                info.context.actor,
+                budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
+                user_id=ids.decode(input.user_id, "User", "userId"),
+            )
+            return Done()
+
+        return await run(call)
+
+    @strawberry.mutation(
+        description="The project's leads (and admins) add people or change their role."
+    )
     async def add_project_member(
         self, info: Info, input: AddProjectMemberInput
     ) -> AddProjectMemberPayload:
@@ -128,6 +191,20 @@ class AccessMutations:
                 project_id=ids.decode(input.project_id, "Project", "projectId"),
                 user_id=ids.decode(input.user_id, "User", "userId"),
                 role=DomainProjectRole(input.role.value),
+            )
+            return Done()
+
+        return await run(call)
+
+    @strawberry.mutation(description="The project's leads (and admins) remove someone.")
+    async def remove_project_member(
+        self, info: Info, input: RemoveProjectMemberInput
+    ) -> RemoveProjectMemberPayload:
+        async def call() -> Done:
+            await service.remove_project_member(
+                info.context.actor,
+                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                user_id=ids.decode(input.user_id, "User", "userId"),
             )
             return Done()
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import strawberry
+from tortoise.expressions import Q
 from tortoise.functions import Sum
 
 from app import clock
@@ -15,7 +16,7 @@ from app.domain.status import percent_used, status_band
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
 from app.models import BudgetPeriod as PeriodRow
-from app.models import SpendDaily
+from app.models import JournalEntry, SpendDaily
 from schema import ids
 from schema.context import Info
 from schema.loaders import HISTORY_DAYS
@@ -170,7 +171,29 @@ class Budget(Node, pacing.PacingFields):
     )
     async def carried_in(self, info: Info) -> Decimal:
         p = await self._period(info)
-        return from_micros(available(p) - p.funded_micros) if p.status == "OPEN" else Decimal(0)
+        if p.status != "OPEN":
+            return Decimal(0)
+        if is_owner(info.context.actor, self.row.id):
+            return from_micros(available(p) - p.funded_micros)
+        # Members: what rolled into the pool and into their own envelopes, nothing else.
+        mine = set(await visible_allocations(info, self.row.id, p.id).values_list("id", flat=True))
+        entries = await JournalEntry.filter(
+            Q(to_period_id=p.id) | Q(from_period_id=p.id), kind="ROLLOVER"
+        ).values_list(
+            "from_period_id",
+            "from_allocation_id",
+            "to_period_id",
+            "to_allocation_id",
+            "to_kind",
+            "amount_micros",
+        )
+        total = 0
+        for from_period, from_alloc, to_period, to_alloc, to_kind, amount in entries:
+            if to_period == p.id and (to_alloc in mine or (to_alloc is None and to_kind == "POOL")):
+                total += amount  # type: ignore[operator]
+            elif from_period == p.id and from_alloc in mine:
+                total -= amount  # type: ignore[operator]  # an overspend carried as a debt
+        return from_micros(total)
 
     @strawberry.field(
         description="The most one envelope carries into the next period; null: no cap."

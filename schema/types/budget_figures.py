@@ -12,11 +12,11 @@ from datetime import date
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
-from app.domain.access import is_owner
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
 from app.models import BudgetPeriod as PeriodRow
 from app.models import SpendDaily
+from schema import scopes
 from schema.context import Info
 from schema.types.common import ServiceCost
 
@@ -77,9 +77,5 @@ class Figures:
 
 
 def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
-    """Owners see every allocation; members and viewers only their own projects'."""
-    actor = info.context.actor
-    query = AllocationRow.filter(period_id=period_id)
-    if not is_owner(actor, budget_id):
-        query = query.filter(project_id__in=list(actor.project_roles))
-    return query
+    """Owners see every allocation; a project's people only their own projects'."""
+    return scopes.allocations(info.context.actor, AllocationRow.filter(period_id=period_id))

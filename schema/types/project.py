@@ -50,7 +50,9 @@ class Project(Node):
         links = await info.context.loaders.members.load(self.row.id)
         return [User.from_model(link.user) for link in links]
 
-    @strawberry.field(description="Your role here: MEMBER, VIEWER, or null (owner or admin).")
+    @strawberry.field(
+        description="Your role here: LEAD, MEMBER, VIEWER, or null (none: an owner or admin)."
+    )
     def my_role(self, info: Info) -> str | None:
         role = info.context.actor.project_roles.get(self.row.id)
         return None if role is None else role.value

@@ -4,14 +4,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from app.domain.access import can_view_allocation
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
 from app.models import TransferRequest
-from schema import ids
+from schema import ids, scopes
 from schema.context import Info
 from schema.types.allocation import Allocation
 from schema.types.common import TransferStatus
@@ -22,17 +21,8 @@ from schema.types.user import User
 
 def visible_transfers(info: Info) -> QuerySet[TransferRequest]:
     """Owners see their budgets' transfers; others those they asked for or that touch their
-    projects."""
-    actor = info.context.actor
-    if actor.is_admin:
-        return TransferRequest.all()
-    projects = list(actor.project_roles)
-    return TransferRequest.filter(
-        Q(budget_id__in=list(actor.owned_budgets))
-        | Q(requested_by_id=actor.user_id)
-        | Q(from_allocation__project_id__in=projects)
-        | Q(to_allocation__project_id__in=projects)
-    ).distinct()
+    projects (app.domain.access.transfer_scope)."""
+    return scopes.transfers(info.context.actor)
 
 
 @strawberry.type(description="A request to move money; `from`/`to` null means the pool.")
@@ -104,9 +94,8 @@ class Transfer(Node):
         "own request unless the budget allows that)?"
     )
     async def viewer_can_decide(self, info: Info) -> bool:
-        from app.domain.access import is_owner
+        from app.domain.access import check_decider, is_owner
         from app.domain.errors import AllotError
-        from app.domain.transfers import check_decider
 
         actor = info.context.actor
         if self.row.status != "PENDING":

@@ -12,6 +12,7 @@ class User:
     name: str
     email: str
     is_admin: bool
+    is_budget_creator: bool
     slack_user_id: str | None
     pk: strawberry.Private[int]
 
@@ -22,6 +23,7 @@ class User:
             name=row.name,
             email=row.email,
             is_admin=row.is_admin,
+            is_budget_creator=row.is_budget_creator,
             slack_user_id=row.slack_user_id,
             pk=row.id,
         )

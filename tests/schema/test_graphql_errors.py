@@ -58,7 +58,7 @@ class Scene:
 async def scene(admin) -> Scene:
     """$1,000 grant owned by Olive: Algo ($300, $12.5 spent on aws) and Study ($100, $40 on gpu)."""
     admin_user, admin_actor, _ = admin
-    owner, _ = await make_user("Olive Owner")
+    owner, _ = await make_user("Olive Owner", creator=True)
     member, _ = await make_user("Mia Member")
     viewer, _ = await make_user("Vic Viewer")
     outsider, _ = await make_user("Sam Study")

@@ -71,7 +71,7 @@ async def test_a_literal_page_size_over_the_maximum_is_refused_before_anything_r
 
 async def test_a_budget_owner_can_find_a_project_to_fund_but_not_its_people(admin, gql) -> None:
     _, actor, _ = admin
-    pi, _ = await make_user("Pat Pi")
+    pi, _ = await make_user("Pat Pi", creator=True)
     student, _ = await make_user("Sam Student")
     b = await budgets.create_budget(
         await actors.load_actor(pi),

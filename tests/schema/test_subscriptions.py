@@ -45,7 +45,7 @@ async def _until(predicate) -> None:
 
 
 async def test_an_owner_receives_the_events_of_their_budget_as_they_are_delivered(database):
-    owner, _ = await make_user("Olga Owner")
+    owner, _ = await make_user("Olga Owner", creator=True)
     budget_id = await _budget(owner)
     await deliver_pending([])  # budget.created, before anyone listened
     stream = await schema.subscribe(
@@ -70,7 +70,7 @@ async def test_an_owner_receives_the_events_of_their_budget_as_they_are_delivere
 
 
 async def test_a_stranger_cannot_subscribe_to_a_budget(database):
-    owner, _ = await make_user("Olga Owner")
+    owner, _ = await make_user("Olga Owner", creator=True)
     stranger, _ = await make_user("Sam Stranger")
     budget_id = await _budget(owner)
     stream = await schema.subscribe(

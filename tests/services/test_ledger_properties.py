@@ -200,7 +200,9 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
 async def _run(url: str, ops: list[tuple], hard_limit: bool) -> None:
     await db.init_db(url)
     try:
-        user, _ = await actors.create_user(None, name="Olive Owner", email="olive@example.org")
+        user, _ = await actors.create_user(
+            None, name="Olive Owner", email="olive@example.org", is_budget_creator=True
+        )
         owner = await actors.load_actor(user)
         budget = await budgets.create_budget(
             owner,

@@ -225,15 +225,15 @@ async def test_a_spend_that_read_the_old_allocation_before_the_close_lands_in_th
 ) -> None:
     _, actor, _ = admin
     b, p = await setup_budget(actor, policy="CARRY_UNSPENT")
-    stale = await spending.resolve_allocation(p.id, None)
+    stale = await spending.resolve_allocation(actor, p.id, None)
     fixed_clock[0] = datetime(2026, 4, 1, 0, 5, tzinfo=UTC)
     await periods.close_due_periods()
     real = spending.resolve_allocation
     calls = []
 
-    async def stale_first(project_id, budget_id):
+    async def stale_first(actor, project_id, budget_id):
         calls.append(project_id)
-        return stale if len(calls) == 1 else await real(project_id, budget_id)
+        return stale if len(calls) == 1 else await real(actor, project_id, budget_id)
 
     monkeypatch.setattr(spending, "resolve_allocation", stale_first)
     monkeypatch.setattr(periods, "settle_before_spend", lambda *a: asyncio.sleep(0, False))

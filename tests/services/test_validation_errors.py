@@ -731,9 +731,9 @@ async def test_create_project_refuses_a_malformed_slug(scene: Scene, slug: str) 
 
 
 @pytest.mark.usefixtures("unchanged")
-async def test_a_duplicate_slug_by_a_member_leaves_no_membership_behind(scene: Scene) -> None:
-    user, _ = await make_user("Nico Newcomer")
+async def test_a_duplicate_slug_by_a_budget_creator_leaves_no_lead_behind(scene: Scene) -> None:
+    user, _ = await make_user("Nico Newcomer", creator=True)
     counts = await _counts()
-    member = await actors.load_actor(user)
-    await _refused(budgets.create_project(member, name="Study"), Conflict, field="slug")
+    creator = await actors.load_actor(user)
+    await _refused(budgets.create_project(creator, name="Study"), Conflict, field="slug")
     assert await _counts() == counts
