@@ -148,6 +148,14 @@ def can_import(actor: Actor, budget_id: int | None) -> bool:
     return actor.is_admin if budget_id is None else is_owner(actor, budget_id)
 
 
+def can_route_unassigned(actor: Actor, budget_id: int | None) -> bool:
+    """Assigning held import rows or applying the rules again: owners (of the named budget,
+    when one is named) and admins. Each row is then recorded only where the actor may spend."""
+    if budget_id is not None:
+        return is_owner(actor, budget_id)
+    return actor.is_admin or bool(actor.owned_budgets)
+
+
 def can_manage_routing(actor: Actor, budget_id: int | None, funding_budgets: Iterable[int]) -> bool:
     """Routing rules of a project: owners of a budget that funds it (of the named budget, when
     the rule names one), and admins."""

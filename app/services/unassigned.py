@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.domain.access import Actor, require
+from app.domain.access import Actor, can_route_unassigned, require
 from app.domain.errors import NotFound, ValidationError
 from app.ingest.rows import CostRow
 from app.models import UnassignedSpend
@@ -80,7 +80,7 @@ async def apply_rules(
 ) -> ApplySummary:
     """Route the held rows the actor can see (of one budget's imports, if given) again, with
     today's rules."""
-    require(actor.is_admin or bool(actor.owned_budgets), "apply routing rules")
+    require(can_route_unassigned(actor, budget_id), "apply routing rules to these imports")
     held_rows = visible_unassigned(actor)
     if budget_id is not None:
         held_rows = held_rows.filter(budget_id=budget_id)

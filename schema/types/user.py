@@ -4,10 +4,11 @@ import strawberry
 
 from app.models import User as UserRow
 from schema import ids
+from schema.types.node import Node
 
 
-@strawberry.type
-class User:
+@strawberry.type(description="A person (or integration) who signs in to Allot.")
+class User(Node):
     id: strawberry.ID
     name: str
     email: str

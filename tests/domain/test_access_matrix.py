@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from app.domain.access import (
     Actor,
     ProjectRole,
+    can_create_budget,
+    can_manage_project_people,
     can_record_spend,
     can_request_transfer,
     can_view_allocation,
@@ -34,6 +36,8 @@ ROLES: dict[str, Actor] = {
     "admin": Actor(1, is_admin=True),
     "owner of the budget": Actor(2, owned_budgets=frozenset({BUDGET})),
     "owner of another budget": Actor(3, owned_budgets=frozenset({OTHER_BUDGET})),
+    "budget creator": Actor(9, is_budget_creator=True),
+    "lead of the project": Actor(10, project_roles={PROJECT: ProjectRole.LEAD}),
     "member of the project": Actor(4, project_roles={PROJECT: ProjectRole.MEMBER}),
     "viewer of the project": Actor(5, project_roles={PROJECT: ProjectRole.VIEWER}),
     "member of another project in the budget": Actor(
@@ -61,20 +65,24 @@ ACTIONS = {
     "request transfer": lambda a: can_request_transfer(a, BUDGET, [PROJECT]),
     "allocate/approve": _owner_allowed,
     "write project": lambda a: can_write_project(a, PROJECT),
+    "create budget": can_create_budget,
+    "manage people": lambda a: can_manage_project_people(a, PROJECT),
 }
 
 Y, N = True, False
-#                                          view   view   record request alloc/  write
-#                                          budget alloc  spend  transfer approve project
+# columns: view budget, view allocation, record spend, request transfer, allocate/approve,
+#          write project, create budget, manage people
 MATRIX = {
-    "admin":                                   (Y,    Y,     Y,     Y,       Y,      Y),
-    "owner of the budget":                     (Y,    Y,     Y,     Y,       Y,      N),
-    "owner of another budget":                 (N,    N,     N,     N,       N,      N),
-    "member of the project":                   (Y,    Y,     Y,     Y,       N,      Y),
-    "viewer of the project":                   (Y,    Y,     N,     N,       N,      N),
-    "member of another project in the budget": (Y,    N,     N,     N,       N,      N),
-    "member of a project in another budget":   (N,    N,     N,     N,       N,      N),
-    "stranger":                                (N,    N,     N,     N,       N,      N),
+    "admin":                                   (Y,   Y,    Y,    Y,     Y,    Y,    Y,    Y),
+    "budget creator":                          (N,   N,    N,    N,     N,    N,    Y,    N),
+    "owner of the budget":                     (Y,   Y,    Y,    Y,     Y,    N,    N,    N),
+    "owner of another budget":                 (N,   N,    N,    N,     N,    N,    N,    N),
+    "lead of the project":                     (Y,   Y,    Y,    Y,     N,    Y,    N,    Y),
+    "member of the project":                   (Y,   Y,    Y,    Y,     N,    Y,    N,    N),
+    "viewer of the project":                   (Y,   Y,    N,    N,     N,    N,    N,    N),
+    "member of another project in the budget": (Y,   N,    N,    N,     N,    N,    N,    N),
+    "member of a project in another budget":   (N,   N,    N,    N,     N,    N,    N,    N),
+    "stranger":                                (N,   N,    N,    N,     N,    N,    N,    N),
 }  # fmt: skip
 
 CASES = [

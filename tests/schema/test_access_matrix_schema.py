@@ -1,0 +1,933 @@
+"""The access model as a matrix generated from the schema and the router.
+
+Every query, mutation and subscription field of the schema and every HTTP route must have
+cases here (a new field without one fails `test_every_*_has_cases`); each case runs for every
+persona — admin, budget creator, budget owner, project lead, member, viewer, a user with no
+role, and no token at all — on an object they should reach ("own": budget Grant, project P1)
+and one they should not ("foreign": budget Other, project P3), and checks the outcome:
+allowed (a success payload, a non-null object, the object in the list) or denied
+(PermissionDenied / NotFound, null, absent from the list). Each case runs in a transaction
+that is rolled back, so every persona sees the same world.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+from helpers import make_user
+from tortoise.transactions import in_transaction
+
+from app.domain.access import ProjectRole
+from app.models import UnassignedSpend, User
+from app.services import actors, allocations, budgets, rates, reservations, routing, spending
+from app.services import transfers as transfer_service
+from app.services.broker import broker
+from app.services.spending import SpendInput
+from schema import ids, schema
+from schema.context import context_for_user
+
+PERSONAS = ("admin", "creator", "owner", "lead", "member", "viewer", "nobody", "anonymous")
+ALL_USERS = frozenset(PERSONAS) - {"anonymous"}
+NOBODY: frozenset[str] = frozenset()
+ADMIN = frozenset({"admin"})
+OWNERS = frozenset({"admin", "owner"})
+ACTING = frozenset({"admin", "owner", "lead", "member"})
+READERS = frozenset({"admin", "owner", "lead", "member", "viewer"})
+FINDERS = frozenset({"admin", "creator", "owner"})  # may list every project by name
+CREATORS = frozenset({"admin", "creator"})
+PEOPLE = frozenset({"admin", "lead"})  # manage a project's people
+
+ERRORS = {"PermissionDenied", "NotFound"}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    tokens: dict[str, str]
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+async def world(admin) -> World:
+    admin_user, admin_actor, admin_token = admin
+    users: dict[str, User] = {"admin": admin_user}
+    tokens: dict[str, str] = {"admin": admin_token}
+    for persona in ("creator", "owner", "lead", "member", "viewer", "nobody"):
+        users[persona], tokens[persona] = await make_user(
+            f"{persona.title()} Person", creator=persona == "creator"
+        )
+    for extra in ("xowner", "xmember", "p2member"):
+        users[extra], tokens[extra] = await make_user(f"{extra.title()} Extra")
+    grant = await budgets.create_budget(
+        admin_actor,
+        name="Grant",
+        amount="1000",
+        period_kind="ANNUAL",
+        start_date=date(2026, 1, 1),
+        owner_ids=[users["owner"].id],
+    )
+    other = await budgets.create_budget(
+        admin_actor,
+        name="Other",
+        amount="1000",
+        period_kind="ANNUAL",
+        start_date=date(2026, 1, 1),
+        owner_ids=[users["xowner"].id],
+    )
+    p1 = await budgets.create_project(admin_actor, name="P1")
+    p2 = await budgets.create_project(admin_actor, name="P2")
+    p3 = await budgets.create_project(admin_actor, name="P3")
+    a1 = await allocations.allocate(admin_actor, budget_id=grant.id, project_id=p1.id, amount="500")
+    a2 = await allocations.allocate(admin_actor, budget_id=grant.id, project_id=p2.id, amount="200")
+    a3 = await allocations.allocate(admin_actor, budget_id=other.id, project_id=p3.id, amount="100")
+    for who, project, role in [
+        ("lead", p1, ProjectRole.LEAD),
+        ("member", p1, ProjectRole.MEMBER),
+        ("viewer", p1, ProjectRole.VIEWER),
+        ("p2member", p2, ProjectRole.MEMBER),
+        ("xmember", p3, ProjectRole.MEMBER),
+    ]:
+        await actors.add_project_member(
+            admin_actor, project_id=project.id, user_id=users[who].id, role=role
+        )
+    s1, _ = await spending.record_spend(admin_actor, SpendInput(project_id=p1.id, amount="300"))
+    s3, _ = await spending.record_spend(admin_actor, SpendInput(project_id=p3.id, amount="60"))
+    member = await actors.load_actor(users["member"])
+    xmember = await actors.load_actor(users["xmember"])
+    r1, _ = await reservations.reserve_spend(member, project_id=p1.id, amount="10")
+    r3, _ = await reservations.reserve_spend(xmember, project_id=p3.id, amount="5")
+    t1 = await transfer_service.request_transfer(
+        member, amount="20", reason="need it", from_allocation_id=a2.id, to_allocation_id=a1.id
+    )
+    t3 = await transfer_service.request_transfer(
+        xmember, amount="1", reason="please", to_allocation_id=a3.id
+    )
+    owner = await actors.load_actor(users["owner"])
+    xowner = await actors.load_actor(users["xowner"])
+    rr1 = await routing.create_rule(
+        owner, match="service", value="aws", project_id=p1.id, budget_id=grant.id
+    )
+    rr3 = await routing.create_rule(
+        xowner, match="service", value="gcp", project_id=p3.id, budget_id=other.id
+    )
+    u1 = await UnassignedSpend.create(
+        source="focus", external_id="u1", occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+        amount_micros=1_000_000, amount_text="1", currency="USD", budget_id=grant.id,
+    )  # fmt: skip
+    u3 = await UnassignedSpend.create(
+        source="focus", external_id="u3", occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+        amount_micros=1_000_000, amount_text="1", currency="USD", budget_id=other.id,
+    )  # fmt: skip
+    await rates.set_rate(None, card="default", service="postdoc", unit="hour", price="50")
+    from app.models import Alert
+
+    al1 = await Alert.filter(allocation_id=a1.id).first()
+    al3 = await Alert.filter(allocation_id=a3.id).first()
+    assert al1 is not None and al3 is not None
+    w = World(users=users, tokens=tokens)
+    enc = ids.encode
+    w.ids = {
+        "grant": enc("Budget", grant.id),
+        "other": enc("Budget", other.id),
+        "p1": enc("Project", p1.id),
+        "p2": enc("Project", p2.id),
+        "p3": enc("Project", p3.id),
+        "a1": enc("Allocation", a1.id),
+        "a2": enc("Allocation", a2.id),
+        "a3": enc("Allocation", a3.id),
+        "s1": enc("Spend", s1.id),
+        "s3": enc("Spend", s3.id),
+        "r1": enc("Reservation", r1.id),
+        "r3": enc("Reservation", r3.id),
+        "t1": enc("Transfer", t1.id),
+        "t3": enc("Transfer", t3.id),
+        "rr1": enc("RoutingRule", rr1.id),
+        "rr3": enc("RoutingRule", rr3.id),
+        "u1": enc("UnassignedSpend", u1.id),
+        "u3": enc("UnassignedSpend", u3.id),
+        "al1": enc("Alert", al1.id),
+        "al3": enc("Alert", al3.id),
+        "grant_pk": str(grant.id),
+        "other_pk": str(other.id),
+    }
+    for name, user in users.items():
+        w.ids[f"user:{name}"] = enc("User", user.id)
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+
+Outcome = str  # "allowed" | "denied" | "other: …"
+
+
+def payload_outcome(value: Any) -> Outcome:
+    """A mutation's union payload: a success member, or an error member."""
+    if not isinstance(value, dict) or "__typename" not in value:
+        return f"other: {value!r}"
+    name = value["__typename"]
+    if name in ERRORS:
+        return "denied"
+    if "code" in value:  # another typed error: the case is wrong, not the policy
+        return f"other: {name} {value.get('message')}"
+    return "allowed"
+
+
+def present(key: str) -> Callable[[Any], Outcome]:
+    """A list (or connection) holds the object with this id (a key of World.ids)."""
+
+    def check(value: Any, w: World) -> Outcome:
+        nodes = value.get("nodes") if isinstance(value, dict) else value
+        wanted = w.ids[key]
+        return "allowed" if any(n.get("id") == wanted for n in nodes or []) else "denied"
+
+    return check  # type: ignore[return-value]
+
+
+def not_null(value: Any, _w: World) -> Outcome:
+    return "denied" if value is None else "allowed"
+
+
+def batch_outcome(value: Any, _w: World) -> Outcome:
+    if (value or {}).get("__typename") in ERRORS:
+        return "denied"
+    items = (value or {}).get("items") or []
+    status = items[0]["status"] if items else None
+    if status == "RECORDED":
+        return "allowed"
+    code = ((items[0].get("error") or {}).get("code")) if items else None
+    return "denied" if code in ("PERMISSION_DENIED", "NOT_FOUND") else f"other: {items}"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    document: str
+    variables: Callable[[World], dict[str, Any]]
+    allowed: frozenset[str]
+    outcome: Callable[[Any, World], Outcome] | None = None  # None: a mutation payload
+
+
+def _m(field_name: str, input_type: str, body: str = "") -> str:
+    """A mutation document with one `$input` and the error fields every payload shares."""
+    return (
+        f"mutation($input: {input_type}) {{ {field_name}(input: $input) {{ __typename"
+        f" ... on Error {{ code message }} {body} }} }}"
+    )
+
+
+def mutation(
+    field_name: str,
+    input_type: str,
+    own: Callable[[World], dict[str, Any]],
+    own_allowed: frozenset[str],
+    foreign: Callable[[World], dict[str, Any]] | None = None,
+    foreign_allowed: frozenset[str] = ADMIN,
+    body: str = "",
+) -> list[Case]:
+    doc = _m(field_name, input_type, body)
+    cases = [Case(f"{field_name} own", doc, lambda w: {"input": own(w)}, own_allowed)]
+    if foreign is not None:
+        cases.append(
+            Case(
+                f"{field_name} foreign",
+                doc,
+                lambda w, f=foreign: {"input": f(w)},  # type: ignore[misc]
+                foreign_allowed,
+            )
+        )
+    return cases
+
+
+def query(
+    field_name: str,
+    document: str,
+    own: Callable[[World], dict[str, Any]],
+    own_allowed: frozenset[str],
+    outcome: Callable[[Any, World], Outcome],
+    foreign: Callable[[World], dict[str, Any]] | None = None,
+    foreign_allowed: frozenset[str] = ADMIN,
+    foreign_outcome: Callable[[Any, World], Outcome] | None = None,
+) -> list[Case]:
+    cases = [Case(f"{field_name} own", document, own, own_allowed, outcome)]
+    if foreign is not None:
+        cases.append(
+            Case(
+                f"{field_name} foreign",
+                document,
+                foreign,
+                foreign_allowed,
+                foreign_outcome or outcome,
+            )
+        )
+    return cases
+
+
+def _i(key: str) -> Callable[[World], str]:
+    return lambda w: w.ids[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases, by root field
+
+RECORD_SPENDS = (
+    "mutation($items: [RecordSpendInput!]!) { recordSpends(input: {items: $items}) {"
+    " __typename ... on Error { code }"
+    " ... on SpendsRecorded { items { status error { code } } } } }"
+)
+
+MUTATIONS: dict[str, list[Case]] = {
+    "acknowledgeAlert": mutation(
+        "acknowledgeAlert",
+        "AcknowledgeAlertInput!",
+        lambda w: {"alertId": w.ids["al1"]},
+        OWNERS,
+        lambda w: {"alertId": w.ids["al3"]},
+    ),
+    "addBudgetOwner": mutation(
+        "addBudgetOwner",
+        "AddBudgetOwnerInput!",
+        lambda w: {"budgetId": w.ids["grant"], "userId": w.ids["user:nobody"]},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"], "userId": w.ids["user:nobody"]},
+    ),
+    "removeBudgetOwner": mutation(
+        "removeBudgetOwner",
+        "RemoveBudgetOwnerInput!",
+        lambda w: {"budgetId": w.ids["grant"], "userId": w.ids["user:admin"]},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"], "userId": w.ids["user:xowner"]},
+    ),
+    "addProjectMember": mutation(
+        "addProjectMember",
+        "AddProjectMemberInput!",
+        lambda w: {"projectId": w.ids["p1"], "userId": w.ids["user:nobody"], "role": "VIEWER"},
+        PEOPLE,
+        lambda w: {"projectId": w.ids["p3"], "userId": w.ids["user:nobody"], "role": "MEMBER"},
+    ),
+    "removeProjectMember": mutation(
+        "removeProjectMember",
+        "RemoveProjectMemberInput!",
+        lambda w: {"projectId": w.ids["p1"], "userId": w.ids["user:viewer"]},
+        PEOPLE,
+        lambda w: {"projectId": w.ids["p3"], "userId": w.ids["user:xmember"]},
+    ),
+    "allocate": mutation(
+        "allocate",
+        "AllocateInput!",
+        lambda w: {"budgetId": w.ids["grant"], "projectId": w.ids["p2"], "amount": "250"},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"], "projectId": w.ids["p3"], "amount": "150"},
+    ),
+    "allocateMany": mutation(
+        "allocateMany",
+        "AllocateManyInput!",
+        lambda w: {
+            "budgetId": w.ids["grant"],
+            "split": "EXPLICIT",
+            "items": [{"projectId": w.ids["p2"], "amount": "250"}],
+        },
+        OWNERS,
+        lambda w: {
+            "budgetId": w.ids["other"],
+            "split": "EXPLICIT",
+            "items": [{"projectId": w.ids["p3"], "amount": "150"}],
+        },
+    ),
+    "releaseAllocation": mutation(
+        "releaseAllocation",
+        "ReleaseAllocationInput!",
+        lambda w: {"allocationId": w.ids["a2"]},
+        OWNERS,
+        lambda w: {"allocationId": w.ids["a3"]},
+    ),
+    "setAllocationRollover": mutation(
+        "setAllocationRollover",
+        "SetAllocationRolloverInput!",
+        lambda w: {"allocationId": w.ids["a1"], "rolloverPolicy": "CARRY_ALL"},
+        OWNERS,
+        lambda w: {"allocationId": w.ids["a3"], "rolloverPolicy": "CARRY_ALL"},
+    ),
+    "updateBudget": mutation(
+        "updateBudget",
+        "UpdateBudgetInput!",
+        lambda w: {"budgetId": w.ids["grant"], "name": "Renamed"},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"], "name": "Renamed"},
+    ),
+    "closePeriod": mutation(
+        "closePeriod",
+        "ClosePeriodInput!",
+        lambda w: {"budgetId": w.ids["grant"]},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"]},
+    ),
+    "setPlannedAmount": mutation(
+        "setPlannedAmount",
+        "SetPlannedAmountInput!",
+        lambda w: {"budgetId": w.ids["grant"], "periodStart": "2027-01-01", "amount": "5"},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"], "periodStart": "2027-01-01", "amount": "5"},
+    ),
+    "createBudget": mutation(
+        "createBudget",
+        "CreateBudgetInput!",
+        lambda w: {
+            "name": "New",
+            "amount": "10",
+            "periodKind": "MONTHLY",
+            "startDate": "2026-03-01",
+        },
+        CREATORS,
+    ),
+    "createProject": mutation(
+        "createProject", "CreateProjectInput!", lambda w: {"name": "Newcomer"}, CREATORS
+    ),
+    "createUser": mutation(
+        "createUser",
+        "CreateUserInput!",
+        lambda w: {"name": "Newbie", "email": "newbie@example.org"},
+        ADMIN,
+    ),
+    "setBudgetCreator": mutation(
+        "setBudgetCreator",
+        "SetBudgetCreatorInput!",
+        lambda w: {"userId": w.ids["user:nobody"], "allowed": True},
+        ADMIN,
+    ),
+    "createApiToken": mutation(
+        "createApiToken",
+        "CreateApiTokenInput!",
+        lambda w: {"name": "mine"},
+        ALL_USERS,
+        lambda w: {"userId": w.ids["user:xowner"], "name": "theirs"},
+    ),
+    "linkSlackUser": mutation(
+        "linkSlackUser",
+        "LinkSlackUserInput!",
+        lambda w: {"slackUserId": "USELF"},
+        ALL_USERS,
+        lambda w: {"slackUserId": "UOTHER", "userId": w.ids["user:xowner"]},
+    ),
+    "createSlackLinkCode": mutation(
+        "createSlackLinkCode", "CreateSlackLinkCodeInput", lambda w: {}, ALL_USERS
+    ),
+    # Only the bot (a verified Slack request) links the Slack user it speaks for.
+    "linkSlackAccount": mutation(
+        "linkSlackAccount", "LinkSlackAccountInput!", lambda w: {"slackUserId": "U1"}, NOBODY
+    ),
+    # Only the outbox's notifier records where it posted.
+    "recordSlackMessage": mutation(
+        "recordSlackMessage",
+        "RecordSlackMessageInput!",
+        lambda w: {"transferId": w.ids["t1"], "channel": "C1", "ts": "1.2"},
+        NOBODY,
+    ),
+    "recordSpend": mutation(
+        "recordSpend",
+        "RecordSpendInput!",
+        lambda w: {"projectId": w.ids["p1"], "amount": "1"},
+        ACTING,
+        lambda w: {"projectId": w.ids["p3"], "amount": "1"},
+    ),
+    "logTime": mutation(
+        "logTime",
+        "LogTimeInput!",
+        lambda w: {"projectId": w.ids["p1"], "hours": "1", "role": "postdoc"},
+        ACTING,
+        lambda w: {"projectId": w.ids["p3"], "hours": "1", "role": "postdoc"},
+    ),
+    "reserveSpend": mutation(
+        "reserveSpend",
+        "ReserveSpendInput!",
+        lambda w: {"projectId": w.ids["p1"], "amount": "1"},
+        ACTING,
+        lambda w: {"projectId": w.ids["p3"], "amount": "1"},
+    ),
+    "settleReservation": mutation(
+        "settleReservation",
+        "SettleReservationInput!",
+        lambda w: {"reservationId": w.ids["r1"], "amount": "1"},
+        ACTING,
+        lambda w: {"reservationId": w.ids["r3"], "amount": "1"},
+    ),
+    "releaseReservation": mutation(
+        "releaseReservation",
+        "ReleaseReservationInput!",
+        lambda w: {"reservationId": w.ids["r1"]},
+        ACTING,
+        lambda w: {"reservationId": w.ids["r3"]},
+    ),
+    "requestTransfer": [
+        *mutation(
+            "requestTransfer",
+            "RequestTransferInput!",
+            # A gift from P1 to P2.
+            lambda w: {
+                "fromAllocationId": w.ids["a1"],
+                "toAllocationId": w.ids["a2"],
+                "amount": "1",
+                "reason": "gift",
+            },
+            ACTING,
+            lambda w: {
+                "fromAllocationId": w.ids["a3"],
+                "toPool": True,
+                "amount": "1",
+                "reason": "x",
+            },
+        ),
+        # Asking P2 for money for P1 (a taking: it waits for an owner, but may be asked).
+        *mutation(
+            "requestTransfer",
+            "RequestTransferInput!",
+            lambda w: {
+                "fromAllocationId": w.ids["a2"],
+                "toAllocationId": w.ids["a1"],
+                "amount": "1",
+                "reason": "ask",
+            },
+            ACTING,
+        ),
+    ],
+    "approveTransfer": mutation(
+        "approveTransfer",
+        "DecideTransferInput!",
+        lambda w: {"transferId": w.ids["t1"]},
+        OWNERS,
+        lambda w: {"transferId": w.ids["t3"]},
+    ),
+    "rejectTransfer": mutation(
+        "rejectTransfer",
+        "DecideTransferInput!",
+        lambda w: {"transferId": w.ids["t1"]},
+        OWNERS,
+        lambda w: {"transferId": w.ids["t3"]},
+    ),
+    "cancelTransfer": mutation(
+        "cancelTransfer",
+        "CancelTransferInput!",
+        lambda w: {"transferId": w.ids["t1"]},
+        frozenset({"admin", "member"}),  # the requester
+        lambda w: {"transferId": w.ids["t3"]},
+    ),
+    "createRoutingRule": mutation(
+        "createRoutingRule",
+        "CreateRoutingRuleInput!",
+        lambda w: {
+            "match": "service",
+            "value": "azure",
+            "projectId": w.ids["p1"],
+            "budgetId": w.ids["grant"],
+        },
+        OWNERS,
+        lambda w: {
+            "match": "service",
+            "value": "azure",
+            "projectId": w.ids["p3"],
+            "budgetId": w.ids["other"],
+        },
+    ),
+    "deleteRoutingRule": mutation(
+        "deleteRoutingRule",
+        "DeleteRoutingRuleInput!",
+        lambda w: {"ruleId": w.ids["rr1"]},
+        OWNERS,
+        lambda w: {"ruleId": w.ids["rr3"]},
+    ),
+    "assignSpend": mutation(
+        "assignSpend",
+        "AssignSpendInput!",
+        lambda w: {"unassignedSpendIds": [w.ids["u1"]], "projectId": w.ids["p1"]},
+        OWNERS,
+        lambda w: {"unassignedSpendIds": [w.ids["u3"]], "projectId": w.ids["p3"]},
+    ),
+    "applyRoutingRules": mutation(
+        "applyRoutingRules",
+        "ApplyRoutingRulesInput!",
+        lambda w: {"budgetId": w.ids["grant"]},
+        OWNERS,
+        lambda w: {"budgetId": w.ids["other"]},
+    ),
+    "setRate": mutation(
+        "setRate",
+        "SetRateInput!",
+        lambda w: {
+            "card": "grant-card",
+            "service": "gpt-4o",
+            "unit": "input_token",
+            "price": "0.000002",
+            "budgetId": w.ids["grant"],
+        },
+        OWNERS,
+        lambda w: {"card": "default", "service": "gpt-4o", "unit": "input_token", "price": "1"},
+    ),
+    "recordSpends": [
+        Case(
+            "recordSpends own",
+            RECORD_SPENDS,
+            lambda w: {"items": [{"projectId": w.ids["p1"], "amount": "1"}]},
+            ACTING,
+            lambda v, w: batch_outcome(v, w),
+        ),
+        Case(
+            "recordSpends foreign",
+            RECORD_SPENDS,
+            lambda w: {"items": [{"projectId": w.ids["p3"], "amount": "1"}]},
+            ADMIN,
+            lambda v, w: batch_outcome(v, w),
+        ),
+    ],
+}
+
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+
+QUERIES: dict[str, list[Case]] = {
+    "viewer": query("viewer", "{ viewer { id } }", lambda w: {}, ALL_USERS, not_null),
+    "node": [
+        *query(
+            "node budget",
+            NODE,
+            lambda w: {"id": w.ids["grant"]},
+            READERS,
+            not_null,
+            lambda w: {"id": w.ids["other"]},
+        ),
+        *query(
+            "node allocation",
+            NODE,
+            lambda w: {"id": w.ids["a1"]},
+            READERS,
+            not_null,
+            lambda w: {"id": w.ids["a3"]},
+        ),
+        *query(
+            "node spend",
+            NODE,
+            lambda w: {"id": w.ids["s1"]},
+            READERS,
+            not_null,
+            lambda w: {"id": w.ids["s3"]},
+        ),
+        *query(
+            "node transfer",
+            NODE,
+            lambda w: {"id": w.ids["t1"]},
+            READERS,
+            not_null,
+            lambda w: {"id": w.ids["t3"]},
+        ),
+        *query(
+            "node project",
+            NODE,
+            lambda w: {"id": w.ids["p1"]},
+            READERS | FINDERS,
+            not_null,
+            lambda w: {"id": w.ids["p3"]},
+            FINDERS,
+        ),
+        *query(
+            "node user",
+            NODE,
+            lambda w: {"id": w.ids["user:nobody"]},
+            frozenset({"admin", "nobody"}),  # yourself, or an admin
+            not_null,
+        ),
+    ],
+    "budgets": query(
+        "budgets",
+        "{ budgets(first: 100) { nodes { id } } }",
+        lambda w: {},
+        READERS,
+        present("grant"),
+        lambda w: {},
+        ADMIN,
+        present("other"),
+    ),
+    "budget": query(
+        "budget",
+        "query($id: ID!) { budget(id: $id) { id } }",
+        lambda w: {"id": w.ids["grant"]},
+        READERS,
+        not_null,
+        lambda w: {"id": w.ids["other"]},
+    ),
+    "projects": query(
+        "projects",
+        "{ projects(first: 100) { nodes { id } } }",
+        lambda w: {},
+        READERS | FINDERS,
+        present("p1"),
+        lambda w: {},
+        FINDERS,
+        present("p3"),
+    ),
+    "project": query(
+        "project",
+        "query($id: ID!) { project(id: $id) { id } }",
+        lambda w: {"id": w.ids["p1"]},
+        READERS | FINDERS,
+        not_null,
+        lambda w: {"id": w.ids["p3"]},
+        FINDERS,
+    ),
+    "transfers": query(
+        "transfers",
+        "{ transfers(first: 100) { nodes { id } } }",
+        lambda w: {},
+        READERS,
+        present("t1"),
+        lambda w: {},
+        ADMIN,
+        present("t3"),
+    ),
+    "authorizeSpend": query(
+        "authorizeSpend",
+        'query($p: ID!) { authorizeSpend(projectId: $p, amount: "1") { allowed } }',
+        lambda w: {"p": w.ids["p1"]},
+        READERS,
+        not_null,
+        lambda w: {"p": w.ids["p3"]},
+    ),
+    "allocationDirectory": query(
+        "allocationDirectory",
+        "query($b: ID) { allocationDirectory(budgetId: $b) { id } }",
+        lambda w: {"b": w.ids["grant"]},
+        READERS,
+        present("a1"),
+        lambda w: {"b": w.ids["other"]},
+        ADMIN,
+        present("a3"),
+    ),
+    "routingRules": query(
+        "routingRules",
+        "{ routingRules(first: 100) { nodes { id } } }",
+        lambda w: {},
+        OWNERS,
+        present("rr1"),
+        lambda w: {},
+        ADMIN,
+        present("rr3"),
+    ),
+    "unassignedSpends": query(
+        "unassignedSpends",
+        "{ unassignedSpends(first: 100) { nodes { id } } }",
+        lambda w: {},
+        OWNERS,
+        present("u1"),
+        lambda w: {},
+        ADMIN,
+        present("u3"),
+    ),
+    # Rates are prices, not anyone's money: every signed-in user may read the global card.
+    "rateCards": query(
+        "rateCards",
+        "{ rateCards(first: 100) { nodes { id name } } }",
+        lambda w: {},
+        ALL_USERS,
+        lambda v, w: "allowed" if v["nodes"] else "denied",
+    ),
+    "priceUsage": query(
+        "priceUsage",
+        '{ priceUsage(service: "postdoc", unit: "hour", quantity: "2") { amount } }',
+        lambda w: {},
+        ALL_USERS,
+        not_null,
+    ),
+}
+
+SUBSCRIPTIONS: dict[str, list[Case]] = {
+    "budgetEvents": query(
+        "budgetEvents",
+        "subscription($b: ID!) { budgetEvents(budgetId: $b) { kind } }",
+        lambda w: {"b": w.ids["grant"]},
+        READERS,
+        not_null,
+        lambda w: {"b": w.ids["other"]},
+    )
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a case
+
+
+def _root(document: str) -> str:
+    from graphql import OperationDefinitionNode, parse
+
+    op = next(d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode))
+    return op.selection_set.selections[0].name.value  # type: ignore[attr-defined]
+
+
+async def _outcome(case: Case, persona: str, w: World) -> Outcome:
+    user = None if persona == "anonymous" else w.users[persona]
+    context = await context_for_user(user)
+    variables = case.variables(w)
+    root = _root(case.document)
+    if case.document.lstrip().startswith("subscription"):
+        return await _subscription_outcome(case, context, variables, w)
+    result = await schema.execute(case.document, variable_values=variables, context_value=context)
+    if result.errors:
+        code = (result.errors[0].extensions or {}).get("code")
+        if code in ("PERMISSION_DENIED", "NOT_FOUND"):
+            return "denied"
+        return f"other: {[e.message for e in result.errors]}"
+    assert result.data is not None
+    value = result.data[root]
+    if case.outcome is None:
+        return payload_outcome(value)
+    return case.outcome(value, w)
+
+
+async def _subscription_outcome(
+    case: Case, context: Any, variables: dict[str, Any], w: World
+) -> Outcome:
+    stream = await schema.subscribe(case.document, variable_values=variables, context_value=context)
+    if not hasattr(stream, "__anext__"):
+        return "denied" if stream.errors else f"other: {stream}"
+    first = asyncio.ensure_future(stream.__anext__())
+    try:
+        result = await asyncio.wait_for(asyncio.shield(first), 0.3)
+    except TimeoutError:
+        return "allowed"  # subscribed and waiting for events
+    finally:
+        first.cancel()
+        with contextlib.suppress(BaseException):
+            await first
+        await stream.aclose()
+    if result.errors:
+        code = (result.errors[0].extensions or {}).get("code")
+        return "denied" if code in ("PERMISSION_DENIED", "NOT_FOUND") else f"other: {result}"
+    return "allowed"
+
+
+def _all_cases() -> list[Case]:
+    return [c for table in (MUTATIONS, QUERIES, SUBSCRIPTIONS) for cs in table.values() for c in cs]
+
+
+def _fields(kind: str) -> set[str]:
+    graphql_schema = schema._schema
+    root = {
+        "query": graphql_schema.query_type,
+        "mutation": graphql_schema.mutation_type,
+        "subscription": graphql_schema.subscription_type,
+    }[kind]
+    return set(root.fields) if root else set()
+
+
+@pytest.mark.parametrize(
+    ("kind", "table"),
+    [("query", QUERIES), ("mutation", MUTATIONS), ("subscription", SUBSCRIPTIONS)],
+)
+def test_every_root_field_of_the_schema_has_cases(kind: str, table: dict[str, Any]) -> None:
+    missing = _fields(kind) - set(table)
+    assert not missing, f"{kind} fields without access cases: {sorted(missing)}"
+    assert not set(table) - _fields(kind), "cases for fields the schema no longer has"
+
+
+async def test_the_access_matrix(world: World) -> None:
+    """Every case × every persona, each in a rolled-back transaction; all mismatches at once."""
+    mismatches: list[str] = []
+    runs = 0
+    for case in _all_cases():
+        for persona in PERSONAS:
+            outcome = await _in_rollback(case, persona, world)
+            runs += 1
+            want = "allowed" if persona in case.allowed else "denied"
+            if outcome != want:
+                mismatches.append(f"{case.name} / {persona}: wanted {want}, got {outcome}")
+    assert not mismatches, f"{len(mismatches)} of {runs} runs differ:\n" + "\n".join(mismatches)
+    assert runs >= 8 * 90
+
+
+async def _in_rollback(case: Case, persona: str, w: World) -> Outcome:
+    box: list[Outcome] = []
+    try:
+        async with in_transaction():
+            box.append(await _outcome(case, persona, w))
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert broker.subscriber_count(int(w.ids["grant_pk"])) == 0
+    return box[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP routes
+
+
+@dataclass(frozen=True)
+class Route:
+    path: Callable[[World], str]
+    allowed: frozenset[str]
+    #: Status codes of an allowed and of a denied call.
+    ok: int = 200
+
+
+HTTP_ROUTES: dict[str, list[Route]] = {
+    "/healthz": [Route(lambda w: "/healthz", ALL_USERS | {"anonymous"})],
+    # Scraped with ALLOT_METRICS_TOKEN, never with a user's API token.
+    "/metrics": [Route(lambda w: "/metrics", NOBODY)],
+    "/graphql": [Route(lambda w: "/graphql", ALL_USERS | {"anonymous"})],  # the GraphiQL page
+    "/": [Route(lambda w: "/", ALL_USERS | {"anonymous"})],  # the page; data comes from the API
+    "/dashboard": [Route(lambda w: "/dashboard", ALL_USERS | {"anonymous"})],
+    "/dashboard/": [Route(lambda w: "/dashboard/", ALL_USERS | {"anonymous"})],
+    "/dashboard/{name:str}": [
+        Route(lambda w: "/dashboard/dashboard.js", ALL_USERS | {"anonymous"})
+    ],
+    "/reports/{budget_id}/{file}": [
+        Route(lambda w: f"/reports/{w.ids['grant']}/spend.csv", READERS),
+        Route(lambda w: f"/reports/{w.ids['other']}/spend.csv", ADMIN),
+    ],
+    "/slack/events": [],  # signed by Slack, not by a user: tests/bot and tests/e2e
+}
+
+
+def _router_paths() -> set[str]:
+    from app.server import create_app
+    from app.settings import Settings
+
+    app = create_app(Settings(), init_database=False)
+    return {getattr(r, "path", "") for r in app.routes if getattr(r, "path", "").startswith("/")}
+
+
+def test_every_http_route_has_cases() -> None:
+    paths = _router_paths() - {"/slack/events"}  # mounted only with a signing secret
+    assert paths <= set(HTTP_ROUTES), sorted(paths - set(HTTP_ROUTES))
+
+
+async def test_the_http_route_matrix(world: World) -> None:
+    from app.server import create_app
+    from app.settings import Settings
+
+    app = create_app(Settings(), init_database=False)
+    mismatches = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for template, routes in HTTP_ROUTES.items():
+            for route in routes:
+                for persona in PERSONAS:
+                    headers = (
+                        {}
+                        if persona == "anonymous"
+                        else {"Authorization": f"Bearer {world.tokens[persona]}"}
+                    )
+                    response = await client.get(route.path(world), headers=headers)
+                    allowed = response.status_code == route.ok
+                    if allowed != (persona in route.allowed):
+                        mismatches.append(
+                            f"{template} {route.path(world)} / {persona}: {response.status_code}"
+                        )
+                    assert response.status_code < 500, (template, persona, response.text)
+    assert not mismatches, "\n".join(mismatches)
