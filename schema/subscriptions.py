@@ -111,7 +111,7 @@ class Subscription:
         projects = await _budget_projects(pk)
         if not await BudgetRow.exists(id=pk) or not can_view_budget(actor, pk, projects):
             raise NotFound("Budget", budget_id, field="budgetId")
-        interval = max(0.1, getattr(get_settings(), "subscription_recheck_seconds", 5.0))
+        interval = max(0.1, get_settings().subscription_recheck_seconds)
         async with broker.subscribe(pk) as queue:
             check_at = time.monotonic() + interval
             while True:

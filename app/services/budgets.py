@@ -8,6 +8,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app import clock
 from app.domain import validation as rules
 from app.domain.access import (
     Actor,
@@ -19,10 +20,11 @@ from app.domain.access import (
 )
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import to_micros
-from app.domain.periods import PeriodKind, first_period, validate_timezone
+from app.domain.periods import PeriodKind, first_period, local_date, validate_timezone
 from app.models import Budget, BudgetOwner, BudgetPeriod, Project, ProjectMember, User
 from app.services import ledger, lookup
 from app.services.events import emit
+from app.settings import get_settings
 
 
 async def create_project(
@@ -82,6 +84,8 @@ async def create_budget(
         ) from None
     bounds = first_period(kind, start_date, end_date)
     tz = validate_timezone(timezone or "UTC")
+    if kind.is_recurring:
+        _check_backdate(start_date, local_date(clock.now(), tz))
     code = rules.currency(currency)
     try:
         policy = rules.RolloverPolicy(rollover_policy or "NONE")
@@ -205,6 +209,22 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
         if changes.get("end_date") is not None:
             await _set_end_date(budget, changes["end_date"])  # type: ignore[arg-type]
     return await lookup.budget(budget.id)
+
+
+def _check_backdate(start_date: date, today: date) -> None:
+    """A recurring budget may not start more than `max_backdate_years` back: its periods up to
+    today would be funded for nothing (a budget from 0001-01-01 once meant 24,000 periods)."""
+    years = get_settings().max_backdate_years
+    try:
+        earliest = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        earliest = today.replace(year=today.year - years, day=28)
+    if start_date < earliest:
+        raise ValidationError(
+            "startDate",
+            f"must not be more than {years} years in the past for a recurring budget"
+            f" (earliest {earliest.isoformat()}; ALLOT_MAX_BACKDATE_YEARS)",
+        )
 
 
 def _privacy(value: str) -> str:

@@ -11,7 +11,11 @@ Closing a period, in one transaction:
 2. Archive it: the period keeps its figures (`Budget.periods`); pending transfer requests and
    open spend reservations of the period expire.
 3. Open the next period (recurring budgets; a GRANT or CUSTOM budget ends instead), funded and
-   rolled over as app.services.rollover describes.
+   rolled over as app.services.rollover describes. A budget more than one period behind (the
+   server was down over several period ends) resumes in the period holding today: the whole
+   periods in between are skipped in this one close, not replayed one by one, so catching up
+   costs the same however far behind it is (app.domain.periods.resume_after; what their funding
+   becomes: app.services.rollover).
 
 Moving end dates and planning future periods is app.services.plans.
 """
@@ -36,6 +40,7 @@ from app.domain.periods import (
     local_date,
     next_period,
     period_end_instant,
+    resume_after,
 )
 from app.domain.transfers import TransferStatus
 from app.models import Allocation, Budget, BudgetPeriod, TransferRequest
@@ -111,9 +116,19 @@ async def _close(
         bounds = next_period(kind, PeriodBounds(period.start_date, end), budget.end_date)
         new = None
         if bounds is not None:
-            new = await open_next(
-                budget, period, int(rows[0]["unallocated_micros"]), envelopes, bounds, actor_id
+            resumption = resume_after(
+                kind, bounds, local_date(now, budget.timezone), budget.end_date
             )
+            if resumption.resume is not None:
+                new = await open_next(
+                    budget,
+                    period,
+                    int(rows[0]["unallocated_micros"]),
+                    envelopes,
+                    resumption.resume,
+                    actor_id,
+                    missed=resumption.missed,
+                )
         await emit(
             "period.closed",
             {

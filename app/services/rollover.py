@@ -18,6 +18,7 @@ Set-based: a fixed number of statements plus one per 500 allocations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -103,6 +104,19 @@ async def planned_amount(budget: Budget, start: date) -> int:
     return budget.amount_micros if plan is None else plan.amount_micros
 
 
+async def missed_funding(budget: Budget, missed: Sequence[PeriodBounds]) -> int:
+    """What the skipped periods would have been funded with, in one query for their plans."""
+    if not missed:
+        return 0
+    starts = [m.start for m in missed]
+    plans = dict(
+        await BudgetPlan.filter(
+            budget_id=budget.id, period_start__gte=starts[0], period_start__lte=starts[-1]
+        ).values_list("period_start", "amount_micros")
+    )
+    return sum(int(plans.get(s, budget.amount_micros)) for s in starts)  # type: ignore[call-overload]
+
+
 async def open_next(
     budget: Budget,
     closed: BudgetPeriod,
@@ -110,8 +124,16 @@ async def open_next(
     envelopes: list[Envelope],
     bounds: PeriodBounds,
     actor_id: int | None,
+    *,
+    missed: Sequence[PeriodBounds] = (),
 ) -> BudgetPeriod:
-    """Open the period after `closed` within `bounds` (inside the caller's transaction)."""
+    """Open the period after `closed` within `bounds` (inside the caller's transaction).
+
+    `missed`: whole periods skipped between the two (app.domain.periods.resume_after). Under a
+    carrying policy their funding would have rolled into this period had the server been up
+    with nothing spent, so it joins this period's pool (one FUND entry, capped like a carry);
+    under NONE it would have lapsed, and it does.
+    """
     funded = await planned_amount(budget, bounds.start)
     new = await BudgetPeriod.create(
         budget_id=budget.id, seq=closed.seq + 1, start_date=bounds.start, end_date=bounds.end
@@ -119,9 +141,11 @@ async def open_next(
     default = RolloverPolicy(budget.rollover_policy)
     cap = budget.rollover_cap_micros
     pool_carry = max(0, carry_amount(default, closed_pool, cap))
+    skipped = max(0, carry_amount(default, await missed_funding(budget, missed), cap))
     carried_in = await _carried_in(closed)
     bases = scale_bases(
-        [max(0, e.allocated - carried_in.get(e.id, 0)) for e in envelopes], funded + pool_carry
+        [max(0, e.allocated - carried_in.get(e.id, 0)) for e in envelopes],
+        funded + skipped + pool_carry,
     )
     carries = [
         carry_amount(RolloverPolicy(e.policy) if e.policy else default, e.allocated - e.spent, cap)
@@ -156,6 +180,19 @@ async def open_next(
                 src=(K.FUNDING, new.id, None),
                 dst=(K.POOL, new.id, None),
                 actor_id=actor_id,
+            )
+        )
+    if skipped:
+        entries.append(
+            ledger.entry(
+                budget.id,
+                EntryKind.FUND,
+                skipped,
+                src=(K.FUNDING, new.id, None),
+                dst=(K.POOL, new.id, None),
+                actor_id=actor_id,
+                memo=f"funding of {len(missed)} skipped period(s),"
+                f" {missed[0].start.isoformat()} to {missed[-1].end.isoformat()}",
             )
         )
     if pool_carry:
@@ -194,8 +231,8 @@ async def open_next(
             closed.id,
         )
     await BudgetPeriod.filter(id=new.id).update(
-        funded_micros=funded,
-        unallocated_micros=funded + pool_carry - total_base,
+        funded_micros=funded + skipped,
+        unallocated_micros=funded + skipped + pool_carry - total_base,
         allocated_micros=total_base + total_carry,
     )
     await new.refresh_from_db()

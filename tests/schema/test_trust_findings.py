@@ -498,7 +498,7 @@ async def test_a_revoked_token_ends_its_open_subscription_within_seconds(
 ) -> None:
     from app.settings import get_settings
 
-    monkeypatch.setattr(get_settings(), "subscription_recheck_seconds", 0.2, raising=False)
+    monkeypatch.setattr(get_settings(), "subscription_recheck_seconds", 0.2)
     context = await context_for_token(scene.tokens["member"])
     stream = await _subscribe(context, scene.budget_id)
     pending = asyncio.ensure_future(stream.__anext__())
@@ -512,10 +512,47 @@ async def test_a_revoked_token_ends_its_open_subscription_within_seconds(
 async def test_losing_the_role_ends_the_subscription(scene: Scene, monkeypatch) -> None:
     from app.settings import get_settings
 
-    monkeypatch.setattr(get_settings(), "subscription_recheck_seconds", 0.2, raising=False)
+    monkeypatch.setattr(get_settings(), "subscription_recheck_seconds", 0.2)
     stream = await _subscribe(await context_for_user(scene.other), scene.budget_id)
     pending = asyncio.ensure_future(stream.__anext__())
     await _until(lambda: broker.subscriber_count(scene.budget_id) == 1)
     await ProjectMember.filter(user_id=scene.other.id).delete()
     result = await asyncio.wait_for(pending, 5)
     assert result.errors and result.errors[0].extensions["code"] == "PERMISSION_DENIED"
+
+
+# 5. Stalls: period catch-up is bounded -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "rule"),
+    [
+        (date(1, 1, 1), "between 1970-01-01"),
+        (date(2015, 3, 14), "more than 10 years in the past"),
+    ],
+)
+async def test_a_recurring_budget_may_not_start_far_back(
+    scene: Scene, start: date, rule: str
+) -> None:
+    from app.domain.errors import ValidationError
+
+    admin = await actors.load_actor(scene.admin)
+    with pytest.raises(ValidationError, match=rule) as refused:
+        await budgets.create_budget(
+            admin, name="Ancient", amount="1", period_kind="MONTHLY", start_date=start
+        )
+    assert refused.value.field == "startDate"
+
+
+async def test_a_recurring_budget_ten_years_back_is_allowed_and_catches_up_in_one_close(
+    scene: Scene,
+) -> None:
+    from app.models import BudgetPeriod
+    from app.services import periods
+
+    admin = await actors.load_actor(scene.admin)
+    b = await budgets.create_budget(
+        admin, name="Decade", amount="1", period_kind="MONTHLY", start_date=date(2016, 3, 15)
+    )
+    assert len(await periods.close_due_periods()) == 1
+    assert await BudgetPeriod.filter(budget_id=b.id).count() == 2

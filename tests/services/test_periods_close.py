@@ -143,23 +143,51 @@ async def test_the_scheduler_closes_a_period_exactly_at_local_midnight(admin, fi
     assert result.closed.closed_at == fixed_clock[0]
 
 
-async def test_a_budget_several_periods_behind_closes_them_one_by_one(admin, fixed_clock) -> None:
+async def test_a_budget_several_periods_behind_catches_up_in_one_close(admin, fixed_clock) -> None:
+    """Down from January to May 10: one close, straight into May. February to April, in which
+    nothing could happen, are skipped; under CARRY_UNSPENT their funding joins May's pool, so the
+    money is what replaying them with nothing spent would have left."""
     _, actor, _ = admin
     b, _ = await setup_budget(actor, start=date(2026, 1, 1), policy="CARRY_UNSPENT")
     fixed_clock[0] = datetime(2026, 5, 10, tzinfo=UTC)
     results = await periods.close_due_periods()
-    assert [r.closed.start_date.month for r in results] == [1, 2, 3, 4]
+    assert [r.closed.start_date.month for r in results] == [1]
     rows = await periods_of(b.id)
-    assert [(r.seq, r.start_date, r.status) for r in rows] == [
-        (1, date(2026, 1, 1), "CLOSED"),
-        (2, date(2026, 2, 1), "CLOSED"),
-        (3, date(2026, 3, 1), "CLOSED"),
-        (4, date(2026, 4, 1), "CLOSED"),
-        (5, date(2026, 5, 1), "OPEN"),
+    assert [(r.seq, r.start_date, r.end_date, r.status) for r in rows] == [
+        (1, date(2026, 1, 1), date(2026, 1, 31), "CLOSED"),
+        (2, date(2026, 5, 1), date(2026, 5, 31), "OPEN"),
     ]
-    # Nothing spent: every month carried its whole pool and envelope forward.
     assert rows[-1].unallocated_micros + rows[-1].allocated_micros == 5000 * M
+    assert rows[-1].funded_micros == 4000 * M  # May's own 1,000 and the skipped 3,000
+    memo = await JournalEntry.filter(kind="FUND", to_period_id=rows[-1].id).values_list(
+        "memo", flat=True
+    )
+    assert "funding of 3 skipped period(s), 2026-02-01 to 2026-04-30" in memo
     assert await periods.close_due_periods() == []
+    assert await verify() == []
+
+
+async def test_skipped_periods_lapse_under_no_rollover(admin, fixed_clock) -> None:
+    _, actor, _ = admin
+    b, _ = await setup_budget(actor, start=date(2026, 1, 1), policy="NONE")
+    fixed_clock[0] = datetime(2026, 5, 10, tzinfo=UTC)
+    await periods.close_due_periods()
+    rows = await periods_of(b.id)
+    assert [r.start_date.month for r in rows] == [1, 5]
+    assert rows[-1].funded_micros == 1000 * M
+    assert await verify() == []
+
+
+async def test_catching_up_ten_years_is_one_close(admin, fixed_clock) -> None:
+    """The cost of a catch-up does not grow with the periods missed: one close, two periods."""
+    _, actor, _ = admin
+    b, _ = await setup_budget(actor, start=date(2026, 1, 1), policy="CARRY_UNSPENT")
+    fixed_clock[0] = datetime(2035, 12, 20, tzinfo=UTC)
+    results = await periods.close_due_periods()
+    assert len(results) == 1
+    rows = await periods_of(b.id)
+    assert [(r.seq, r.start_date) for r in rows] == [(1, date(2026, 1, 1)), (2, date(2035, 12, 1))]
+    assert rows[-1].unallocated_micros + rows[-1].allocated_micros == 120 * 1000 * M
     assert await verify() == []
 
 
@@ -178,13 +206,14 @@ async def test_concurrent_schedulers_close_each_period_exactly_once(admin, fixed
     ids = [
         (await setup_budget(actor, name=f"B{i}", policy="CARRY_UNSPENT"))[0].id for i in range(4)
     ]
-    fixed_clock[0] = datetime(2026, 5, 2, tzinfo=UTC)  # two closes due for each budget
+    fixed_clock[0] = datetime(2026, 5, 2, tzinfo=UTC)  # March due, April skipped
     runs = await asyncio.gather(*(periods.close_due_periods() for _ in range(4)))
     closed = [r.closed.id for run in runs for r in run]
-    assert len(closed) == len(set(closed)) == 8
+    assert len(closed) == len(set(closed)) == 4
     for budget_id in ids:
         rows = await periods_of(budget_id)
-        assert [r.status for r in rows] == ["CLOSED", "CLOSED", "OPEN"]
+        assert [(r.status, r.start_date.month) for r in rows] == [("CLOSED", 3), ("OPEN", 5)]
+    # Each budget: March's funding, May's, and the skipped April's (CARRY_UNSPENT), once each.
     assert await JournalEntry.filter(kind="FUND").count() == 12
     assert await verify() == []
 
@@ -315,8 +344,9 @@ async def test_a_planned_amount_funds_its_period_and_the_next_falls_back_to_the_
     await plans.set_planned_amount(
         actor, budget_id=b.id, period_start=date(2026, 4, 1), amount="2500"
     )
-    fixed_clock[0] = datetime(2026, 5, 1, 1, tzinfo=UTC)
-    await periods.close_due_periods()
+    for month in (4, 5):
+        fixed_clock[0] = datetime(2026, month, 1, 1, tzinfo=UTC)
+        await periods.close_due_periods()
     _march, april, may = await periods_of(b.id)
     assert (april.funded_micros, may.funded_micros) == (2500 * M, 1000 * M)
     assert await verify() == []
