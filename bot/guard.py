@@ -1,6 +1,8 @@
 """The global middleware in front of every listener: right workspace, and a linked user.
 
-Runs after Bolt verified the signature. A request from another workspace is refused; a Slack
+Runs after Bolt verified the signature. When a workspace is configured (ALLOT_SLACK_TEAM_ID), a
+request from another workspace is refused, and so is one that names no workspace at all: a
+signed request without a `team_id` proves nothing about where it came from. A Slack
 user who has not linked their account may only `link`, ask for `help` and open App Home (which
 tells them how to link); anything else gets the link instructions and does nothing.
 """
@@ -23,12 +25,13 @@ _OPEN_SUBCOMMANDS = ("link", "help", "?")
 
 
 def _team_of(body: dict[str, Any], context: Any) -> str | None:
-    return (
-        body.get("team_id")
-        or (body.get("team") or {}).get("id")
-        or (body.get("user") or {}).get("team_id")
-        or context.get("team_id")
-    )
+    team = body.get("team_id") or _field(body, "team", "id") or _field(body, "user", "team_id")
+    return team or context.get("team_id")
+
+
+def _field(body: dict[str, Any], outer: str, inner: str) -> str | None:
+    value = body.get(outer)
+    return value.get(inner) if isinstance(value, dict) else None
 
 
 def _user_of(body: dict[str, Any], context: Any) -> str | None:
@@ -50,8 +53,8 @@ def _ephemeral(text: str) -> BoltResponse:
 def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
     async def guard(body: dict[str, Any], context: Any, next: Any, client: Any) -> Any:
         team = _team_of(body, context)
-        if team_id and team and team != team_id:
-            logger.warning("refused a request from workspace %s", team)
+        if team_id and team != team_id:
+            logger.warning("refused a request from workspace %s", team or "(none named)")
             return _ephemeral(
                 error_text(
                     "WRONG_WORKSPACE", "This Allot installation serves another Slack workspace."

@@ -5,6 +5,12 @@ It reads through GraphQL with the notifier's read-only context, and remembers wh
 a request (`recordSlackMessage`) so the decision updates every copy in place. Raising makes the
 outbox retry the event later; what was already posted is remembered, so a retry does not post
 it twice.
+
+That context reads every figure, so the notifier itself keeps to what each audience may see
+(bot/blocks/privacy.py): a post or update in a channel follows the budget's `slackPrivacy`, a
+DM with an owner shows everything. Alerts are written here from the event's threshold and the
+names read through GraphQL; the service's pre-built alert text (with amounts) goes only where
+FULL is allowed.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import operations as ops
 from bot.api import NotifierActor
-from bot.blocks import escape, transfer_summary
+from bot.blocks import transfer_summary
+from bot.blocks.alerts import alert_text
+from bot.blocks.privacy import FULL, privacy_for
 from bot.blocks.transfers import decision_text
 from bot.transfer_messages import message
 from schema.ids import encode
@@ -62,12 +70,13 @@ class SlackNotifier:
         opened = await self.client.conversations_open(users=slack_user_id)
         return str(opened["channel"]["id"])
 
-    async def _audience(self, budget: dict[str, Any]) -> list[str]:
-        """The budget's channel, else a DM with each owner linked to Slack."""
+    async def _audience(self, budget: dict[str, Any]) -> list[tuple[str, str]]:
+        """(channel, what it may see): the budget's channel with the budget's setting, else a
+        DM with each owner linked to Slack, which shows everything."""
         if budget.get("slackChannel"):
-            return [budget["slackChannel"]]
+            return [(budget["slackChannel"], privacy_for(budget["slackChannel"], budget))]
         return [
-            await self._dm_channel(o["slackUserId"])
+            (await self._dm_channel(o["slackUserId"]), FULL)
             for o in budget.get("owners") or []
             if o.get("slackUserId")
         ]
@@ -77,10 +86,12 @@ class SlackNotifier:
         if transfer is None or transfer["status"] != "PENDING":
             return  # decided before we got to it: transfer.decided tells the requester
         posted = {m["channel"] for m in transfer.get("slackMessages") or []}
-        for channel in await self._audience(budget):
+        for channel, privacy in await self._audience(budget):
             if channel in posted:
                 continue
-            sent = await self.client.chat_postMessage(channel=channel, **message(transfer))
+            sent = await self.client.chat_postMessage(
+                channel=channel, **message(transfer, privacy=privacy)
+            )
             await self.api.mutate(
                 ops.RECORD_SLACK_MESSAGE,
                 "recordSlackMessage",
@@ -88,12 +99,13 @@ class SlackNotifier:
             )
 
     async def transfer_decided(self, event: dict[str, Any]) -> None:
-        transfer, _ = await self._notice(event)
+        transfer, budget = await self._notice(event)
         if transfer is None:
             return
         for posted in transfer.get("slackMessages") or []:
+            privacy = privacy_for(posted["channel"], budget)
             await self.client.chat_update(
-                channel=posted["channel"], ts=posted["ts"], **message(transfer)
+                channel=posted["channel"], ts=posted["ts"], **message(transfer, privacy=privacy)
             )
         requester = transfer.get("requestedBy") or {}
         decider = transfer.get("decidedBy") or {}
@@ -111,12 +123,16 @@ class SlackNotifier:
         )
 
     async def alert_raised(self, event: dict[str, Any]) -> None:
+        payload = event.get("payload") or {}
+        allocation_id = payload.get("allocationId")
         data = await self.api.run(
-            ops.BUDGET_NOTICE, budgetId=encode("Budget", int(event["budgetId"]))
+            ops.ALERT_NOTICE,
+            budgetId=encode("Budget", int(event["budgetId"])),
+            allocationId=encode("Allocation", int(allocation_id)) if allocation_id else "",
         )
         budget = data["budget"]
         if budget is None:
             return
-        text = f":warning: {escape(event['payload'].get('message') or 'Budget alert')}"
-        for channel in await self._audience(budget):
+        for channel, privacy in await self._audience(budget):
+            text = alert_text(payload, data["node"], budget, privacy=privacy)
             await self.client.chat_postMessage(channel=channel, text=text)

@@ -220,7 +220,15 @@ query TransferModalOptions {
 }
 """
 
-# The outbox notifier's operations (run with the notifier's read-only context).
+# The outbox notifier's operations (run with the notifier's read-only context). The notifier
+# reads everything, so it applies the budget's `slackPrivacy` itself when it renders a post
+# for a channel (bot/blocks/privacy.py).
+
+NOTICE_BUDGET_FIELDS = """
+fragment NoticeBudgetFields on Budget {
+  id name currency slackChannel slackPrivacy owners { id name slackUserId }
+}
+"""
 
 TRANSFER_NOTICE = (
     """
@@ -228,17 +236,28 @@ query TransferNotice($id: ID!, $budgetId: ID!) {
   node(id: $id) {
     ... on Transfer { ...TransferFields ...PreviewFields slackMessages { channel ts } }
   }
-  budget(id: $budgetId) { id name currency slackChannel owners { id name slackUserId } }
+  budget(id: $budgetId) { ...NoticeBudgetFields }
 }
 """
     + TRANSFER_FIELDS
     + PREVIEW_FIELDS
+    + NOTICE_BUDGET_FIELDS
 )
 
-BUDGET_NOTICE = """
-query BudgetNotice($budgetId: ID!) {
-  budget(id: $budgetId) { id name currency slackChannel owners { id name slackUserId } }
+ALERT_NOTICE = (
+    """
+query AlertNotice($budgetId: ID!, $allocationId: ID!) {
+  budget(id: $budgetId) { ...NoticeBudgetFields }
+  node(id: $allocationId) { ... on Allocation { id project { id name slug } } }
 }
+"""
+    + NOTICE_BUDGET_FIELDS
+)
+
+# What a channel may show of a budget's money, read as the Slack user who clicked a button
+# (null when they cannot see the budget: then the channel is shown nothing).
+BUDGET_PRIVACY = """
+query BudgetPrivacy($id: ID!) { budget(id: $id) { id slackChannel slackPrivacy } }
 """
 
 RECORD_SLACK_MESSAGE = (

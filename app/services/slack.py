@@ -1,5 +1,6 @@
-"""Slack accounts and messages: linking a Slack user to their Allot user, and remembering where
-a transfer request was posted so its messages can be updated when it is decided.
+"""Slack accounts and messages: linking a Slack user to their Allot user, remembering where
+a transfer request was posted so its messages can be updated when it is decided, and
+remembering which signed Slack requests already arrived so a replay does nothing.
 
 Linking by e-mail trusts the e-mail Slack reports for the user (`users.info`, read with the
 bot's token). Only the bot may call it: the GraphQL layer checks that the request came through
@@ -10,19 +11,30 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from app import clock
 from app.domain.access import Actor
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.models import SlackLinkCode, SlackMessage, TransferRequest, User
+from app.models import SlackLinkCode, SlackMessage, SlackRequestSeen, TransferRequest, User
 from app.services.sql import fetch
 
 #: How long a one-time link code stays valid.
 LINK_CODE_TTL = timedelta(minutes=15)
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: people type these
+
+#: Slack's signature window: a signed request passes 5 minutes either side of its timestamp.
+SIGNATURE_WINDOW = timedelta(minutes=5)
+#: How long a seen request is remembered. The window reaches 5 minutes into the future too, so
+#: a request that arrived with a timestamp 5 minutes ahead still verifies 10 minutes after it
+#: arrived; remembering it for less would let a replay through in the last 5 of them. One
+#: minute more covers the clocks of different server hosts disagreeing a little.
+REMEMBER_FOR = 2 * SIGNATURE_WINDOW + timedelta(minutes=1)
+#: Pruning is one indexed DELETE, run at most this often per process (not on every request).
+PRUNE_EVERY = timedelta(minutes=1)
+_last_prune: list[datetime | None] = [None]
 
 
 def _digest(code: str) -> str:
@@ -101,3 +113,39 @@ async def record_message(*, transfer_id: int, channel: str, ts: str) -> SlackMes
 
 async def messages_for(transfer_id: int) -> list[SlackMessage]:
     return await SlackMessage.filter(transfer_id=transfer_id).order_by("id")
+
+
+def sighting_digest(key: str) -> str:
+    """What is stored for a request key: its SHA-256, so the table holds no signature."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def first_sighting(key: str) -> bool:
+    """Remember `key` for `REMEMBER_FOR`: True the first time, False if it was already seen.
+
+    One `INSERT … ON CONFLICT DO NOTHING` on the unique digest decides it, so of two server
+    processes receiving the same request at the same moment exactly one gets True.
+    """
+    now = clock.now()
+    await _prune(now)
+    rows = await fetch(
+        "INSERT INTO slack_request_seen (digest, seen_at) VALUES (?, ?)"
+        " ON CONFLICT (digest) DO NOTHING RETURNING id",
+        sighting_digest(key),
+        now,
+    )
+    return bool(rows)
+
+
+async def forget_sighting(key: str) -> None:
+    """Let `key` through again: its request was not handled (Slack retries it)."""
+    await SlackRequestSeen.filter(digest=sighting_digest(key)).delete()
+
+
+async def _prune(now: datetime) -> None:
+    """Drop what no signature window can reach any more, now and then."""
+    last = _last_prune[0]
+    if last is not None and last <= now < last + PRUNE_EVERY:
+        return
+    _last_prune[0] = now
+    await SlackRequestSeen.filter(seen_at__lt=now - REMEMBER_FOR).delete()

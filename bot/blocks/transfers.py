@@ -4,6 +4,10 @@
 pool), "amount", "reason", "status", "requestedBy", "decidedBy", "decidedAt", "createdAt"}, plus
 an optional "note" (the decider's note) and "budget" ({"name", "currency"}, used when both
 sides are the pool). Users are {"name", "email", "slackUserId"}; with a Slack id they are mentioned.
+
+`privacy` (bot/blocks/privacy.py) says what a message may show: FULL adds each side's remaining,
+status and runway (before → after); AMOUNTS shows the requested amount and no balance; NONE
+shows no money figure at all. The builders never read a figure the setting leaves out.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bot.blocks.ids import (
     TRANSFER_REJECT_ACTION_ID,
     transfer_actions_block_id,
 )
+from bot.blocks.privacy import FULL, NONE, privacy_of
 
 
 class SideFigures(TypedDict, total=False):
@@ -123,36 +128,59 @@ def _quote(text: str) -> str:
     return quoted
 
 
-def _body(
-    transfer: dict[str, Any], before_after: BeforeAfter | None, title: str
-) -> list[dict[str, Any]]:
+def _sides(transfer: dict[str, Any]) -> str:
+    return f"*{project_name(transfer.get('from'))}* to *{project_name(transfer.get('to'))}*"
+
+
+def _headline(transfer: dict[str, Any], title: str, privacy: str) -> str:
+    """Who asks to move what where; under NONE without the amount."""
+    who = user_ref(transfer.get("requestedBy"))
+    if privacy == NONE:
+        asks = "asks" if transfer.get("status", "PENDING") == "PENDING" else "asked"
+        return (
+            f"{title}\n{who} {asks} to move money from {_sides(transfer)} — "
+            "open Allot to see the amount"
+        )
+    amount = money(transfer.get("amount"), _currency(transfer))
+    return f"{title} from {who}\n*{amount}* from {_sides(transfer)}"
+
+
+def _figures(transfer: dict[str, Any], before_after: BeforeAfter | None) -> dict[str, Any]:
+    """Both sides' remaining, status and runway (FULL only)."""
     currency = _currency(transfer)
     changes = before_after or {}
-    return [
-        section(
-            f"{title} from {user_ref(transfer.get('requestedBy'))}\n"
-            f"*{money(transfer.get('amount'), currency)}* from "
-            f"*{project_name(transfer.get('from'))}* to *{project_name(transfer.get('to'))}*"
-        ),
+    return {
+        "type": "section",
+        "fields": [
+            {
+                "type": "mrkdwn",
+                "text": _side_text("From", transfer.get("from"), changes.get("from"), currency),
+            },
+            {
+                "type": "mrkdwn",
+                "text": _side_text("To", transfer.get("to"), changes.get("to"), currency),
+            },
+        ],
+    }
+
+
+def _body(
+    transfer: dict[str, Any], before_after: BeforeAfter | None, title: str, privacy: str
+) -> list[dict[str, Any]]:
+    privacy = privacy_of(privacy)
+    blocks = [
+        section(_headline(transfer, title, privacy)),
         section(_quote(str(transfer.get("reason") or "(no reason given)"))),
-        {
-            "type": "section",
-            "fields": [
-                {
-                    "type": "mrkdwn",
-                    "text": _side_text("From", transfer.get("from"), changes.get("from"), currency),
-                },
-                {
-                    "type": "mrkdwn",
-                    "text": _side_text("To", transfer.get("to"), changes.get("to"), currency),
-                },
-            ],
-        },
+    ]
+    if privacy == FULL:
+        blocks.append(_figures(transfer, before_after))
+    blocks.append(
         context(
             f"Requested {slack_date(transfer.get('createdAt'))} · "
             f"Transfer `{escape(transfer.get('id', '?'))}`"
-        ),
-    ]
+        )
+    )
+    return blocks
 
 
 def approve_reject_actions(transfer_id: str) -> dict[str, Any]:
@@ -180,9 +208,11 @@ def approve_reject_actions(transfer_id: str) -> dict[str, Any]:
 
 
 def transfer_request_blocks(
-    transfer: dict[str, Any], before_after: BeforeAfter | None = None
+    transfer: dict[str, Any], before_after: BeforeAfter | None = None, *, privacy: str = FULL
 ) -> list[dict[str, Any]]:
-    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer request*")
+    """A pending request with its buttons. FULL by default: for a reader who may see all of
+    it (App Home, an owner's DM); posts to a channel pass the budget's setting."""
+    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer request*", privacy)
     blocks.append(approve_reject_actions(str(transfer["id"])))
     return blocks
 
@@ -203,22 +233,21 @@ def decision_text(transfer: dict[str, Any]) -> str:
 
 
 def transfer_decided_blocks(
-    transfer: dict[str, Any], before_after: BeforeAfter | None = None
+    transfer: dict[str, Any], before_after: BeforeAfter | None = None, *, privacy: str = FULL
 ) -> list[dict[str, Any]]:
     """The request as it was, without buttons, and the decision underneath."""
-    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer*")
+    blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer*", privacy)
     blocks.append(section(decision_text(transfer)))
     return blocks
 
 
-def transfer_summary(transfer: dict[str, Any]) -> str:
-    """Fallback `text` for notifications, next to the blocks."""
-    currency = _currency(transfer)
+def transfer_summary(transfer: dict[str, Any], *, privacy: str = FULL) -> str:
+    """Fallback `text` for notifications, next to the blocks (NONE: without the amount)."""
     status = str(transfer.get("status") or "PENDING")
     what = (
         "Transfer request" if status == "PENDING" else f"Transfer {_OUTCOMES.get(status, status)}"
     )
-    return (
-        f"{what}: {money(transfer.get('amount'), currency)} from "
-        f"{project_name(transfer.get('from'))} to {project_name(transfer.get('to'))}"
-    )
+    sides = f"{project_name(transfer.get('from'))} to {project_name(transfer.get('to'))}"
+    if privacy_of(privacy) == NONE:
+        return f"{what}: money from {sides}"
+    return f"{what}: {money(transfer.get('amount'), _currency(transfer))} from {sides}"

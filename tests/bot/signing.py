@@ -99,8 +99,13 @@ def block_action_body(
     is_ephemeral: bool = False,
     message: dict[str, Any] | None = None,
     response_url: str | None = None,
+    trigger_id: str | None = None,
+    action_ts: str | None = None,
 ) -> str:
-    """A button click on a message (the fixture's block_actions payload, overridden)."""
+    """A button click on a message (the fixture's block_actions payload, overridden).
+
+    Slack gives every click its own `trigger_id` and `action_ts`; pass them to make two clicks
+    two different requests (an identical body in the same second is a replay)."""
     body = fixture("block_actions_button")["parsed"]
     body["user"]["id"] = user_id
     body["user"]["team_id"] = team_id
@@ -110,6 +115,10 @@ def block_action_body(
     body["actions"][0].update(action_id=action_id, value=value, block_id=block_id)
     if response_url is not None:
         body["response_url"] = response_url
+    if trigger_id is not None:
+        body["trigger_id"] = trigger_id
+    if action_ts is not None:
+        body["actions"][0]["action_ts"] = action_ts
     if message is not None:
         body["message"] = {"ts": message_ts, **message}
     return _payload_body(body)

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -89,6 +91,9 @@ async def make_world(admin: User, *, slack_channel: str | None = None) -> World:
 class SlackHarness:
     def __init__(self, fake: FakeSlack, *, team_id: str | None = TEAM) -> None:
         self.fake = fake
+        #: Slack gives each command and click its own trigger id (and each click an action_ts),
+        #: so two of them are never the same bytes; the harness does the same.
+        self._triggers = itertools.count(1)
         self.settings = Settings(
             slack_signing_secret=SECRET,
             slack_bot_token="xoxb-test",
@@ -112,9 +117,13 @@ class SlackHarness:
         secret: str = SECRET,
         timestamp: int | None = None,
         content_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = signed_headers(body, secret, timestamp, content_type=content_type)
-        return await self.http.post("/slack/events", content=body, headers=headers)
+        """`body` signed as Slack signs it (`headers` are added or override the signed ones)."""
+        signed = signed_headers(body, secret, timestamp, content_type=content_type)
+        return await self.http.post(
+            "/slack/events", content=body, headers={**signed, **(headers or {})}
+        )
 
     async def command(
         self,
@@ -127,9 +136,12 @@ class SlackHarness:
         timestamp: int | None = None,
     ) -> httpx.Response:
         body = slash_command_body(
-            text, user, team, response_url=self.fake.response_url(name), trigger_id="trigger-1"
+            text, user, team, response_url=self.fake.response_url(name), trigger_id=self.trigger()
         )
         return await self.post(body, secret=secret, timestamp=timestamp)
+
+    def trigger(self) -> str:
+        return f"trigger-{next(self._triggers)}"
 
     async def reply(self, name: str = "cmd", timeout: float = 5.0) -> dict[str, Any]:
         """The answer the bot sent to the command's response_url (waits for it)."""
@@ -162,6 +174,8 @@ class SlackHarness:
             ts,
             channel,
             block_id=f"transfer_actions:{transfer_id}",
+            trigger_id=self.trigger(),
+            action_ts=f"{time.time():.6f}",
         )
         return await self.post(body)
 
@@ -170,20 +184,28 @@ class SlackHarness:
     ) -> httpx.Response:
         return await self.post(view_submission_body(callback_id, values, user, team))
 
-    async def event(self, event: dict[str, Any], *, team: str = TEAM) -> httpx.Response:
-        body = json.dumps(
+    async def event(
+        self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None
+    ) -> httpx.Response:
+        """An Events API delivery; each gets its own `event_id` unless one is given."""
+        body = self.event_body(event, team=team, event_id=event_id)
+        return await self.post(body)
+
+    def event_body(
+        self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None
+    ) -> str:
+        return json.dumps(
             {
                 "token": "legacy",
                 "team_id": team,
                 "api_app_id": "A111",
                 "type": "event_callback",
-                "event_id": "Ev111",
+                "event_id": event_id or f"Ev{next(self._triggers)}",
                 "event_time": 1700000000,
                 "event": event,
                 "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
             }
         )
-        return await self.post(body)
 
     async def deliver(self) -> int:
         """One outbox pass with the Slack notifier (what the worker does every second)."""

@@ -5,15 +5,23 @@ Starlette app; the Slack Web API is a fake server on 127.0.0.1 that records ever
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
 
 from fake_slack import FakeSlack
-from slack_harness import SlackHarness, make_world
+from live import ROOT, allot, free_port
+from signing import signed_headers, slash_command_body
+from slack_harness import SECRET, TEAM, SlackHarness, make_world
 
 from app.models import OutboxEvent, TransferRequest
 
@@ -130,3 +138,101 @@ async def test_a_forged_click_gets_401_and_changes_nothing(slack, world):
     assert response.status_code == 401
     assert (await TransferRequest.get(id=transfer.id)).status == "PENDING"
     assert slack.fake.calls_to("chat.update") == []
+
+
+# Two real server processes (uvicorn) over one database: a replay is refused by the other one.
+
+
+@contextmanager
+def _uvicorn(env: dict[str, str], count: int) -> Iterator[list[str]]:
+    """`count` server processes over the same database, started (and stopped) side by side."""
+    ports = [free_port() for _ in range(count)]
+    procs = [_serve(env, port) for port in ports]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, proc in zip(urls, procs, strict=True):
+            _wait_until_up(url, proc)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "uvicorn", "app.main:create", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start: {proc.stdout and proc.stdout.read()}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path, fake_slack_server: FakeSlack) -> Iterator[tuple[str, str]]:
+    fake_slack_server.reset()
+    env = {
+        **os.environ,
+        "ALLOT_DATABASE_URL": f"sqlite://{tmp_path / 'live.db'}",
+        "ALLOT_RUN_WORKERS": "false",
+        "ALLOT_SLACK_SIGNING_SECRET": SECRET,
+        "ALLOT_SLACK_BOT_TOKEN": "xoxb-test",
+        "ALLOT_SLACK_API_URL": fake_slack_server.url,
+        "ALLOT_SLACK_TEAM_ID": TEAM,
+    }
+    assert allot(env, "migrate").returncode == 0
+    with _uvicorn(env, 2) as (first, second):
+        yield first, second
+    fake_slack_server.reset()
+
+
+def _replies(fake: FakeSlack, name: str, *, wait_for: int = 0) -> int:
+    """How many answers went to the response_url `name` (waiting up to 5 s for `wait_for`)."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [c for c in fake.calls_to("response_url") if c.params.get("_name") == name]
+        if len(found) >= wait_for or time.monotonic() > deadline:
+            return len(found)
+        time.sleep(0.05)
+
+
+def test_a_request_replayed_to_another_server_process_is_refused(
+    two_servers: tuple[str, str], fake_slack_server: FakeSlack
+) -> None:
+    first, second = two_servers
+    body = slash_command_body(
+        "help", "UANYONE", TEAM, response_url=fake_slack_server.response_url("help"),
+        trigger_id="trigger-live",
+    )  # fmt: skip
+    headers = signed_headers(body, SECRET)
+    assert httpx.post(f"{first}/slack/events", content=body, headers=headers).status_code == 200
+    assert _replies(fake_slack_server, "help", wait_for=1) == 1
+
+    replay = httpx.post(f"{second}/slack/events", content=body, headers=headers)
+    assert replay.status_code == 401
+    assert "already received" in replay.json()["message"]
+    time.sleep(0.5)  # what the replay's answer would have needed
+    assert _replies(fake_slack_server, "help") == 1, "the replay did nothing"
+
+    junk = httpx.post(
+        f"{second}/slack/events",
+        content=body,
+        headers={**headers, "X-Slack-Request-Timestamp": "abc"},
+    )
+    assert junk.status_code == 401, "a bad header is refused, not a server error"

@@ -2,6 +2,10 @@
 
 A second click (or a second owner at the same moment) gets INVALID_STATE from the API, which
 decides exactly once: the message is brought up to date and the clicker told who decided.
+
+The clicker (an owner) reads every figure, but a message in a channel is read by everyone in
+it: the update shows what the budget's `slackPrivacy` allows there (bot/blocks/privacy.py),
+the same as the notifier's own update of every posted copy.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 from bot import operations as ops
 from bot.api import ApiError, SlackActor
 from bot.blocks import decision_text, error_text
+from bot.blocks.privacy import privacy_for
 from bot.listeners.common import actor_of, ephemeral, explain
 from bot.transfer_messages import message
 
@@ -30,7 +35,15 @@ async def _show(
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     if channel and ts:
-        await client.chat_update(channel=channel, ts=ts, **message(transfer))
+        privacy = await _privacy(actor, channel, transfer)
+        await client.chat_update(channel=channel, ts=ts, **message(transfer, privacy=privacy))
+
+
+async def _privacy(actor: SlackActor, channel: str, transfer: dict[str, Any]) -> str:
+    """What the message's readers may see; a budget the clicker cannot read shows nothing."""
+    budget_id = transfer.get("budgetId")
+    budget = (await actor.run(ops.BUDGET_PRIVACY, id=budget_id))["budget"] if budget_id else None
+    return privacy_for(channel, budget)
 
 
 async def decide(
