@@ -27,8 +27,8 @@ test: install lint
 ## Architecture and style checks
 lint: install
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/ruff check app schema bot tests bench
-	$(VENV)/bin/ruff format --check app schema bot tests bench
+	$(VENV)/bin/ruff check app schema bot allot tests bench
+	$(VENV)/bin/ruff format --check app schema bot allot tests bench
 	$(VENV)/bin/mypy
 
 ## Benchmarks: print figures (never pass/fail)
