@@ -99,7 +99,18 @@ def serve(
         f"Allot listening on http://{host}:{port}  (GraphiQL at http://{host}:{port}/graphql)"
     )
     uvicorn.run(
-        "app.main:create", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "app.main:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        # A WebSocket message over the body limit is refused before uvicorn buffers it
+        # (app.http_guard checks it again for servers started with plain uvicorn).
+        ws_max_size=settings.max_body_bytes,
+        # On SIGTERM, requests still running after the grace period are cancelled, and the
+        # lifespan then cancels the background workers: the process stops within seconds.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
     )
 
 

@@ -18,7 +18,25 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 4000
     max_page_size: int = 1000
+    #: The largest estimated cost of one operation (schema/cost.py: fields after fragment
+    #: expansion, times `first:`/`limit:` or the default page size of connections and a
+    #: factor of 10 for other lists). The dashboard's and the bot's documents cost < 20,000.
+    max_query_cost: int = 100_000
+    #: The longest list in the variables or in the document (`recordSpends` takes 10,000).
+    max_list_items: int = 10_000
     introspection: bool = True
+    #: Request bodies and WebSocket messages larger than this are refused with 413 (or closed
+    #: with 1009) before they are parsed. A 10,000-item `recordSpends` with every field filled
+    #: in is about 3.8 MB.
+    max_body_bytes: int = 5 * 1024 * 1024
+    #: The bearer token `/metrics` asks for; without one `/metrics` answers 404.
+    metrics_token: str | None = None
+    #: On SIGTERM, how long in-flight requests may finish before they are cancelled.
+    shutdown_grace_seconds: float = 5.0
+    #: Recurring budgets may not start more than this many years back.
+    max_backdate_years: int = 10
+    #: How often an open subscription re-checks its token and roles (seconds).
+    subscription_recheck_seconds: float = 5.0
     #: Slack (all optional: the bot is mounted only when a signing secret is set).
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None

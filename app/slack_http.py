@@ -134,14 +134,6 @@ def refused(reason: str) -> Response:
     return JSONResponse({"error": "invalid_request", "message": reason}, status_code=401)
 
 
-def _signing_secret_of(slack_app: Any) -> str:
-    # AsyncApp keeps the secret it verifies with only as this attribute (no public accessor).
-    secret = getattr(slack_app, "_signing_secret", None)
-    if not isinstance(secret, str) or not secret.strip():
-        raise RuntimeError("the Slack app has no signing secret; pass signing_secret=")
-    return secret
-
-
 class SlackDoor:
     """Verify, remember, then hand to Bolt; see the module docstring for the rules."""
 
@@ -197,10 +189,12 @@ async def _forget(keys: list[str]) -> None:
         await slack_service.forget_sighting(key)
 
 
-def slack_routes(slack_app: Any, *, signing_secret: str | None = None) -> list[Route]:
+def slack_routes(slack_app: Any, *, signing_secret: str) -> list[Route]:
     """`POST /slack/events`: checked by `SlackDoor`, then handled by Bolt."""
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
-    verifier = SignatureVerifier(signing_secret or _signing_secret_of(slack_app))
+    if not signing_secret.strip():
+        raise RuntimeError("the Slack events route needs ALLOT_SLACK_SIGNING_SECRET")
+    verifier = SignatureVerifier(signing_secret)
     door = SlackDoor(AsyncSlackRequestHandler(slack_app), verifier)
     return [Route("/slack/events", door.handle, methods=["POST"])]

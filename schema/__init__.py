@@ -1,6 +1,8 @@
 """The GraphQL schema, assembled in one place.
 
-Safety before execution: depth, alias and token limits, and introspection can be switched off.
+Safety before execution: token, cost, depth, alias, list-size and page-size limits (the cost
+gate runs before any validation rule, see schema/limits.py), and introspection can be switched
+off (then no "Did you mean …?" suggestions either).
 Expected failures are typed (union members on mutations, coded errors on queries); anything
 else is masked and logged with the request id.
 """
@@ -9,24 +11,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
 from app.domain.errors import AllotError
 from app.settings import Settings, get_settings
 from schema.directory import DirectoryQueries
-from schema.limits import page_size_rule, variable_page_size_limiter
+from schema.limits import (
+    QuietExecutionContext,
+    RequestLimits,
+    page_size_rule,
+    request_limiter,
+    validation_cache,
+    variable_page_size_limiter,
+)
 from schema.mutations.access import AccessMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
@@ -83,11 +90,18 @@ def _expected(error: GraphQLError) -> bool:
 
 
 class AllotErrors(SchemaExtension):
-    """Give expected errors a code; log and mask the rest with the request id."""
+    """Give expected errors a code; log and mask the rest with the request id. Each result of
+    a subscription is treated the same way as the one result of a query."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._code(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        self._code(result)
+        yield
+
+    def _code(self, result: Any) -> None:
         if result is None or not getattr(result, "errors", None):
             return
         context = self.execution_context.context
@@ -110,8 +124,8 @@ class AllotErrors(SchemaExtension):
                         extensions=extensions,
                     )
                 )
-            elif _expected(error):
-                processed.append(error)
+            elif _expected(error) or (error.extensions or {}).get("code") == "INTERNAL":
+                processed.append(error)  # expected, or masked already
             else:
                 logger.error("unexpected error, request id %s", request_id, exc_info=original)
                 processed.append(
@@ -131,18 +145,19 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     # Rule classes are built once, so the validation cache (keyed by document and rules) hits
     # for every repeat of an operation.
-    rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-        page_size_rule(settings.max_page_size),
-    ]
+    rules = [page_size_rule(settings.max_page_size)]
+    limits = RequestLimits.from_settings(settings)
     extensions: list = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
         # Clients and the bot send the same named operations again and again: parsing and
         # validating a document once (per text) saves most of a small request's time.
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # Order matters: the gate (cost, depth, aliases, list sizes; memoised, so linear even
+        # for an exponential fragment fan-out) runs before any validation rule sees the
+        # document, and the cache after it skips what the gate refused (schema/limits.py).
+        request_limiter(limits),
+        validation_cache(hide_suggestions=not settings.introspection),
         variable_page_size_limiter(settings.max_page_size),
         AllotErrors,
         NotifierReadOnly,
@@ -156,6 +171,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Budget, Project, Allocation, Spend, Transfer, User],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        # Without introspection, no "Did you mean …?" in coercion errors either.
+        execution_context_class=None if settings.introspection else QuietExecutionContext,
     )
 
 

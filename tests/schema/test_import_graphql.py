@@ -76,15 +76,22 @@ async def test_record_spends_answers_each_item_by_index(admin, gql) -> None:
     assert await verify() == []
 
 
-async def test_record_spends_refuses_more_than_ten_thousand_items(admin, gql) -> None:
+async def test_record_spends_refuses_more_than_ten_thousand_items(admin) -> None:
+    """Refused before the variables are coerced (schema/limits.py), not after per-item work."""
+    from schema import schema
+    from schema.context import context_for_user
+
     user, actor, _ = admin
     _, p = await _world(actor)
     items = [{"projectId": f"prj_{p.id}", "amount": "0.01"}] * 10_001
-    data = (await gql(user, RECORD, items=items))["recordSpends"]
-    assert data == {
-        "__typename": "ValidationError",
+    result = await schema.execute(
+        RECORD, variable_values={"items": items}, context_value=await context_for_user(user)
+    )
+    assert result.errors is not None and result.data is None
+    assert result.errors[0].extensions == {
+        "code": "LIST_TOO_LONG",
         "field": "items",
-        "message": "items must hold at most 10000 items, got 10001",
+        "limit": 10000,
     }
 
 
