@@ -1,6 +1,10 @@
 """Amounts as people type them in chat ("1,250.50", "$5k", "€30"), parsed exactly.
 
-Never a float: the digits go through `app.domain.money.parse_decimal` and `to_micros`.
+Never a float: the digits go through `app.domain.money.parse_decimal` and `to_micros`. That
+function reads only plain ASCII decimals, so the human forms are normalised here first: the
+text is trimmed, the currency symbol and the k/m suffix are split off, thousands separators are
+dropped, and only then is the plain number (`"1250.50"`) handed over. Digits are ASCII only
+(`re.ASCII`: Python's `\\d` would also match "٣" or "１２").
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ _SYMBOLS = "$€£"
 _AMOUNT = re.compile(
     r"^(?P<symbol>[$€£])?"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?P<suffix>[kKmM])?$"
+    r"(?P<suffix>[kKmM])?$",
+    re.ASCII,
 )
 _MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
 _NOT_FINITE = re.compile(r"^[$€£]?[+-]?(nan|s?nan|inf|infinity)$", re.IGNORECASE)
@@ -45,7 +50,7 @@ def parse_money(text: str) -> Money:
         raise refuse("it must be greater than zero")
     match = _AMOUNT.match(raw)
     if match is None:
-        if re.fullmatch(r"[$€£]?\d+(,\d+)+", raw.rstrip("kKmM")):
+        if re.fullmatch(r"[$€£]?[0-9]+(,[0-9]+)+", raw.rstrip("kKmM")):
             raise refuse("commas separate thousands, and a dot starts the decimals")
         raise refuse("it is not a number")
     try:

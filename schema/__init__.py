@@ -48,6 +48,7 @@ from schema.mutations.transfers import TransferMutations
 from schema.notifier_guard import NotifierReadOnly
 from schema.queries import Query as CoreQuery
 from schema.scalars import SCALAR_OVERRIDES
+from schema.strings import StringInputs
 from schema.subscriptions import Subscription
 from schema.types.allocation import Allocation
 from schema.types.budget import Budget
@@ -61,7 +62,12 @@ from schema.types.user import User
 logger = logging.getLogger("allot.graphql")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes. Each takes one `input` and returns a union of its success type and "
+    "the typed errors implementing `Error`: expected failures are data, not GraphQL errors. "
+    "Money-moving mutations take an idempotencyKey (spend an externalId): a replay returns the "
+    "first result."
+)
 class Mutation(
     BudgetMutations,
     AllocationMutations,
@@ -78,7 +84,10 @@ class Mutation(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Every field needs a signed-in user (`Authorization: Bearer <token>`); "
+    "what you may not see is null or left out of lists, never an error."
+)
 class Query(CoreQuery, DirectoryQueries, PricingQueries, ImportQueries):
     pass
 
@@ -159,6 +168,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         request_limiter(limits),
         validation_cache(hide_suggestions=not settings.introspection),
         variable_page_size_limiter(settings.max_page_size),
+        StringInputs,
         AllotErrors,
         NotifierReadOnly,
     ]

@@ -5,6 +5,7 @@ Built fresh for every request in `get_context` (module-level loaders would cache
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -30,12 +31,25 @@ M = TypeVar("M", bound=Model)
 HISTORY_DAYS = 28
 
 
+class SharedLoader(DataLoader[Any, Any]):
+    """A DataLoader whose results survive a cancelled waiter.
+
+    Many fields await one batched future; when a sibling field fails, graphql-core cancels the
+    other pending fields, and a plain `await future` would cancel the shared future itself —
+    every other field waiting on it then fails with CancelledError (an escaped 5xx). Each waiter
+    gets a shield instead: cancelling it leaves the batch running for the rest.
+    """
+
+    def load(self, key: Any) -> Any:  # type: ignore[override]
+        return asyncio.shield(super().load(key))
+
+
 def _by_id(model: type[M]) -> DataLoader[int, M | None]:
     async def load(ids: list[int]) -> list[M | None]:
         rows = {r.pk: r for r in await model.filter(id__in=set(ids))}
         return [rows.get(i) for i in ids]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 def _grouped(
@@ -47,7 +61,7 @@ def _grouped(
             groups[key(row)].append(row)
         return [groups.get(i, []) for i in ids]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 async def _latest_periods(budget_ids: Sequence[int]) -> list[BudgetPeriod]:

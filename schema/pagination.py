@@ -1,4 +1,13 @@
-"""Relay-style connections with keyset cursors and a maximum page size."""
+"""Relay-style connections with keyset cursors and a maximum page size.
+
+A cursor is opaque: base64 of `c:<primary key>`, issued only for rows a page returned. So
+anything else in `after` (not base64, another prefix, non-ASCII digits, or a key beyond what the
+table's primary-key column can hold, such as the key 10^23) was not issued by this API and is a
+`ValidationError("after", …)`, never passed to the database (where an out-of-range key would
+fail as "Python int too large to convert to SQLite INTEGER" or PostgreSQL's "out of range" and
+be masked as "Unexpected error"). Compare `schema.ids`, where a well-formed id of a row that
+cannot exist is a NotFound: an id names a thing, a cursor only a position we handed out.
+"""
 
 from __future__ import annotations
 
@@ -14,29 +23,45 @@ from app.settings import get_settings
 
 T = TypeVar("T")
 DEFAULT_PAGE = 50
+#: Longest cursor read: `c:` and a 19-digit key encode to 28 characters.
+MAX_CURSOR = 64
+_NOT_A_CURSOR = "is not a cursor from this API"
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list, and the cursors to move on.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was asked for with `after` (items come before it)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first item's cursor; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor (pass it as `after`); null for an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[T]):
-    node: T
-    cursor: str
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="Opaque position of the item: pass as `after`.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of a list, in id order (keyset pagination: stable while rows are "
+    "added). Read `nodes`, or `edges` for cursors; `pageInfo` to go on; `totalCount` for all."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(description="The page's items, with cursors.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more follow.")
+    total_count: int = strawberry.field(
+        description="How many items the whole list holds (that you may see), all pages."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The page's items (the edges' nodes).")
     def nodes(self) -> list[T]:
         return [e.node for e in self.edges]
 
@@ -45,17 +70,25 @@ def cursor(pk: int) -> str:
     return base64.urlsafe_b64encode(f"c:{pk}".encode()).decode()
 
 
-def _after_pk(after: str | None) -> int | None:
+def _after_pk(after: str | None, max_pk: int = 2**63 - 1) -> int | None:
+    """The key a cursor points after; `max_pk` is the largest key the table can hold."""
     if after is None:
         return None
+    if len(after) > MAX_CURSOR:
+        raise ValidationError("after", _NOT_A_CURSOR)
     try:
-        text = base64.urlsafe_b64decode(after.encode()).decode()
-        prefix, _, pk = text.partition(":")
-        if prefix != "c":
-            raise ValueError
-        return int(pk)
-    except ValueError:
-        raise ValidationError("after", "is not a cursor from this API") from None
+        text = base64.b64decode(after.encode("ascii"), altchars=b"-_", validate=True).decode(
+            "ascii"
+        )
+    except ValueError:  # not ASCII, not base64, or not ASCII once decoded
+        raise ValidationError("after", _NOT_A_CURSOR) from None
+    prefix, _, number = text.partition(":")
+    if prefix != "c" or not (number.isascii() and number.isdigit()):
+        raise ValidationError("after", _NOT_A_CURSOR)
+    pk = int(number)  # at most ~40 digits: the length check above bounds it
+    if pk > max_pk:
+        raise ValidationError("after", _NOT_A_CURSOR)
+    return pk
 
 
 def page_size(first: int | None) -> int:
@@ -69,13 +102,19 @@ def page_size(first: int | None) -> int:
     return first
 
 
+def _max_pk(query: QuerySet) -> int:
+    """The largest key of the query's table (2^31 − 1 for an IntField key, 2^63 − 1 BigInt)."""
+    constraints = getattr(query.model._meta.pk, "constraints", None) or {}
+    return int(constraints.get("le", 2**63 - 1))
+
+
 async def paginate(
     query: QuerySet, first: int | None, after: str | None, build: Callable[[object], T]
 ) -> Connection[T]:
     """Keyset pagination on the primary key: stable under inserts, one query plus a count."""
     size = page_size(first)
+    after_pk = _after_pk(after, _max_pk(query))  # refused before any query runs
     total = await query.count()
-    after_pk = _after_pk(after)
     page_query = query.order_by("id")
     if after_pk is not None:
         page_query = page_query.filter(id__gt=after_pk)

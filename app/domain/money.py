@@ -2,6 +2,15 @@
 
 Every amount that enters or leaves Allot goes through `to_micros` or `from_micros`. Floats are
 refused on the way in: a float has already lost the cents that matter on a cloud bill.
+
+The text form is deliberately narrow, because `Decimal()` and `int()` are not: they accept
+underscores (`"1_000"`), surrounding spaces, exponents and any Unicode digit (`"٣"`, `"１２"`), so
+a typo or a pasted value from another script would silently become an amount. `parse_decimal`
+accepts only ASCII digits with one optional leading sign and at most one dot: `"-12.50"`,
+`"0.000123"`, `"+5"`, and also `".5"` and `"5."` (unambiguous, and common in spreadsheets and
+hand-written JSON). Anything else is a `ValidationError` naming the field. Callers that
+read human text (the Slack bot's `$5k` and `1,250.50`, CSV cells with spaces or `5e-06`)
+normalise it themselves, then call in with the plain string or a Decimal.
 """
 
 from __future__ import annotations
@@ -15,12 +24,31 @@ MICROS_PER_UNIT = 1_000_000
 SCALE = 6
 #: Signed 64-bit bound: what the database column holds.
 MAX_MICROS = 2**63 - 1
+#: Longest amount text read: 64-bit micros need 13 integer and 6 fractional digits; the rest is
+#: room for a sign, leading zeros and trailing zeros. Longer text is refused before `Decimal()`
+#: is asked to build (and `int()` to convert) a number of arbitrary size.
+MAX_TEXT = 100
+#: Largest `Decimal.adjusted()` (power of ten of the leading digit) that can fit in MAX_MICROS.
+_MAX_ADJUSTED = len(str(MAX_MICROS)) - 1 - SCALE
 _QUANTUM = Decimal(1).scaleb(-SCALE)
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+#: ASCII only (no `\d`, which matches every Unicode digit), matched whole (no `$`, which also
+#: matches before a trailing newline).
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_PLAIN_RULE = 'must be a plain decimal number such as "12.50" (ASCII digits, one dot, no spaces)'
+
+
+def _quote(value: str) -> str:
+    """The refused text for an error message: escaped (a lone surrogate or a NUL must not reach
+    a JSON encoder or a log raw) and cut, so a megabyte of junk is not echoed back."""
+    return repr(value) if len(value) <= 40 else repr(value[:40]) + "…"
 
 
 def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
-    """Turn text, an int or a Decimal into a finite Decimal; refuse floats and junk."""
+    """Turn text, an int or a Decimal into a finite Decimal; refuse floats and junk.
+
+    Text must be plain ASCII decimal notation (see the module docstring): no spaces,
+    underscores, exponents, thousands separators or non-ASCII digits.
+    """
     if isinstance(value, bool):
         raise ValidationError(field, "must be a number written as text, not a boolean")
     if isinstance(value, float):
@@ -32,13 +60,14 @@ def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
     if isinstance(value, Decimal):
         dec = value
     elif isinstance(value, str):
-        text = value.strip().replace("_", "")
-        if not _PLAIN.match(text):
-            raise ValidationError(field, f"must be a plain decimal number, got {value!r}")
+        if len(value) > MAX_TEXT:
+            raise ValidationError(field, f"must be at most {MAX_TEXT} characters long")
+        if not _PLAIN.fullmatch(value):
+            raise ValidationError(field, f"{_PLAIN_RULE}, got {_quote(value)}")
         try:
-            dec = Decimal(text)
+            dec = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the regex already guards this
-            raise ValidationError(field, f"must be a decimal number, got {value!r}") from None
+            raise ValidationError(field, f"{_PLAIN_RULE}, got {_quote(value)}") from None
     else:
         raise ValidationError(field, f"must be a decimal number, got {type(value).__name__}")
     if not dec.is_finite():
@@ -60,6 +89,10 @@ def to_micros(
     (imports do: they round half-even and keep the source text).
     """
     dec = parse_decimal(value, field=field)
+    # Before any arithmetic: `Decimal("1e999999999")` would overflow the context and
+    # `int(Decimal("1e99999"))` take seconds, only to be refused as too large.
+    if dec and dec.adjusted() > _MAX_ADJUSTED:
+        raise ValidationError(field, "is too large")
     exponent = dec.normalize().as_tuple().exponent  # "0.0075000" is exact: trailing zeros are fine
     if isinstance(exponent, int) and exponent < -SCALE:
         if not round_half_even:

@@ -7,6 +7,14 @@ derived from the budget's IANA time zone only when a timestamp has to be compare
 Recurring kinds (MONTHLY, QUARTERLY, ANNUAL) are aligned to the calendar, so a budget that starts
 mid-month has a short first period and then tiles the calendar; GRANT and CUSTOM budgets are one
 period with explicit dates. Nothing here reads the clock: `today` is always an argument.
+
+Budget dates are bounded, `MIN_DATE..MAX_DATE` (1970-01-01 to 9000-12-31), and checked here,
+where periods are computed (`first_period`, `next_period`, `period_containing`, or
+`check_dates` directly), so every caller gets the same `ValidationError` naming `startDate` or
+`endDate`. Without a bound, a MONTHLY budget starting 9999-12-01 overflows `datetime.date` when
+its period end (or the local midnight after it) is computed. The upper bound leaves a thousand
+years of headroom for that arithmetic; the lower one is the Unix epoch, before which no spend
+in any export is dated.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app.domain.errors import ValidationError
 
 _ONE_DAY = timedelta(days=1)
+#: The first and last days a budget may start or end on (see the module docstring).
+MIN_DATE = date(1970, 1, 1)
+MAX_DATE = date(9000, 12, 31)
 _TIMEZONE_RULE = "must be an IANA time zone such as America/New_York"
 #: Keys the tz database accepts but that do not name a place: `localtime` is whatever the host
 #: is set to, which would make a budget's days depend on the server it runs on.
@@ -109,8 +120,26 @@ def _calendar_period(
     return PeriodBounds(start, end)
 
 
+def _check_date(value: date, field: str) -> None:
+    if not isinstance(value, date):
+        raise ValidationError(field, "must be a date such as 2026-01-31")
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValidationError(
+            field, f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
+        )
+
+
+def check_dates(start_date: date | None, end_date: date | None) -> None:
+    """Refuse a budget start or end outside `MIN_DATE..MAX_DATE`, naming the field."""
+    if start_date is not None:
+        _check_date(start_date, "startDate")
+    if end_date is not None:
+        _check_date(end_date, "endDate")
+
+
 def first_period(kind: PeriodKind, start_date: date, end_date: date | None) -> PeriodBounds:
     """The budget's first period; also where start and end dates are validated."""
+    check_dates(start_date, end_date)
     if end_date is not None and end_date < start_date:
         raise ValidationError("endDate", "must not be before startDate")
     if not kind.is_recurring:
@@ -126,6 +155,9 @@ def next_period(
     """The period after `current`, or None when the budget ends or does not recur."""
     if not kind.is_recurring:
         return None
+    check_dates(None, end_date)
+    if current.end >= MAX_DATE:  # an open-ended budget runs until MAX_DATE, not past it
+        return None
     start = current.end + _ONE_DAY
     if end_date is not None and start > end_date:
         return None
@@ -138,10 +170,10 @@ def period_containing(
     """The period that day `d` belongs to, or None when `d` is outside the budget's dates.
 
     Computed directly from the calendar, so a spend years into an open-ended budget costs the
-    same as one on its first day.
+    same as one on its first day. An open-ended budget ends on MAX_DATE: later days are outside.
     """
     first = first_period(kind, start_date, end_date)
-    if d < start_date or (end_date is not None and d > end_date):
+    if d < start_date or d > (end_date or MAX_DATE):
         return None
     if first.contains(d):
         return first
@@ -180,6 +212,32 @@ def local_midnight_utc(d: date, tz: str) -> datetime:
     return datetime.combine(d, time(0), tzinfo=_zone(tz)).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Resumption:
+    """Where a recurring budget resumes after its open period closed: `resume` is the period to
+    open (None: the budget has ended), `missed` the whole periods in between that passed while
+    nothing could happen in them (the server was down, or the budget was created late)."""
+
+    resume: PeriodBounds | None
+    missed: tuple[PeriodBounds, ...] = ()
+
+
+def resume_after(
+    kind: PeriodKind, following: PeriodBounds, today: date, end_date: date | None
+) -> Resumption:
+    """The period to open when `following` (the period after the one closing) is already over
+    on `today`: the one holding today, skipping those in between, so a close never opens a
+    period that is due at once. Catching up is one close however far behind the budget is."""
+    if today <= following.end:
+        return Resumption(following)
+    missed: list[PeriodBounds] = []
+    current: PeriodBounds | None = following
+    while current is not None and current.end < today:
+        missed.append(current)
+        current = next_period(kind, current, end_date)
+    return Resumption(current, tuple(missed))
+
+
 def period_start_instant(bounds: PeriodBounds, tz: str) -> datetime:
     return local_midnight_utc(bounds.start, tz)
 
@@ -190,8 +248,12 @@ def period_end_instant(bounds: PeriodBounds, tz: str) -> datetime:
 
 
 __all__ = [
+    "MAX_DATE",
+    "MIN_DATE",
     "PeriodBounds",
     "PeriodKind",
+    "Resumption",
+    "check_dates",
     "first_period",
     "local_date",
     "local_midnight_utc",
@@ -199,5 +261,6 @@ __all__ = [
     "period_containing",
     "period_end_instant",
     "period_start_instant",
+    "resume_after",
     "validate_timezone",
 ]

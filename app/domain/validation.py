@@ -1,4 +1,14 @@
-"""Input rules that are not about money: names, slugs, currencies, thresholds, policies."""
+"""Input rules that are not about money: names, slugs, currencies, thresholds, policies.
+
+Text rules shared by `name`, `slug` and `text` (see `clean_text`): a NUL character is refused
+because PostgreSQL cannot store it in a text column (SQLite can, so the same input would work on
+one database and fail on the other), and a lone surrogate (`"\ud800"`, half of a broken emoji)
+because it is not Unicode text at all: it cannot be encoded as UTF-8, so a database driver, a
+JSON response or a log line would fail on it later, far from the field that brought it in.
+
+Currencies are checked against ISO 4217 as maintained by the `pycountry` package, less the codes
+that name no money: XXX ("no currency involved") and XTS ("reserved for testing").
+"""
 
 from __future__ import annotations
 
@@ -6,11 +16,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from enum import Enum
+from functools import lru_cache
 
 from app.domain.errors import ValidationError
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+#: ISO 4217 codes that are not money a budget can hold, with why.
+NOT_MONEY = {"XXX": "no currency is involved", "XTS": "reserved for testing"}
+DEFAULT_CURRENCY = "USD"
+#: C0 and C1 control characters other than tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NUL_RULE = "must not contain NUL characters (\\x00)"
+SURROGATE_RULE = "must be valid Unicode text (it holds a lone surrogate, e.g. half an emoji)"
 
 
 class SlackPrivacy(str, Enum):
@@ -32,8 +50,30 @@ class RolloverPolicy(str, Enum):
     CARRY_ALL = "CARRY_ALL"
 
 
+def clean_text(value: str, field: str) -> str:
+    """`value` unchanged if it is storable text; otherwise a ValidationError naming `field`.
+
+    The one check every stored string needs (see the module docstring); `name`, `slug` and
+    `text` apply it, and the GraphQL layer applies it to every string argument before execution.
+    """
+    if "\x00" in value:
+        raise ValidationError(field, NUL_RULE)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, SURROGATE_RULE) from None
+    return value
+
+
 def name(value: str, field: str = "name", max_length: int = 200) -> str:
-    value = (value or "").strip()
+    """A label (a name, a service, a transfer's reason): trimmed, not empty, at most `max_length`,
+    storable (`clean_text`) and free of control characters other than tab and line breaks, which
+    a terminal, a CSV cell or a Slack message would otherwise interpret."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    value = clean_text(value or "", field).strip()
+    if _CONTROL.search(value):
+        raise ValidationError(field, "must not contain control characters")
     if not value:
         raise ValidationError(field, "must not be empty")
     if len(value) > max_length:
@@ -47,18 +87,38 @@ def slugify(text: str) -> str:
 
 
 def slug(value: str, field: str = "slug") -> str:
-    value = value.strip()
-    if not _SLUG.match(value):
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    value = clean_text(value, field).strip()
+    if not _SLUG.fullmatch(value):
         raise ValidationError(
             field, "must be lowercase letters, digits and dashes (e.g. 'ml-research'), 1-100 long"
         )
     return value
 
 
+@lru_cache(maxsize=1)
+def _iso_4217() -> frozenset[str]:
+    """Active ISO 4217 alphabetic codes, from pycountry (loaded once, on first use)."""
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies) - NOT_MONEY.keys()
+
+
 def currency(value: str | None, field: str = "currency") -> str:
-    code = (value or "USD").strip().upper()
-    if not _CURRENCY.match(code):
-        raise ValidationError(field, f"must be an ISO 4217 code such as USD or EUR, got {value!r}")
+    """An ISO 4217 code, upper-cased. `None` (not given) is USD; `""` is an error, not USD."""
+    if value is None:
+        return DEFAULT_CURRENCY
+    rule = "must be an ISO 4217 currency code such as USD or EUR"
+    if not isinstance(value, str):
+        raise ValidationError(field, rule)
+    code = clean_text(value, field).strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise ValidationError(field, f"{rule}, got {value[:20]!r}")
+    if code in NOT_MONEY:
+        raise ValidationError(field, f"{rule}: {code} names no money ({NOT_MONEY[code]})")
+    if code not in _iso_4217():
+        raise ValidationError(field, f"{rule}; {code} is not one")
     return code
 
 
@@ -80,9 +140,12 @@ def threshold(value: int | None, field: str = "alertThreshold") -> int | None:
 
 
 def text(value: str | None, field: str, max_length: int = 2000) -> str | None:
+    """Free text (descriptions, notes): trimmed, storable, at most `max_length`; blank is None."""
     if value is None:
         return None
-    value = value.strip()
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    value = clean_text(value, field).strip()
     if len(value) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
     return value or None

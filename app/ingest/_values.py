@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import TextIO
 
@@ -23,8 +23,10 @@ from app.domain.money import to_micros
 #: Exports write a missing value as an empty cell or (FOCUS samples) the literal text NULL.
 NULLS = frozenset({"", "NULL"})
 
-# Plain decimals plus an exponent: GCP's export writes tiny costs as `5e-06`.
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Plain decimals plus an exponent: GCP's export writes tiny costs as `5e-06`. ASCII digits only
+# (`\d` would also match "٣" or "１２", which `Decimal()` then reads as 3 and 12), matched
+# whole; the cell is stripped of surrounding spaces first, as exports pad some columns.
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 # US-style dates from the FOCUS spec examples (`5/1/25`) and Azure EA exports (`09/21/2023`).
 _US_DATE = re.compile(
     r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
@@ -73,11 +75,13 @@ def parse_amount(value: str, column: str) -> int:
     text = value.strip()
     if text in NULLS:
         raise CellError(f"{column} is empty")
-    if not _NUMBER.match(text):
+    if not _NUMBER.fullmatch(text):
         raise CellError(f"{column} is not a number: {value!r}")
     try:
+        # The text is normalised here (stripped, exponent allowed) and handed over as a Decimal:
+        # `to_micros` reads only plain text itself.
         return to_micros(Decimal(text), field=column, round_half_even=True)
-    except (ValidationError, InvalidOperation) as exc:
+    except (ValidationError, ArithmeticError) as exc:  # InvalidOperation, Overflow
         raise CellError(f"{column} {getattr(exc, 'rule', 'is not a number')}: {value!r}") from None
 
 
@@ -85,7 +89,7 @@ def parse_quantity(value: str, column: str) -> Decimal | None:
     text = value.strip()
     if text in NULLS:
         return None
-    if not _NUMBER.match(text):
+    if not _NUMBER.fullmatch(text):
         raise CellError(f"{column} is not a number: {value!r}")
     return Decimal(text)
 

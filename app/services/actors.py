@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
+from app.domain import validation as rules
 from app.domain.access import (
     Actor,
     ProjectRole,
@@ -51,7 +52,7 @@ async def authenticate(token: str) -> User | None:
 
 
 def _clean_email(email: str) -> str:
-    email = email.strip().lower()
+    email = rules.clean_text(email, "email").strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
         raise ValidationError("email", f"must be an e-mail address, got {email!r}")
     return email
@@ -71,9 +72,7 @@ async def create_user(
     """
     if actor is not None:
         require(can_manage_users(actor), "create users")
-    name = name.strip()
-    if not name:
-        raise ValidationError("name", "must not be empty")
+    name = rules.name(name)
     email = _clean_email(email)
     try:
         async with in_transaction():
@@ -94,6 +93,7 @@ async def _new_token(user: User, name: str) -> str:
 
 async def create_api_token(actor: Actor | None, *, user_id: int, name: str = "") -> str:
     """Users make tokens for themselves; admins for anyone."""
+    name = rules.text(name, "name", 200) or ""
     if actor is not None and actor.user_id != user_id:
         require_admin(actor, "create API tokens for other users")
     user = await User.get_or_none(id=user_id)
@@ -178,6 +178,8 @@ async def link_slack_user(
     """Admins link anyone; a user may link themselves."""
     if actor.user_id != user_id:
         require_admin(actor, "link other users to Slack")
+    slack_user_id = rules.name(slack_user_id, "slackUserId", 32)
+    slack_team_id = rules.text(slack_team_id, "slackTeamId", 32)
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("User", user_id, field="userId")

@@ -20,7 +20,13 @@ from app.domain.access import (
 )
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import to_micros
-from app.domain.periods import PeriodKind, first_period, local_date, validate_timezone
+from app.domain.periods import (
+    PeriodKind,
+    check_dates,
+    first_period,
+    local_date,
+    validate_timezone,
+)
 from app.models import Budget, BudgetOwner, BudgetPeriod, Project, ProjectMember, User
 from app.services import ledger, lookup
 from app.services.events import emit
@@ -239,6 +245,7 @@ async def _set_end_date(budget: Budget, end_date: date) -> None:
     later reopens (a no-cost extension). See app.services.plans.apply_end_date."""
     from app.services import plans
 
+    check_dates(None, end_date)
     if end_date < budget.start_date:
         raise ValidationError("endDate", "must not be before startDate")
     await Budget.filter(id=budget.id).update(end_date=end_date)

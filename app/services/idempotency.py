@@ -13,6 +13,7 @@ from typing import Any
 
 from app.domain.access import Actor
 from app.domain.errors import IdempotencyConflict, ValidationError
+from app.domain.validation import clean_text
 from app.models import IdempotencyRecord
 
 
@@ -28,6 +29,7 @@ async def replay(
         return None
     if not key.strip() or len(key) > 255:
         raise ValidationError("idempotencyKey", "must be 1 to 255 characters")
+    clean_text(key, "idempotencyKey")
     record = await IdempotencyRecord.get_or_none(
         user_id=actor.user_id, operation=operation, key=key
     )

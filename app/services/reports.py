@@ -47,7 +47,7 @@ def parse_period(value: str | int | None) -> str | int:
         return "current"
     if text == "all":
         return "all"
-    if text.isdigit() and int(text) >= 1:
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 2**31 - 1:
         return int(text)
     raise ValidationError(
         "period", f"must be 'current', 'all' or a period number such as 1, got {value!r}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
+from app.domain import validation as rules
 from app.domain.access import Actor, can_manage_routing, require
 from app.domain.errors import NotFound, ValidationError
 from app.ingest.routing import Router
@@ -55,6 +56,9 @@ async def create_rule(
         raise ValidationError("priority", "must be between -1000000 and 1000000")
     if len(value) > 500 or (key is not None and len(key) > 200):
         raise ValidationError("value", "must be at most 500 characters (key 200)")
+    rules.clean_text(value, "value")
+    if key is not None:
+        rules.clean_text(key, "key")
     await lookup.project(project_id)
     if budget_id is not None:
         await lookup.budget(budget_id)

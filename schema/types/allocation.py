@@ -19,7 +19,14 @@ from schema.context import Info
 from schema.loaders import daily_series
 from schema.pagination import Connection, paginate
 from schema.types import pacing
-from schema.types.common import BudgetStatus, Forecast, RolloverPolicy, ServiceCost
+from schema.types.common import (
+    After,
+    BudgetStatus,
+    First,
+    Forecast,
+    RolloverPolicy,
+    ServiceCost,
+)
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -28,18 +35,44 @@ if TYPE_CHECKING:
     from schema.types.spend import Spend
 
 
-@strawberry.type(description="A project's envelope in one budget period.")
+@strawberry.type(
+    description="A project's envelope in one budget period (id `alc_…`): the money the budget "
+    "set aside for it, and what it spent. Visible to the budget's owners and the project's "
+    "people (leads, members, viewers); anyone else gets null or no row. Money fields are exact "
+    "decimal strings in the budget's currency."
+)
 class Allocation(Node, pacing.PacingFields):
-    id: strawberry.ID
-    amount: Decimal
-    spent: Decimal
-    remaining: Decimal
-    held: Decimal = strawberry.field(description="Money in open reservations (reserveSpend).")
-    available: Decimal = strawberry.field(description="Remaining − held: what a new hold may take.")
-    percent_used: float
-    status: BudgetStatus
-    alert_threshold: int | None
-    notes: str | None
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `alc_7`.")
+    amount: Decimal = strawberry.field(
+        description="Allocated: the net money moved into the envelope this period (allocations, "
+        "transfers in and out, rollover)."
+    )
+    spent: Decimal = strawberry.field(
+        description="Net spend recorded on it this period (credits subtract)."
+    )
+    remaining: Decimal = strawberry.field(
+        description="amount − spent; negative when the project overspent (allowed unless the "
+        "budget sets hardLimit)."
+    )
+    held: Decimal = strawberry.field(
+        description="Money in open reservations (reserveSpend), not yet spent."
+    )
+    available: Decimal = strawberry.field(
+        description="remaining − held: what a new reservation or spend check may still take."
+    )
+    percent_used: float = strawberry.field(
+        description="spent ÷ amount × 100, for display; over 100 when overdrawn (100 when "
+        "something was spent from nothing allocated)."
+    )
+    status: BudgetStatus = strawberry.field(
+        description="Band of remaining ÷ amount: HEALTHY, WARNING (< 25%), CRITICAL (< 10%), "
+        "EXHAUSTED (≤ 0)."
+    )
+    alert_threshold: int | None = strawberry.field(
+        description="An extra percent-used threshold for this envelope's alerts (1–1000), on "
+        "top of the budget's alertThresholds; null: none."
+    )
+    notes: str | None = strawberry.field(description="Free text set with `allocate`.")
     row: strawberry.Private[AllocationRow]
     memo: strawberry.Private[dict[str, Any]]
 
@@ -61,14 +94,14 @@ class Allocation(Node, pacing.PacingFields):
             memo={},
         )
 
-    @strawberry.field
+    @strawberry.field(description="The budget the envelope belongs to.")
     async def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("schema.types.budget")]:
         from schema.types.budget import Budget
 
         row = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
         return Budget.from_model(row)
 
-    @strawberry.field
+    @strawberry.field(description="The project the envelope funds.")
     async def project(
         self, info: Info
     ) -> Annotated[Project, strawberry.lazy("schema.types.project")]:
@@ -117,7 +150,7 @@ class Allocation(Node, pacing.PacingFields):
         task = self.memo.get("forecast")
         if task is None:
             task = self.memo["forecast"] = asyncio.ensure_future(self._compute_forecast(info))
-        return await task
+        return await asyncio.shield(task)  # a cancelled field must not cancel its sibling's
 
     async def _compute_forecast(self, info: Info) -> domain_forecast.Forecast:
         bounds, today = await self._bounds_and_today(info)
@@ -129,25 +162,31 @@ class Allocation(Node, pacing.PacingFields):
             self.row.spent_micros,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="Where this envelope's spend is heading by the period end (from the "
+        "project's daily spend in this budget, across periods)."
+    )
     async def forecast(self, info: Info) -> Forecast:
         return Forecast.from_domain(await self._forecast(info))
 
-    @strawberry.field(description="Days until the money runs out at the current burn rate.")
+    @strawberry.field(
+        description="Days until the money runs out at the current burn rate (remaining ÷ "
+        "forecast.burnRatePerDay, 2 decimals); null when nothing is being spent."
+    )
     async def runway_days(self, info: Info) -> float | None:
         days = (await self._forecast(info)).runway_days
         return None if days is None else round(days, 2)
 
-    @strawberry.field
+    @strawberry.field(description="The spend records of this envelope, oldest first.")
     async def spends(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Spend, strawberry.lazy("schema.types.spend")]]:
         from schema.types.spend import Spend
 
         query = SpendRow.filter(allocation_id=self.row.id)
         return await paginate(query, first, after, Spend.from_model)
 
-    @strawberry.field
+    @strawberry.field(description="This envelope's spend by service, largest first.")
     async def service_breakdown(self) -> list[ServiceCost]:
         from schema.types.budget_figures import service_costs
 

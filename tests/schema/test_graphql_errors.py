@@ -170,7 +170,7 @@ async def test_a_decimal_literal_in_the_query_is_read_as_exact_text(scene: Scene
     result, _ = await execute(
         scene.owner,
         f"""mutation {{ allocate(input: {{budgetId:
-        "{scene.budget}", projectId: "{scene.algo}", amount: 300.000001}}) {{ {ERROR_FIELDS}
+        "{scene.budget}", projectId: "{scene.algo}", amount: "300.000001"}}) {{ {ERROR_FIELDS}
         ... on AllocationSet {{ allocation {{ amount }} }} }} }}""",
     )
     assert result.errors is None
