@@ -55,27 +55,6 @@ FUZZ_NOW = datetime(2026, 5, 15, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 OUR_CODE = tuple(str(ROOT / d) for d in ("app", "schema", "bot"))
 
-#: Masked errors the fuzz finds in code this test does not own, until they are fixed (see the
-#: report of the input-strictness work). While the list is not empty the test is an expected
-#: failure; its assertions stay as strict as ever.
-KNOWN_MASKED: list[str] = [
-    # Fixed by registering schema.strings.StringInputs in schema/__init__.py:
-    "a lone surrogate or NUL in a string no domain rule checks ends in the database driver: "
-    "UnicodeEncodeError (SQLite) or invalid byte sequence (PostgreSQL) for budgets/projects/"
-    "rateCards(search|name), project(slug), createRoutingRule(value|key), idempotencyKey of "
-    "recordSpend/allocate/reserveSpend/requestTransfer (app/services/idempotency.py:31), "
-    "createUser(name), createApiToken(name), linkSlackUser(slackUserId)",
-    # schema/loaders.py (and the memoised tasks of schema/types/allocation.py):
-    "CancelledError escapes schema.execute (a dropped connection) when a field fails while "
-    "siblings await a shared DataLoader future: graphql-core 3.3's gather_with_cancel cancels "
-    "the waiters, which cancels the shared future under every other waiter (at HEAD: "
-    '{ budget(id: "bud_2") { topSpenders { spentToday budget { spentToday } '
-    'spends(after: "junk") { totalCount } } } }; schema/types/allocation.py:82)',
-    # app/services/budgets.py _set_end_date:
-    'updateBudget(endDate: "9999-12-31") on a grant is stored; every later spend then '
-    "fails with OverflowError in app/domain/periods.py period_end_instant",
-]
-
 
 #: Private-use stand-ins for lone surrogates in generated text, swapped for the real thing in
 #: variable values (a JSON body carries "\\ud800"; a GraphQL document cannot).
@@ -468,12 +447,6 @@ def _shown(payload: dict[str, Any]) -> str:
     return text
 
 
-@pytest.mark.xfail(
-    bool(KNOWN_MASKED),
-    reason="masked errors in code outside the fuzz's remit, to be fixed: "
-    + "; ".join(KNOWN_MASKED),
-    strict=False,
-)
 async def test_no_input_ends_as_a_5xx_or_a_masked_error(
     seeded: str, custom_scalars: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
