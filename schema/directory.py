@@ -7,6 +7,8 @@ period of every budget the user can see.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from tortoise.expressions import Q
 
@@ -16,28 +18,39 @@ from schema import ids
 from schema.context import Info
 
 
-@strawberry.type(description="An allocation's name and id, without its figures.")
+@strawberry.type(
+    description="An allocation's name and id, without its figures: enough to name another "
+    "project in a transfer request."
+)
 class AllocationRef:
-    id: strawberry.ID
-    budget_id: strawberry.ID
-    budget_name: str
-    currency: str
-    project_id: strawberry.ID
-    project_name: str
-    project_slug: str
+    id: strawberry.ID = strawberry.field(description="The allocation's id (`alc_…`).")
+    budget_id: strawberry.ID = strawberry.field(description="Its budget's id.")
+    budget_name: str = strawberry.field(description="Its budget's name.")
+    currency: str = strawberry.field(description="Its budget's currency.")
+    project_id: strawberry.ID = strawberry.field(description="Its project's id.")
+    project_name: str = strawberry.field(description="Its project's name.")
+    project_slug: str = strawberry.field(description="Its project's slug.")
 
 
 @strawberry.type
 class DirectoryQueries:
     @strawberry.field(
         description="Allocations of the current period of the budgets you can "
-        "see, by project name or slug (case-insensitive, contains)."
+        "see, names and ids only (so a member can name another project in a request): at most "
+        "100 budgets and 200 allocations per budget."
     )
     async def allocation_directory(
         self,
         info: Info,
-        search: str | None = None,
-        budget_id: strawberry.ID | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Project name contains it, or slug equals it (case-insensitive)."
+            ),
+        ] = None,
+        budget_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this budget.")
+        ] = None,
     ) -> list[AllocationRef]:
         from schema.queries import _visible_budgets
 

@@ -1,6 +1,12 @@
+"""The core reads: viewer, node, projects, budgets, transfers and authorizeSpend.
+
+A read never fails for lack of rights: what you may not see is null or absent from a list.
+"""
+
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -17,7 +23,7 @@ from schema.context import Info
 from schema.pagination import Connection, paginate
 from schema.types.allocation import Allocation
 from schema.types.budget import Budget
-from schema.types.common import TransferStatus
+from schema.types.common import After, First, Search, TransferStatus
 from schema.types.node import Node
 from schema.types.project import Project
 from schema.types.spend import Spend
@@ -25,12 +31,25 @@ from schema.types.transfer import Transfer, visible_transfers
 from schema.types.user import User
 
 
-@strawberry.type
+@strawberry.type(
+    description="The answer of authorizeSpend: may this project spend this much now? Read-only: "
+    "it holds nothing (use reserveSpend to hold)."
+)
 class SpendDecision:
-    allowed: bool
-    reason: str | None
-    remaining: Decimal
-    daily_allowance: Decimal | None
+    allowed: bool = strawberry.field(
+        description="True when the amount fits what remains (and, with enforcePacing, the day's "
+        "cap of twice the drip)."
+    )
+    reason: str | None = strawberry.field(
+        description="Why, for a person, with the figures (e.g. \"within the allocation's "
+        'remaining 950 USD").'
+    )
+    remaining: Decimal = strawberry.field(
+        description="The envelope's allocated − spent − held by open reservations; may be negative."
+    )
+    daily_allowance: Decimal | None = strawberry.field(
+        description="What today may still spend at the daily drip (todayAllowance)."
+    )
 
 
 def _visible_projects(info: Info):  # type: ignore[no-untyped-def]
@@ -62,16 +81,29 @@ async def _budget_visible(info: Info, row: BudgetRow) -> bool:
     return can_view_budget(info.context.actor, row.id, project_ids)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Every field needs a signed-in user (an API token or a session); what "
+    "you may not see is null or left out of lists, never an error."
+)
 class Query:
-    @strawberry.field(description="The user the request acts as.")
+    @strawberry.field(
+        description="The user the request acts as (the token's user); an error when "
+        "unauthenticated."
+    )
     def viewer(self, info: Info) -> User:
         info.context.actor  # noqa: B018 - raises when unauthenticated
         assert info.context.user is not None
         return User.from_model(info.context.user)
 
-    @strawberry.field
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any object by its id (`bud_1`, `prj_3`, `alc_7`, `spd_…`, `trf_12`, "
+        "`usr_…`); null when it does not exist or you may not see it."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The object's id.")],
+    ) -> Node | None:
         try:
             kind, pk = ids.decode_any(id)
         except NotFound:
@@ -99,21 +131,34 @@ class Query:
             return User.from_model(row) if row and (actor.is_admin or pk == actor.user_id) else None
         return None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Projects by name, in id order: all of them for admins, budget creators "
+        "and owners (to fund one; figures stay on allocations); for others, their own."
+    )
     async def projects(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        search: str | None = None,
+        first: First = None,
+        after: After = None,
+        search: Search = None,
     ) -> Connection[Project]:
         return await paginate(
             _search(_visible_projects(info), search), first, after, Project.from_model
         )
 
-    @strawberry.field(description="A project by id or by slug.")
+    @strawberry.field(
+        description="A project by id or by slug (give exactly one); null when you may not see "
+        "it (see `projects`)."
+    )
     async def project(
-        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The project's id, e.g. prj_3.")
+        ] = None,
+        slug: Annotated[
+            str | None, strawberry.argument(description="The project's slug, e.g. genomics.")
+        ] = None,
     ) -> Project | None:
         if (id is None) == (slug is None):
             raise ValidationError("id", "give exactly one of id and slug")
@@ -124,33 +169,50 @@ class Query:
         row = await query.first()
         return Project.from_model(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Budgets you can see, in id order: those you own, those funding one of "
+        "your projects (all, for admins)."
+    )
     async def budgets(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        search: str | None = None,
+        first: First = None,
+        after: After = None,
+        search: Search = None,
     ) -> Connection[Budget]:
         return await paginate(
             _search(_visible_budgets(info), search), first, after, Budget.from_model
         )
 
-    @strawberry.field
-    async def budget(self, info: Info, id: strawberry.ID) -> Budget | None:
+    @strawberry.field(description="A budget by id; null when you may not see it.")
+    async def budget(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The budget's id, e.g. bud_1.")
+        ],
+    ) -> Budget | None:
         row = await BudgetRow.get_or_none(id=ids.decode(id, "Budget", "id"))
         if row is None or not await _budget_visible(info, row):
             return None
         return Budget.from_model(row)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Transfer requests you can see, in id order: all of the budgets you own, "
+        "plus those you asked for or that touch your projects."
+    )
     async def transfers(
         self,
         info: Info,
-        status: TransferStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        budget_id: strawberry.ID | None = None,
+        status: Annotated[
+            TransferStatus | None,
+            strawberry.argument(description="Only requests in this status (e.g. PENDING)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        budget_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this budget's requests.")
+        ] = None,
     ) -> Connection[Transfer]:
         query = visible_transfers(info)
         if status is not None:
@@ -159,13 +221,27 @@ class Query:
             query = query.filter(budget_id=ids.decode(budget_id, "Budget", "budgetId"))
         return await paginate(query, first, after, Transfer.from_model)
 
-    @strawberry.field(description="May this project spend this much now? Counts open holds.")
+    @strawberry.field(
+        description="May this project spend this much now? Open reservations count as spent. "
+        "For whoever may see the envelope (the project's people, the budget's owners); "
+        "otherwise a PERMISSION_DENIED or NOT_FOUND error, and AMBIGUOUS when several budgets "
+        "fund the project and budgetId is not given."
+    )
     async def authorize_spend(
         self,
         info: Info,
-        project_id: strawberry.ID,
-        amount: Decimal,
-        budget_id: strawberry.ID | None = None,
+        project_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The project that would spend.")
+        ],
+        amount: Annotated[
+            Decimal, strawberry.argument(description="The cost to check (exact, greater than 0).")
+        ],
+        budget_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Which budget's envelope; needed when several fund the project."
+            ),
+        ] = None,
     ) -> SpendDecision:
         d = await authorize.authorize_spend(
             info.context.actor,

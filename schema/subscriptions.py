@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -64,11 +64,23 @@ def public_data(payload: dict[str, Any]) -> dict[str, Any]:
     "ids and money as decimal strings."
 )
 class BudgetEvent:
-    id: strawberry.ID
-    kind: str
-    budget_id: strawberry.ID
-    data: JSON
-    created_at: datetime | None
+    id: strawberry.ID = strawberry.field(
+        description="The event's id (`evt_…`), unique: an event is delivered once."
+    )
+    kind: str = strawberry.field(
+        description="What happened: spend.recorded, allocation.changed, transfer.requested, "
+        "transfer.decided, alert.raised, period.closed, period.reopened, budget.planned, "
+        "reservation.created / settled / released / expired, budget.created."
+    )
+    budget_id: strawberry.ID = strawberry.field(description="The budget it happened in.")
+    data: JSON = strawberry.field(
+        description='Details by kind, e.g. {"transferId": "trf_12", "status": "APPLIED"} or '
+        '{"allocationId": "alc_7", "threshold": 80, "message": "…"}: ids are API ids, money '
+        "(amount, held) exact decimal strings."
+    )
+    created_at: datetime | None = strawberry.field(
+        description="When the change was committed (UTC)."
+    )
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> BudgetEvent:
@@ -99,11 +111,23 @@ def _visible(actor: Actor, budget_id: int, projects: list[int], event: dict[str,
     return can_see_event(actor, budget_id, projects, EventAudience.from_json(event.get("audience")))
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live events over WebSocket (graphql-transport-ws at /graphql; the token in "
+    'the connection_init payload as {"Authorization": "Bearer …"}).'
+)
 class Subscription:
-    @strawberry.subscription(description="Events of a budget you can see, as they happen.")
+    @strawberry.subscription(
+        description="Events of a budget you can see, as they happen, filtered by the read "
+        "rules: a project's people hear only of their projects (and the pool). Fails with "
+        "NOT_FOUND for a budget you may not see; ends with PERMISSION_DENIED within "
+        "ALLOT_SUBSCRIPTION_RECHECK_SECONDS (default 5) once your token or roles are revoked."
+    )
     async def budget_events(
-        self, info: Info, budget_id: strawberry.ID
+        self,
+        info: Info,
+        budget_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The budget to follow, e.g. bud_1.")
+        ],
     ) -> AsyncGenerator[BudgetEvent, None]:
         pk = ids.decode(budget_id, "Budget", "budgetId")
         context = info.context

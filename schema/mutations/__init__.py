@@ -15,7 +15,16 @@ T = TypeVar("T")
 
 def payload(name: str, success: type) -> Any:
     """`NamePayload = Success | ValidationError | NotFound | …` as a named GraphQL union."""
-    return Annotated[Union[(success, *ERROR_TYPES)], strawberry.union(name)]
+    mutation = name.removesuffix("Payload")
+    mutation = mutation[:1].lower() + mutation[1:]
+    success_name = success.__strawberry_definition__.name  # type: ignore[attr-defined]
+    description = (
+        f"The result of `{mutation}`: `{success_name}` when it succeeded, otherwise one of the "
+        "typed errors implementing `Error` (select `... on Error { code message }`)."
+    )
+    return Annotated[
+        Union[(success, *ERROR_TYPES)], strawberry.union(name, description=description)
+    ]
 
 
 async def run(call: Callable[[], Awaitable[T]]) -> T | Any:

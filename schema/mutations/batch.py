@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -18,33 +19,46 @@ from schema.mutations.spending import RecordSpendInput, to_spend_input
 from schema.types.spend import Spend
 
 
-@strawberry.enum
+@strawberry.enum(description="What became of one item of a batch.")
 class SpendItemStatus(Enum):
-    RECORDED = "recorded"
-    DUPLICATE = "duplicate"
-    FAILED = "error"
+    RECORDED = strawberry.enum_value("recorded", description="Recorded as a new spend.")
+    DUPLICATE = strawberry.enum_value(
+        "duplicate",
+        description="Recorded before (same externalId or idempotencyKey, same content): the "
+        "original spend, counted once.",
+    )
+    FAILED = strawberry.enum_value(
+        "error", description="Refused: `error` says why; nothing of it was recorded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of one item of a batch, by its index.")
 class SpendItemResult:
-    index: int
-    status: SpendItemStatus
+    index: int = strawberry.field(description="The item's position in the input, from 0.")
+    status: SpendItemStatus = strawberry.field(description="RECORDED, DUPLICATE or FAILED.")
     #: The new spend (RECORDED) or the original one (DUPLICATE).
-    spend: Spend | None
-    error: Error | None
+    spend: Spend | None = strawberry.field(
+        description="The new spend (RECORDED) or the original one (DUPLICATE); null if FAILED."
+    )
+    error: Error | None = strawberry.field(
+        description="Why the item failed (a typed error, e.g. ValidationError with field "
+        "items[3].amount); null unless FAILED."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The batch ran: good items are recorded, bad ones reported.")
 class SpendsRecorded:
-    items: list[SpendItemResult]
-    recorded: int
-    duplicates: int
-    failed: int
+    items: list[SpendItemResult] = strawberry.field(description="One result per item, in order.")
+    recorded: int = strawberry.field(description="How many items were recorded.")
+    duplicates: int = strawberry.field(description="How many were replays of earlier spends.")
+    failed: int = strawberry.field(description="How many were refused.")
 
 
-@strawberry.input
+@strawberry.input(description="Up to 10,000 spends to record in one transaction.")
 class RecordSpendsInput:
-    items: list[RecordSpendInput]
+    items: list[RecordSpendInput] = strawberry.field(
+        description="The spends, each as for recordSpend."
+    )
 
 
 RecordSpendsPayload = payload("RecordSpendsPayload", SpendsRecorded)
@@ -82,9 +96,15 @@ def _decode(item: RecordSpendInput, index: int) -> SpendInput | AllotError:
 class BatchMutations:
     @strawberry.mutation(
         description="Record up to 10,000 spends in one transaction: good "
-        "items are recorded, bad ones reported by index."
+        "items are recorded, bad ones reported by index (an item's own error, such as "
+        "PermissionDenied for a project you may not spend on, fails that item only). Errors of "
+        "the whole batch: ValidationError (more than 10,000 items)."
     )
-    async def record_spends(self, info: Info, input: RecordSpendsInput) -> RecordSpendsPayload:
+    async def record_spends(
+        self,
+        info: Info,
+        input: Annotated[RecordSpendsInput, strawberry.argument(description="The spends.")],
+    ) -> RecordSpendsPayload:
         async def call() -> SpendsRecorded:
             items = [_decode(item, i) for i, item in enumerate(input.items)]
             results = await service.record_spends(info.context.actor, items)

@@ -1,7 +1,10 @@
+"""createProject, createBudget, updateBudget."""
+
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -14,68 +17,135 @@ from schema.types.common import PeriodKind, RolloverPolicy, SlackPrivacy
 from schema.types.project import Project
 
 
-@strawberry.input
+@strawberry.input(description="A new project; you become its LEAD (admins do not need to).")
 class CreateProjectInput:
-    name: str
-    slug: str | None = None
-    slack_channel: str | None = None
+    name: str = strawberry.field(description="Display name (1–200 characters).")
+    slug: str | None = strawberry.field(
+        default=None,
+        description="Unique short name (lowercase letters, digits, dashes; 1–100); omitted: "
+        "derived from the name.",
+    )
+    slack_channel: str | None = strawberry.field(
+        default=None, description="The project's Slack channel id."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The project exists, with you as its LEAD (unless you are an admin).")
 class ProjectCreated:
-    project: Project
+    project: Project = strawberry.field(description="The new project.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new budget; you become an OWNER. Amounts are exact decimal strings "
+    '("50000", not 50000.0).'
+)
 class CreateBudgetInput:
-    name: str
-    amount: Decimal
-    period_kind: PeriodKind
-    start_date: date
-    end_date: date | None = None
-    description: str | None = None
-    currency: str | None = None
-    timezone: str | None = None
-    alert_thresholds: list[int] | None = None
-    rollover_policy: RolloverPolicy | None = None
-    owner_ids: list[strawberry.ID] | None = None
-    hard_limit: bool = False
-    enforce_pacing: bool = False
-    slack_channel: str | None = None
-    slack_privacy: SlackPrivacy | None = None
+    name: str = strawberry.field(description="Display name (1–200 characters).")
+    amount: Decimal = strawberry.field(
+        description='The pool of each period (> 0), e.g. "50000": the first period is '
+        "funded with it at once."
+    )
+    period_kind: PeriodKind = strawberry.field(
+        description="MONTHLY, QUARTERLY, ANNUAL (recurring) or GRANT, CUSTOM (one period)."
+    )
+    start_date: date = strawberry.field(
+        description="First day (local); a recurring budget may start at most 10 years back."
+    )
+    end_date: date | None = strawberry.field(
+        default=None,
+        description="Last day (local): required for GRANT and CUSTOM; optional end of a "
+        "recurring budget.",
+    )
+    description: str | None = strawberry.field(default=None, description="Free text.")
+    currency: str | None = strawberry.field(
+        default=None, description="ISO 4217 code (default USD)."
+    )
+    timezone: str | None = strawberry.field(
+        default=None, description="IANA time zone of period boundaries (default UTC)."
+    )
+    alert_thresholds: list[int] | None = strawberry.field(
+        default=None, description="Percent-used alert levels, 1–1000 (default [50, 80, 100])."
+    )
+    rollover_policy: RolloverPolicy | None = strawberry.field(
+        default=None, description="What carries over at a close (default NONE)."
+    )
+    owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="More owners besides you (user ids)."
+    )
+    hard_limit: bool = strawberry.field(
+        default=False, description="Refuse spend that would overdraw an envelope."
+    )
+    enforce_pacing: bool = strawberry.field(
+        default=False, description="authorizeSpend refuses more than twice the daily drip a day."
+    )
+    slack_channel: str | None = strawberry.field(
+        default=None, description="Slack channel id for requests and alerts."
+    )
+    slack_privacy: SlackPrivacy | None = strawberry.field(
+        default=None, description="What channel posts show of money (default AMOUNTS)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The budget exists and its first period is funded.")
 class BudgetCreated:
-    budget: Budget
+    budget: Budget = strawberry.field(description="The new budget.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="Change a budget's settings: give only what changes. Omitted or null leaves a "
+    "setting as it is, except rolloverCap (null removes the cap)."
+)
 class UpdateBudgetInput:
-    budget_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    amount: Decimal | None = None
-    end_date: date | None = None
-    timezone: str | None = None
-    alert_thresholds: list[int] | None = None
-    rollover_policy: RolloverPolicy | None = None
-    hard_limit: bool | None = None
-    enforce_pacing: bool | None = None
-    auto_approve_below: Decimal | None = None
-    allow_self_approval: bool | None = None
-    transfer_expiry_days: int | None = None
-    slack_channel: str | None = None
-    slack_privacy: SlackPrivacy | None = None
+    budget_id: strawberry.ID = strawberry.field(description="The budget, e.g. bud_1.")
+    name: str | None = strawberry.field(default=None, description="New display name.")
+    description: str | None = strawberry.field(default=None, description="New description.")
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="New amount of each period: the current period's pool is funded (or "
+        "defunded) by the difference at once; the pool cannot go negative.",
+    )
+    end_date: date | None = strawberry.field(
+        default=None,
+        description="New last day. Extending an ended GRANT or CUSTOM budget reopens it; "
+        "moving a recurring budget's end clips its open period.",
+    )
+    timezone: str | None = strawberry.field(default=None, description="New IANA time zone.")
+    alert_thresholds: list[int] | None = strawberry.field(
+        default=None, description="New percent-used alert levels (1–1000)."
+    )
+    rollover_policy: RolloverPolicy | None = strawberry.field(
+        default=None, description="New rollover policy."
+    )
+    hard_limit: bool | None = strawberry.field(
+        default=None, description="Refuse (true) or allow (false) overdrawing spend."
+    )
+    enforce_pacing: bool | None = strawberry.field(
+        default=None, description="Enforce (true) or stop enforcing (false) the daily cap."
+    )
+    auto_approve_below: Decimal | None = strawberry.field(
+        default=None,
+        description="Gifts and requests from the pool below this amount apply without an "
+        "owner (> 0).",
+    )
+    allow_self_approval: bool | None = strawberry.field(
+        default=None, description="May an owner approve their own transfer request?"
+    )
+    transfer_expiry_days: int | None = strawberry.field(
+        default=None, description="Pending requests expire after this many days (1–365)."
+    )
+    slack_channel: str | None = strawberry.field(default=None, description="New Slack channel id.")
+    slack_privacy: SlackPrivacy | None = strawberry.field(
+        default=None, description="New channel privacy (FULL, AMOUNTS, NONE)."
+    )
     rollover_cap: Decimal | None = strawberry.field(
         default=strawberry.UNSET,
         description="The most one envelope carries into the next period; null removes the cap.",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The budget's settings are changed.")
 class BudgetUpdated:
-    budget: Budget
+    budget: Budget = strawberry.field(description="The budget, as now set.")
 
 
 CreateProjectPayload = payload("CreateProjectPayload", ProjectCreated)
@@ -85,8 +155,16 @@ UpdateBudgetPayload = payload("UpdateBudgetPayload", BudgetUpdated)
 
 @strawberry.type
 class BudgetMutations:
-    @strawberry.mutation
-    async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectPayload:
+    @strawberry.mutation(
+        description="Create a project (admins and budget creators; a budget creator becomes "
+        "its LEAD). "
+        "Errors: PermissionDenied, ValidationError (name, slug), Conflict (slug taken)."
+    )
+    async def create_project(
+        self,
+        info: Info,
+        input: Annotated[CreateProjectInput, strawberry.argument(description="The project.")],
+    ) -> CreateProjectPayload:
         async def call() -> ProjectCreated:
             row = await service.create_project(
                 info.context.actor,
@@ -98,8 +176,16 @@ class BudgetMutations:
 
         return await run(call)
 
-    @strawberry.mutation
-    async def create_budget(self, info: Info, input: CreateBudgetInput) -> CreateBudgetPayload:
+    @strawberry.mutation(
+        description="Create a budget and fund its first period, with you as an OWNER (admins "
+        "and budget creators). Errors: PermissionDenied, ValidationError (amount, dates, "
+        "currency, timezone, thresholds), NotFound (ownerIds)."
+    )
+    async def create_budget(
+        self,
+        info: Info,
+        input: Annotated[CreateBudgetInput, strawberry.argument(description="The budget.")],
+    ) -> CreateBudgetPayload:
         async def call() -> BudgetCreated:
             row = await service.create_budget(
                 info.context.actor,
@@ -123,8 +209,18 @@ class BudgetMutations:
 
         return await run(call)
 
-    @strawberry.mutation
-    async def update_budget(self, info: Info, input: UpdateBudgetInput) -> UpdateBudgetPayload:
+    @strawberry.mutation(
+        description="Change a budget's settings (owners and admins). Errors: PermissionDenied, "
+        "NotFound, ValidationError, InsufficientFunds (a lower amount than the pool can give "
+        "back), PeriodClosedError (a new amount for a budget that has ended)."
+    )
+    async def update_budget(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateBudgetInput, strawberry.argument(description="The budget and its changes.")
+        ],
+    ) -> UpdateBudgetPayload:
         async def call() -> BudgetUpdated:
             changes = {
                 k: v

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -16,46 +17,69 @@ from schema.types.pricing import Rate
 from schema.types.spend import Spend
 
 
-@strawberry.input
+@strawberry.input(description="One price version on a rate card (created if new).")
 class SetRateInput:
-    card: str
+    card: str = strawberry.field(
+        description='The rate card\'s name, e.g. "litellm" or "lab-hourly"; a new name creates '
+        "the card (global, or scoped to budgetId)."
+    )
     service: str = strawberry.field(
         description='A model ("gpt-4o"), service, role ("postdoc") or person ("user:7").'
     )
     unit: str = strawberry.field(description="input_token, output_token, hour, gpu_hour, …")
     price: Decimal = strawberry.field(description="Per unit, exact; any number of decimals.")
-    effective_from: date | None = None
+    effective_from: date | None = strawberry.field(
+        default=None,
+        description="First UTC day of the price (default today); the same day again replaces "
+        "that version's price. Spend already recorded keeps its amount.",
+    )
     budget_id: strawberry.ID | None = strawberry.field(
         default=None, description="Scope a new card to this budget (its owners may set rates)."
     )
-    currency: str | None = None
+    currency: str | None = strawberry.field(
+        default=None,
+        description="ISO 4217 code of a new card (default: the budget's, or USD); must match an "
+        "existing card's.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The price is in force from its date on.")
 class RateSet:
-    rate: Rate
+    rate: Rate = strawberry.field(description="The rate version now in force on that date.")
     #: False when the price in force on that date was already this one (no new version).
-    changed: bool
+    changed: bool = strawberry.field(
+        description="False when that price was already in force on that date (no new version)."
+    )
 
 
 SetRatePayload = payload("SetRatePayload", RateSet)
 
 
-@strawberry.input
+@strawberry.input(
+    description="Hours worked on a project, priced at an hourly rate (give role or userId)."
+)
 class LogTimeInput:
-    project_id: strawberry.ID
-    hours: Decimal
+    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    hours: Decimal = strawberry.field(description='Hours, > 0, exact (e.g. "1.5").')
     role: str | None = strawberry.field(
         default=None, description="Priced at this role's hourly rate."
     )
     user_id: strawberry.ID | None = strawberry.field(
         default=None, description='Priced at this person\'s hourly rate (rate key "user:<id>").'
     )
-    occurred_at: datetime | None = None
-    description: str | None = None
-    budget_id: strawberry.ID | None = None
-    external_id: str | None = None
-    idempotency_key: str | None = None
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When the work was done (with an offset); default now."
+    )
+    description: str | None = strawberry.field(default=None, description="Free text.")
+    budget_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Which budget's envelope; needed when several fund it."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="Your id for the entry: logging it again changes nothing."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Your key for this request; a retry returns the first result."
+    )
 
 
 LogTimePayload = payload("LogTimePayload", SpendRecorded)
@@ -65,9 +89,14 @@ LogTimePayload = payload("LogTimePayload", SpendRecorded)
 class PricingMutations:
     @strawberry.mutation(
         description="Set the price of one unit of a service from a date on "
-        "(admins: global cards; budget owners: their budget's cards)."
+        "(admins: global cards; budget owners: their budget's cards). Errors: PermissionDenied, "
+        "NotFound (budgetId), ValidationError, CurrencyMismatch (card in another currency)."
     )
-    async def set_rate(self, info: Info, input: SetRateInput) -> SetRatePayload:
+    async def set_rate(
+        self,
+        info: Info,
+        input: Annotated[SetRateInput, strawberry.argument(description="The price.")],
+    ) -> SetRatePayload:
         async def call() -> RateSet:
             rate, changed = await rates.set_rate(
                 info.context.actor,
@@ -85,9 +114,14 @@ class PricingMutations:
 
     @strawberry.mutation(
         description="Hours on a project, recorded as spend priced at the "
-        'hourly rate (unit "hour") of a role or a person.'
+        'hourly rate (unit "hour") of a role or a person (source "time"). Who may: as '
+        "recordSpend. Errors: as recordSpend; UnpricedUsage when no hourly rate is in force."
     )
-    async def log_time(self, info: Info, input: LogTimeInput) -> LogTimePayload:
+    async def log_time(
+        self,
+        info: Info,
+        input: Annotated[LogTimeInput, strawberry.argument(description="The hours.")],
+    ) -> LogTimePayload:
         async def call() -> SpendRecorded:
             row, created = await pricing.log_time(
                 info.context.actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -15,61 +16,83 @@ from schema.types.pricing import Reservation, UsageInput, usage_parts
 from schema.types.spend import Spend
 
 
-@strawberry.input
+@strawberry.input(description="Hold an estimate on a project's envelope before spending it.")
 class ReserveSpendInput:
-    project_id: strawberry.ID
-    amount: Decimal
-    budget_id: strawberry.ID | None = None
-    ttl_seconds: int | None = strawberry.field(
-        default=None, description="Seconds until the hold expires (default from settings)."
+    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    amount: Decimal = strawberry.field(description="The estimate to hold (> 0, exact).")
+    budget_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Which budget's envelope; needed when several fund it."
     )
-    service: str | None = None
-    description: str | None = None
-    idempotency_key: str | None = None
+    ttl_seconds: int | None = strawberry.field(
+        default=None,
+        description="Seconds until the hold expires, 1 to 604800 (7 days); default "
+        "ALLOT_RESERVATION_TTL_SECONDS (900).",
+    )
+    service: str | None = strawberry.field(default=None, description="What it is for, e.g. gpt-4o.")
+    description: str | None = strawberry.field(default=None, description="Free text.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Your key: the same key again returns the first hold."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The money is held until settled, released or expired.")
 class SpendReserved:
-    reservation: Reservation
+    reservation: Reservation = strawberry.field(description="The hold.")
     #: True when this call replayed an earlier one (same idempotencyKey).
-    duplicate: bool
+    duplicate: bool = strawberry.field(
+        description="True when this call replayed an earlier one (same idempotencyKey)."
+    )
 
 
 ReserveSpendPayload = payload("ReserveSpendPayload", SpendReserved)
 
 
-@strawberry.input
+@strawberry.input(description="Turn a hold into the actual spend: give amount, or usage.")
 class SettleReservationInput:
-    reservation_id: strawberry.ID
+    reservation_id: strawberry.ID = strawberry.field(description="The hold, e.g. rsv_3.")
     amount: Decimal | None = strawberry.field(
         default=None, description="The actual cost, more or less than the hold (or give usage)."
     )
-    usage: list[UsageInput] | None = None
-    model: str | None = None
-    service: str | None = None
-    description: str | None = None
-    external_id: str | None = None
-    occurred_at: datetime | None = None
+    usage: list[UsageInput] | None = strawberry.field(
+        default=None, description="Quantities to price at the rates in force (instead of amount)."
+    )
+    model: str | None = strawberry.field(
+        default=None, description="The rate key that prices usage (default: service)."
+    )
+    service: str | None = strawberry.field(
+        default=None, description="What it was spent on (default: the reservation's)."
+    )
+    description: str | None = strawberry.field(default=None, description="Free text.")
+    external_id: str | None = strawberry.field(
+        default=None, description="Your id for the cost (unique per source and project)."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When the cost was incurred (with an offset); default now."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The hold became spend and is dropped.")
 class ReservationSettled:
-    reservation: Reservation
-    spend: Spend
-    duplicate: bool
+    reservation: Reservation = strawberry.field(description="The reservation, now SETTLED.")
+    spend: Spend = strawberry.field(description='The spend recorded (source "reservation").')
+    duplicate: bool = strawberry.field(
+        description="True when this settled it before with the same amount (a replay)."
+    )
 
 
 SettleReservationPayload = payload("SettleReservationPayload", ReservationSettled)
 
 
-@strawberry.input
+@strawberry.input(description="Which hold to drop.")
 class ReleaseReservationInput:
-    reservation_id: strawberry.ID
+    reservation_id: strawberry.ID = strawberry.field(description="The hold, e.g. rsv_3.")
 
 
-@strawberry.type
+@strawberry.type(description="The hold is dropped; nothing was spent.")
 class ReservationReleased:
-    reservation: Reservation
+    reservation: Reservation = strawberry.field(
+        description="The reservation, now RELEASED (or EXPIRED, if it had lapsed)."
+    )
 
 
 ReleaseReservationPayload = payload("ReleaseReservationPayload", ReservationReleased)
@@ -79,9 +102,16 @@ ReleaseReservationPayload = payload("ReleaseReservationPayload", ReservationRele
 class ReservationMutations:
     @strawberry.mutation(
         description="Hold an estimated amount on the project's allocation; "
-        "refused when allocated − spent − held cannot cover it."
+        "refused when allocated − spent − held cannot cover it, so concurrent callers cannot "
+        "all pass a check only one fits. Who may: as recordSpend. Errors: InsufficientFunds, "
+        "PermissionDenied, NotFound, AmbiguousReference, ValidationError, PeriodClosedError, "
+        "IdempotencyConflict."
     )
-    async def reserve_spend(self, info: Info, input: ReserveSpendInput) -> ReserveSpendPayload:
+    async def reserve_spend(
+        self,
+        info: Info,
+        input: Annotated[ReserveSpendInput, strawberry.argument(description="The hold.")],
+    ) -> ReserveSpendPayload:
         async def call() -> SpendReserved:
             row, created = await service.reserve_spend(
                 info.context.actor,
@@ -97,9 +127,19 @@ class ReservationMutations:
 
         return await run(call)
 
-    @strawberry.mutation(description="Turn a hold into the actual spend and drop the hold.")
+    @strawberry.mutation(
+        description="Turn a hold into the actual spend and drop the hold, in one transaction. "
+        "Above the hold, a hardLimit budget still refuses what the envelope cannot cover. "
+        "Who may: as recordSpend. Errors: NotFound (also when you may not spend on its "
+        "project), InvalidState (released, expired, or settled for another amount), "
+        "InsufficientFunds, UnpricedUsage, ValidationError."
+    )
     async def settle_reservation(
-        self, info: Info, input: SettleReservationInput
+        self,
+        info: Info,
+        input: Annotated[
+            SettleReservationInput, strawberry.argument(description="The hold and the cost.")
+        ],
     ) -> SettleReservationPayload:
         async def call() -> ReservationSettled:
             done = await service.settle_reservation(
@@ -121,9 +161,15 @@ class ReservationMutations:
 
         return await run(call)
 
-    @strawberry.mutation(description="Drop a hold without spending.")
+    @strawberry.mutation(
+        description="Drop a hold without spending; releasing a released or expired hold again "
+        "changes nothing. Who may: as recordSpend. Errors: NotFound (also when you may not "
+        "spend on its project), InvalidState (already settled)."
+    )
     async def release_reservation(
-        self, info: Info, input: ReleaseReservationInput
+        self,
+        info: Info,
+        input: Annotated[ReleaseReservationInput, strawberry.argument(description="The hold.")],
     ) -> ReleaseReservationPayload:
         async def call() -> ReservationReleased:
             row = await service.release_reservation(

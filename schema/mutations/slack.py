@@ -8,6 +8,8 @@ that Slack user. An API token cannot make such a context.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.domain.errors import PermissionDenied, ValidationError
@@ -20,38 +22,46 @@ from schema.types.user import User
 
 @strawberry.input(description="Give `email` (as Slack reports it) or a one-time `code`.")
 class LinkSlackAccountInput:
-    slack_user_id: str
-    team_id: str | None = None
-    email: str | None = None
-    code: str | None = None
+    slack_user_id: str = strawberry.field(
+        description="The requesting Slack user's id (must be the user the bot speaks for)."
+    )
+    team_id: str | None = strawberry.field(
+        default=None, description="The Slack workspace id (the bot's verified one is used)."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="The e-mail Slack verified for the user (users.info)."
+    )
+    code: str | None = strawberry.field(
+        default=None, description="A one-time code from createSlackLinkCode."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The Slack user now acts as this Allot user.")
 class SlackAccountLinked:
-    user: User
+    user: User = strawberry.field(description="The linked Allot user.")
 
 
-@strawberry.input
+@strawberry.input(description="Options of a link code (none needed).")
 class CreateSlackLinkCodeInput:
-    note: str | None = None
+    note: str | None = strawberry.field(default=None, description="Ignored; reserved.")
 
 
 @strawberry.type(description="Redeem it in Slack with `/allot link CODE` within 15 minutes.")
 class SlackLinkCodeCreated:
-    code: str
+    code: str = strawberry.field(description="The one-time code; it works once.")
 
 
-@strawberry.input
+@strawberry.input(description="Where the notifier posted a transfer request.")
 class RecordSlackMessageInput:
-    transfer_id: strawberry.ID
-    channel: str
-    ts: str
+    transfer_id: strawberry.ID = strawberry.field(description="The transfer, e.g. trf_12.")
+    channel: str = strawberry.field(description="Slack channel (or DM) id.")
+    ts: str = strawberry.field(description="Slack message timestamp.")
 
 
-@strawberry.type
+@strawberry.type(description="The message is remembered, to be updated when it is decided.")
 class SlackMessageRecorded:
-    channel: str
-    ts: str
+    channel: str = strawberry.field(description="Slack channel (or DM) id.")
+    ts: str = strawberry.field(description="Slack message timestamp.")
 
 
 LinkSlackAccountPayload = payload("LinkSlackAccountPayload", SlackAccountLinked)
@@ -61,9 +71,19 @@ RecordSlackMessagePayload = payload("RecordSlackMessagePayload", SlackMessageRec
 
 @strawberry.type
 class SlackMutations:
-    @strawberry.mutation(description="The bot only: link the requesting Slack user.")
+    @strawberry.mutation(
+        description="The bot only (a signature-verified Slack request; never an API token): "
+        "link the requesting Slack user by their verified e-mail or a one-time code. Errors: "
+        "PermissionDenied, ValidationError (give exactly one of email and code), NotFound (no "
+        "user with that e-mail, or an unknown or used code), Conflict (already linked "
+        "elsewhere)."
+    )
     async def link_slack_account(
-        self, info: Info, input: LinkSlackAccountInput
+        self,
+        info: Info,
+        input: Annotated[
+            LinkSlackAccountInput, strawberry.argument(description="The Slack user and proof.")
+        ],
     ) -> LinkSlackAccountPayload:
         async def call() -> SlackAccountLinked:
             context = info.context
@@ -87,9 +107,18 @@ class SlackMutations:
 
         return await run(call)
 
-    @strawberry.mutation(description="A one-time code to link your Slack account.")
+    @strawberry.mutation(
+        description="A one-time code to link your Slack account (anyone signed in): type "
+        "`/allot link CODE` in Slack within 15 minutes. Errors: PermissionDenied (the Slack "
+        "notifier has no account to link)."
+    )
     async def create_slack_link_code(
-        self, info: Info, input: CreateSlackLinkCodeInput | None = None
+        self,
+        info: Info,
+        input: Annotated[
+            CreateSlackLinkCodeInput | None,
+            strawberry.argument(description="Optional; nothing to set."),
+        ] = None,
     ) -> CreateSlackLinkCodePayload:
         async def call() -> SlackLinkCodeCreated:
             actor = info.context.actor
@@ -99,9 +128,16 @@ class SlackMutations:
 
         return await run(call)
 
-    @strawberry.mutation(description="The Slack notifier only: where a request was posted.")
+    @strawberry.mutation(
+        description="The Slack notifier only (internal): where a request was posted. Errors: "
+        "PermissionDenied, NotFound."
+    )
     async def record_slack_message(
-        self, info: Info, input: RecordSlackMessageInput
+        self,
+        info: Info,
+        input: Annotated[
+            RecordSlackMessageInput, strawberry.argument(description="The transfer and message.")
+        ],
     ) -> RecordSlackMessagePayload:
         async def call() -> SlackMessageRecorded:
             if not info.context.notifier:

@@ -1,7 +1,10 @@
+"""recordSpend: one cost, exact, at most once."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -13,21 +16,53 @@ from schema.types.pricing import UsageInput, usage_parts
 from schema.types.spend import Spend
 
 
-@strawberry.input
+@strawberry.input(
+    description="One cost of a project: an amount, or usage priced from a rate card (`usage`, "
+    "or one `quantity` and `unit`)."
+)
 class RecordSpendInput:
-    project_id: strawberry.ID
+    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
     amount: Decimal | None = strawberry.field(
-        default=None, description="The cost; or give usage (and service or model) instead."
+        default=None,
+        description="The cost, > 0, as an exact decimal string with at most 6 decimals "
+        '("12.50", "0.000123"); or give usage (and service or model) instead.',
     )
-    budget_id: strawberry.ID | None = None
-    service: str | None = None
-    description: str | None = None
-    occurred_at: datetime | None = None
-    external_id: str | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None
-    currency: str | None = None
-    idempotency_key: str | None = None
+    budget_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Which budget's envelope; needed when several budgets fund the project "
+        "(else AmbiguousReference).",
+    )
+    service: str | None = strawberry.field(
+        default=None, description='What it was spent on, e.g. "aws-ec2" or "gpt-4o".'
+    )
+    description: str | None = strawberry.field(default=None, description="Free text.")
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the cost was incurred, with a time zone offset (default now; not "
+        "in the future). It picks the period the spend lands in.",
+    )
+    external_id: str | None = strawberry.field(
+        default=None,
+        description="Your id for the cost (e.g. an invoice line), unique per source and "
+        "project: recording it again returns the first spend (duplicate: true).",
+    )
+    quantity: Decimal | None = strawberry.field(
+        default=None,
+        description="How much was used; with unit and no amount, it is priced from a rate card.",
+    )
+    unit: str | None = strawberry.field(
+        default=None, description="The unit of quantity, e.g. input_token or hour."
+    )
+    currency: str | None = strawberry.field(
+        default=None,
+        description="The amount's currency, if you want it checked; another currency than the "
+        "budget's is a CurrencyMismatch.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Your key for this request: a retry with the same key and content returns "
+        "the first spend; other content is an IdempotencyConflict.",
+    )
     usage: list[UsageInput] | None = strawberry.field(
         default=None, description="Quantities priced at the rates in force at occurredAt."
     )
@@ -37,11 +72,14 @@ class RecordSpendInput:
     card: str | None = strawberry.field(default=None, description="Price from this rate card.")
 
 
-@strawberry.type
+@strawberry.type(description="The spend is recorded (or was already: see duplicate).")
 class SpendRecorded:
-    spend: Spend
+    spend: Spend = strawberry.field(description="The spend (the first one, for a replay).")
     #: True when this call replayed an earlier one (same idempotencyKey or externalId).
-    duplicate: bool
+    duplicate: bool = strawberry.field(
+        description="True when this call replayed an earlier one (same idempotencyKey or "
+        "externalId, same content): nothing new was recorded."
+    )
 
 
 RecordSpendPayload = payload("RecordSpendPayload", SpendRecorded)
@@ -68,8 +106,19 @@ def to_spend_input(item: RecordSpendInput, prefix: str = "") -> service.SpendInp
 
 @strawberry.type
 class SpendMutations:
-    @strawberry.mutation(description="Record spend against a project's allocation.")
-    async def record_spend(self, info: Info, input: RecordSpendInput) -> RecordSpendPayload:
+    @strawberry.mutation(
+        description="Record spend against a project's allocation in the open period (the "
+        "project's members and leads, the budget's owners, admins). Spend may overdraw the "
+        "envelope unless the budget sets hardLimit. Errors: PermissionDenied, NotFound, "
+        "AmbiguousReference (several budgets: give budgetId), ValidationError, "
+        "InsufficientFunds (hardLimit), CurrencyMismatch, UnpricedUsage, IdempotencyConflict, "
+        "PeriodClosedError."
+    )
+    async def record_spend(
+        self,
+        info: Info,
+        input: Annotated[RecordSpendInput, strawberry.argument(description="The cost.")],
+    ) -> RecordSpendPayload:
         async def call() -> SpendRecorded:
             row, created = await service.record_spend(info.context.actor, to_spend_input(input))
             return SpendRecorded(spend=Spend.from_model(row), duplicate=not created)

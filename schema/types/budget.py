@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from tortoise.expressions import Q
@@ -30,7 +31,9 @@ from schema.types.budget_figures import (
     visible_allocations,
 )
 from schema.types.common import (
+    After,
     BudgetStatus,
+    First,
     Forecast,
     PeriodKind,
     RolloverPolicy,
@@ -45,25 +48,66 @@ from schema.types.transfer import Transfer, visible_transfers
 from schema.types.user import User
 
 
-@strawberry.type(description="A pool of money, divided among projects, period by period.")
+@strawberry.type(
+    description="A pool of money (a grant, a quarter, credits) divided among projects, period "
+    "by period (id `bud_…`). Visible to its owners, admins, and the people of every project it "
+    "funds. Owners see every figure; a project's people see the pool (amount and unallocated: "
+    "they may ask for it) and figures derived from spend for their own projects only. Money "
+    "fields are exact decimal strings in `currency`, for the current period."
+)
 class Budget(Node, pacing.PacingFields):
-    id: strawberry.ID
-    name: str
-    description: str | None
-    currency: str
-    period_kind: PeriodKind
-    start_date: date
-    end_date: date | None
-    timezone: str
-    alert_thresholds: list[int]
-    rollover_policy: RolloverPolicy
-    hard_limit: bool
-    enforce_pacing: bool
-    allow_self_approval: bool
-    auto_approve_below: Decimal | None
-    transfer_expiry_days: int | None
-    slack_channel: str | None
-    slack_privacy: SlackPrivacy
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `bud_1`.")
+    name: str = strawberry.field(description='Display name, e.g. "NSF CISE-2024-12345".')
+    description: str | None = strawberry.field(description="Free text about the budget.")
+    currency: str = strawberry.field(
+        description="ISO 4217 code (e.g. USD) of every amount in this budget."
+    )
+    period_kind: PeriodKind = strawberry.field(
+        description="How time is cut into periods: MONTHLY, QUARTERLY, ANNUAL (recurring) or "
+        "GRANT, CUSTOM (one start–end period)."
+    )
+    start_date: date = strawberry.field(description="First day of the first period (local).")
+    end_date: date | None = strawberry.field(
+        description="Last day (local): required for GRANT and CUSTOM; for a recurring budget, "
+        "when it stops (null: it goes on)."
+    )
+    timezone: str = strawberry.field(
+        description='IANA time zone (e.g. America/New_York) of period boundaries, "today" '
+        "and days left."
+    )
+    alert_thresholds: list[int] = strawberry.field(
+        description="Percent-used levels that raise an alert once per envelope and period, "
+        "sorted (default [50, 80, 100])."
+    )
+    rollover_policy: RolloverPolicy = strawberry.field(
+        description="What carries into the next period when one closes (allocations may "
+        "override it)."
+    )
+    hard_limit: bool = strawberry.field(
+        description="When true, spend that would overdraw an envelope is refused "
+        "(InsufficientFunds); when false, spend may overdraw and the status becomes EXHAUSTED."
+    )
+    enforce_pacing: bool = strawberry.field(
+        description="When true, authorizeSpend refuses more than twice the daily drip in one day."
+    )
+    allow_self_approval: bool = strawberry.field(
+        description="When true, an owner may approve their own transfer request; otherwise "
+        "another owner (or an admin) must."
+    )
+    auto_approve_below: Decimal | None = strawberry.field(
+        description="Gifts and requests from the pool below this amount apply at once, without "
+        "an owner; a request that takes from another project always waits. Null: none do."
+    )
+    transfer_expiry_days: int | None = strawberry.field(
+        description="Pending transfer requests expire after this many days (1–365); null: never."
+    )
+    slack_channel: str | None = strawberry.field(
+        description="Slack channel id where transfer requests and alerts are posted; null: "
+        "owners get direct messages."
+    )
+    slack_privacy: SlackPrivacy = strawberry.field(
+        description="What channel posts show of money (FULL, AMOUNTS, NONE)."
+    )
     row: strawberry.Private[BudgetRow]
 
     @classmethod
@@ -114,42 +158,61 @@ class Budget(Node, pacing.PacingFields):
             p, allocated + p.unallocated_micros, p.unallocated_micros, allocated, spent, mine
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The open period (or the last one, once the budget ended), with its figures "
+        "as the viewer may see them."
+    )
     async def current_period(self, info: Info) -> BudgetPeriod:
         f = await self._figures(info)
         scope = None if f.projects is None else (f.allocated_micros, f.spent_micros)
         return BudgetPeriod.from_model(f.period, self.row, scope)
 
     @strawberry.field(
-        description="The pool size of the current period (for members: their "
-        "envelopes plus the unallocated pool)."
+        description="Funding of the current period: the budget's amount or the period's "
+        "planned amount (what rolled over is carriedIn, so allocated + unallocated = amount + "
+        "carriedIn). For a project's people: their envelopes plus the unallocated pool."
     )
     async def amount(self, info: Info) -> Decimal:
         return from_micros((await self._figures(info)).funded_micros)
 
-    @strawberry.field(description="Allocated to projects (for members: to their projects).")
+    @strawberry.field(
+        description="Sum of the envelopes' amounts (for a project's people: of their projects)."
+    )
     async def allocated(self, info: Info) -> Decimal:
         return from_micros((await self._figures(info)).allocated_micros)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The pool: money not in any envelope, which owners may allocate and anyone "
+        "in the budget may ask for. Never negative."
+    )
     async def unallocated(self, info: Info) -> Decimal:
         return from_micros((await self._figures(info)).unallocated_micros)
 
-    @strawberry.field(description="Spent this period (for members: by their projects).")
+    @strawberry.field(
+        description="Net spend of the current period (for a project's people: of their projects)."
+    )
     async def spent(self, info: Info) -> Decimal:
         return from_micros((await self._figures(info)).spent_micros)
 
-    @strawberry.field(description="Funded − spent: what is left in the pool and envelopes.")
+    @strawberry.field(
+        description="(allocated + unallocated) − spent: what is left in the pool and the "
+        "envelopes; negative when envelopes overspent more than the pool holds."
+    )
     async def remaining(self, info: Info) -> Decimal:
         f = await self._figures(info)
         return from_micros(available(f) - f.spent_micros)
 
-    @strawberry.field
+    @strawberry.field(
+        description="spent ÷ (allocated + unallocated) × 100, for display; may exceed 100."
+    )
     async def percent_used(self, info: Info) -> float:
         f = await self._figures(info)
         return percent_used(available(f), f.spent_micros)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Band of remaining ÷ (allocated + unallocated): HEALTHY, WARNING (< 25%), "
+        "CRITICAL (< 10%), EXHAUSTED (≤ 0)."
+    )
     async def status(self, info: Info) -> BudgetStatus:
         f = await self._figures(info)
         return status_band(available(f), available(f) - f.spent_micros)
@@ -166,8 +229,9 @@ class Budget(Node, pacing.PacingFields):
         )
 
     @strawberry.field(
-        description="Carried into the current period from the one before "
-        "(rollover; negative when an overspend carried)."
+        description="Carried into the current period from the one before by rollover "
+        "(negative when an overspend carried under CARRY_ALL); 0 once the budget ended. For a "
+        "project's people: into the pool and their envelopes."
     )
     async def carried_in(self, info: Info) -> Decimal:
         p = await self._period(info)
@@ -196,13 +260,17 @@ class Budget(Node, pacing.PacingFields):
         return from_micros(total)
 
     @strawberry.field(
-        description="The most one envelope carries into the next period; null: no cap."
+        description="The most one envelope (or the pool) carries into the next period; "
+        "null: no cap."
     )
     def rollover_cap(self) -> Decimal | None:
         cap = self.row.rollover_cap_micros
         return None if cap is None else from_micros(cap)
 
-    @strawberry.field(description="Future periods funded with another amount than the budget's.")
+    @strawberry.field(
+        description="Future periods funded with another amount than the budget's "
+        "(setPlannedAmount), by start date."
+    )
     async def planned_amounts(self) -> list[pacing.PlannedAmount]:
         from app.models import BudgetPlan
 
@@ -212,17 +280,29 @@ class Budget(Node, pacing.PacingFields):
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The envelopes of the current period (for a project's people: their own "
+        "projects'), in id order."
+    )
     async def allocations(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Allocation]:
         p = await self._period(info)
         return await paginate(
             visible_allocations(info, self.row.id, p.id), first, after, Allocation.from_model
         )
 
-    @strawberry.field
-    async def top_spenders(self, info: Info, limit: int = 5) -> list[Allocation]:
+    @strawberry.field(
+        description="The envelopes that spent most this period, largest first (among those "
+        "the viewer may see)."
+    )
+    async def top_spenders(
+        self,
+        info: Info,
+        limit: Annotated[
+            int, strawberry.argument(description="How many (0–100; outside that, clamped).")
+        ] = 5,
+    ) -> list[Allocation]:
         p = await self._period(info)
         limit = max(0, min(limit, 100))
         rows = (
@@ -256,7 +336,10 @@ class Budget(Node, pacing.PacingFields):
         )
         return {r["day"]: int(r["total"] or 0) for r in rows}
 
-    @strawberry.field(description="Each day of the period so far, with the straight-line ideal.")
+    @strawberry.field(
+        description="Each local day of the current period up to today (or the last day with "
+        "spend), with the straight-line ideal."
+    )
     async def timeline(self, info: Info) -> list[TimelinePoint]:
         p = await self._figures(info)
         daily = await self._daily(p)
@@ -279,12 +362,18 @@ class Budget(Node, pacing.PacingFields):
             day += timedelta(days=1)
         return points
 
-    @strawberry.field
+    @strawberry.field(
+        description="The current period's spend by service, largest first (for a project's "
+        "people: their projects')."
+    )
     async def service_breakdown(self, info: Info) -> list[ServiceCost]:
         f = await self._figures(info)
         return await service_costs(f.scoped(SpendDaily.filter(period_id=f.period.id)))
 
-    @strawberry.field
+    @strawberry.field(
+        description="Where the current period's spend is heading, against everything "
+        "available (allocated + unallocated)."
+    )
     async def forecast(self, info: Info) -> Forecast:
         p = await self._figures(info)
         today = local_date(clock.now(), self.row.timezone)
@@ -297,25 +386,37 @@ class Budget(Node, pacing.PacingFields):
         )
         return Forecast.from_domain(f)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Transfer requests of this budget the viewer may see (owners: all; others: "
+        "their own requests and those touching their projects), in id order."
+    )
     async def transfers(
         self,
         info: Info,
-        status: TransferStatus | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        status: Annotated[
+            TransferStatus | None,
+            strawberry.argument(description="Only requests in this status; omitted: all."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Transfer]:
         query = visible_transfers(info).filter(budget_id=self.row.id)
         if status is not None:
             query = query.filter(status=status.value)
         return await paginate(query, first, after, Transfer.from_model)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The budget's owners (its PIs): they allocate, decide transfers and close "
+        "periods."
+    )
     async def owners(self, info: Info) -> list[User]:
         links = await info.context.loaders.owners.load(self.row.id)
         return [User.from_model(link.user) for link in links]
 
-    @strawberry.field(description="Every period of the budget, oldest first.")
+    @strawberry.field(
+        description="Every period of the budget, oldest first; a closed one keeps its final "
+        "figures (for a project's people: their projects' figures)."
+    )
     async def periods(self, info: Info) -> list[BudgetPeriod]:
         rows = await PeriodRow.filter(budget_id=self.row.id).order_by("seq")
         actor = info.context.actor
@@ -329,6 +430,9 @@ class Budget(Node, pacing.PacingFields):
             sums[period_id] = (a + allocated, s + spent)  # type: ignore[index,operator]
         return [BudgetPeriod.from_model(r, self.row, sums.get(r.id, (0, 0))) for r in rows]
 
-    @strawberry.field(description="Pending transfer requests, for the owners' inbox.")
+    @strawberry.field(
+        description="How many PENDING transfer requests of this budget the viewer may see "
+        "(the owners' inbox count)."
+    )
     async def pending_transfer_count(self, info: Info) -> int:
         return await visible_transfers(info).filter(budget_id=self.row.id, status="PENDING").count()

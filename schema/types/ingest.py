@@ -14,23 +14,34 @@ from app.services import routing, unassigned
 from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
+from schema.types.common import After, First
 from schema.types.project import Project
 
 
-@strawberry.type
+@strawberry.type(description="One tag of a cost row, as the export wrote it.")
 class Tag:
-    key: str
-    value: str
+    key: str = strawberry.field(description="Tag name, e.g. project.")
+    value: str = strawberry.field(description="Tag value, e.g. genomics.")
 
 
-@strawberry.type(description="Sends imported cost rows to a project: lowest priority first.")
+@strawberry.type(
+    description="Sends imported cost rows to a project (id `rul_…`): rules are tried by "
+    "priority, lowest number first, and the first match wins; comparisons ignore case and "
+    "surrounding spaces. Managed by admins and by owners of a budget that funds the project."
+)
 class RoutingRule:
-    id: strawberry.ID
-    priority: int
-    match: str = strawberry.field(description="tag, sub_account or service")
-    key: str | None
-    value: str
-    budget_id: strawberry.ID | None
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `rul_2`.")
+    priority: int = strawberry.field(description="Order of trial: lower numbers first.")
+    match: str = strawberry.field(
+        description="What is compared: tag (the tag `key` has value `value`), sub_account (the "
+        "row's sub-account id or name, e.g. an AWS account) or service (the whole service name)."
+    )
+    key: str | None = strawberry.field(description="The tag name, for tag rules; else null.")
+    value: str = strawberry.field(description="The value that must match.")
+    budget_id: strawberry.ID | None = strawberry.field(
+        description="Rows it claims become spend in this budget (unless the import names its "
+        "own budget); null: the project's only budget, else the row fails as ambiguous."
+    )
     row: strawberry.Private[RoutingRuleRow]
 
     @classmethod
@@ -46,32 +57,47 @@ class RoutingRule:
             budget_id=None if budget_id is None else strawberry.ID(ids.encode("Budget", budget_id)),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The project a matching row becomes spend of.")
     async def project(self, info: Info) -> Project:
         return Project.from_model(
             await info.context.loaders.project.load(self.row.project_id)  # type: ignore[attr-defined]
         )
 
 
-@strawberry.type(description="A cost row an import read but no routing rule claimed.")
+@strawberry.type(
+    description="A cost row an import read but no routing rule claimed (id `uns_…`): kept, not "
+    "lost, until assignSpend or applyRoutingRules records it as a project's spend (then it "
+    "leaves this list). Visible to admins and to the owners of the budget it was imported into."
+)
 class UnassignedSpend:
-    id: strawberry.ID
-    source: str
-    external_id: str
-    occurred_at: datetime
-    amount: Decimal
-    amount_text: str = strawberry.field(description="The amount as the export wrote it.")
-    currency: str
-    service: str | None
-    sub_account_id: str | None
-    sub_account_name: str | None
-    tags: list[Tag]
-    charge_category: str | None
-    description: str | None
-    quantity: Decimal | None
-    unit: str | None
-    provider: str | None
-    line: int
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `uns_5`.")
+    source: str = strawberry.field(description='The import\'s source name, e.g. "focus".')
+    external_id: str = strawberry.field(
+        description="The row's id in the export (or a hash of its identifying fields); "
+        "re-importing the file counts it once."
+    )
+    occurred_at: datetime = strawberry.field(description="When the cost was incurred (UTC).")
+    amount: Decimal = strawberry.field(
+        description="The cost rounded half-even to micros; negative for a credit."
+    )
+    amount_text: str = strawberry.field(
+        description="The amount as the export wrote it (e.g. 11 decimals)."
+    )
+    currency: str = strawberry.field(description="ISO 4217 code of the row.")
+    service: str | None = strawberry.field(description="Service name, e.g. Amazon EC2.")
+    sub_account_id: str | None = strawberry.field(
+        description="AWS account, Azure subscription or GCP project id."
+    )
+    sub_account_name: str | None = strawberry.field(description="Its display name.")
+    tags: list[Tag] = strawberry.field(description="The row's tags.")
+    charge_category: str | None = strawberry.field(
+        description="The export's charge category (e.g. Usage, Credit, Tax)."
+    )
+    description: str | None = strawberry.field(description="The row's description.")
+    quantity: Decimal | None = strawberry.field(description="Usage quantity, if exported.")
+    unit: str | None = strawberry.field(description="Unit of quantity, if exported.")
+    provider: str | None = strawberry.field(description="The cloud or vendor, if exported.")
+    line: int = strawberry.field(description="Line number in the imported file.")
 
     @classmethod
     def from_model(cls, row: UnassignedSpendRow) -> UnassignedSpend:
@@ -98,9 +124,12 @@ class UnassignedSpend:
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(description="Routing rules you may manage (lower priority: tried first).")
+    @strawberry.field(
+        description="Routing rules you may manage (admins: all; owners: those of projects their "
+        "budgets fund), in id order; lower priority numbers are tried first."
+    )
     async def routing_rules(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[RoutingRule]:
         query = await routing.visible_rules(info.context.actor)
         return await paginate(query, first, after, RoutingRule.from_model)
@@ -110,7 +139,7 @@ class ImportQueries:
         "of the budget they were imported into)."
     )
     async def unassigned_spends(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[UnassignedSpend]:
         query = unassigned.visible_unassigned(info.context.actor)
         return await paginate(query, first, after, UnassignedSpend.from_model)

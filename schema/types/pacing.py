@@ -16,21 +16,32 @@ import strawberry
 from app.domain import pacing
 from app.domain.money import from_micros
 from app.domain.periods import PeriodBounds
+from schema.types.common import describe_values
 
-Pace = strawberry.enum(
-    pacing.Pace,
-    name="Pace",
-    description=(
-        "Share of money spent against share of the period elapsed (±10 points is ON_PACE): AHEAD "
-        "spends faster than time passes, BEHIND slower."
+Pace = describe_values(
+    strawberry.enum(
+        pacing.Pace,
+        name="Pace",
+        description=(
+            "Share of money spent against share of the period elapsed (±10 points is ON_PACE): "
+            "AHEAD spends faster than time passes, BEHIND slower."
+        ),
     ),
+    {
+        "AHEAD": "Spending faster than time passes: more than 10 points ahead; will run out "
+        "early at this rate (with nothing allocated, any spend).",
+        "ON_PACE": "The share spent is within 10 points of the share of time elapsed.",
+        "BEHIND": "Spending slower than time passes: money will be left at the period end.",
+    },
 )
 
 
 @strawberry.type(description="A planned amount: the pool of the period starting on periodStart.")
 class PlannedAmount:
-    period_start: date
-    amount: Decimal
+    period_start: date = strawberry.field(description="First day of the planned period.")
+    amount: Decimal = strawberry.field(
+        description="The pool that period opens with, instead of the budget's amount."
+    )
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,16 @@ class PacingFields:
     """The pacing fields of Budget and Allocation; each provides `_pace(info)`."""
 
     @strawberry.field(
-        description="What was left at the start of today ÷ days left in the period, today included."
+        description="What was left at the start of today ÷ days left in the period, today "
+        "included (never fewer than one day; 0 when nothing is left). Exact decimal string."
     )
     async def daily_drip(self, info: strawberry.Info) -> Decimal:
         return from_micros((await self._pace(info)).drip)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="AHEAD, ON_PACE or BEHIND: share spent against time elapsed.")
+    @strawberry.field(
+        description="AHEAD, ON_PACE or BEHIND: share spent against share of time elapsed "
+        "(±10 points)."
+    )
     async def pace(self, info: strawberry.Info) -> Pace:  # type: ignore[valid-type]
         return (await self._pace(info)).pace  # type: ignore[attr-defined]
 
@@ -80,7 +95,10 @@ class PacingFields:
     async def elapsed_fraction(self, info: strawberry.Info) -> float:
         return (await self._pace(info)).elapsed_fraction  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Today's drip minus what was already spent today (never < 0).")
+    @strawberry.field(
+        description="Today's drip minus what was already spent today (never below 0). "
+        "With enforcePacing, authorizeSpend refuses more than twice the drip in one day."
+    )
     async def today_allowance(self, info: strawberry.Info) -> Decimal:
         return from_micros((await self._pace(info)).allowance)  # type: ignore[attr-defined]
 

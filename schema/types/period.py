@@ -12,20 +12,36 @@ from app.models import BudgetPeriod as PeriodRow
 from schema import ids
 
 
-@strawberry.type(description="One period of a budget; a closed one keeps its final figures.")
+@strawberry.type(
+    description="One period of a budget (a month, a quarter, a year, or a grant's whole span); "
+    "a closed one keeps its final figures. Owners see the whole period; a project's people see "
+    "the pool and their own projects' figures. Money fields are exact decimal strings."
+)
 class BudgetPeriod:
-    id: strawberry.ID
-    seq: int
-    start_date: date
-    end_date: date
-    status: str
-    amount: Decimal
-    allocated: Decimal
-    unallocated: Decimal
-    spent: Decimal
-    remaining: Decimal
-    percent_used: float
-    closed_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="Opaque id of the period, e.g. `per_4`.")
+    seq: int = strawberry.field(description="1 for the first period, then 2, 3, …")
+    start_date: date = strawberry.field(description="First day (local to the budget).")
+    end_date: date = strawberry.field(
+        description="Last day (local); a period closed early ends on the day it closed."
+    )
+    status: str = strawberry.field(
+        description="OPEN (takes spend and allocation) or CLOSED (archived, read-only)."
+    )
+    amount: Decimal = strawberry.field(
+        description="The period's funding (the budget's or a planned amount; rollover not "
+        "included). For a project's people: their envelopes plus the pool."
+    )
+    allocated: Decimal = strawberry.field(description="Sum of the period's envelopes.")
+    unallocated: Decimal = strawberry.field(description="The period's pool: not in any envelope.")
+    spent: Decimal = strawberry.field(description="Net spend recorded in the period.")
+    remaining: Decimal = strawberry.field(
+        description="Pool + envelopes − spent: what is left (for a closed period, what was left "
+        "and did not carry over). May be negative."
+    )
+    percent_used: float = strawberry.field(description="spent ÷ amount × 100, for display.")
+    closed_at: datetime | None = strawberry.field(
+        description="When it closed (UTC, by the scheduler or closePeriod); null while OPEN."
+    )
 
     @classmethod
     def from_model(

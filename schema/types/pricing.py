@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -20,14 +21,19 @@ from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
 from schema.types.allocation import Allocation
+from schema.types.common import After, First
 
 
 @strawberry.input(
     description='One measured quantity, e.g. {unit: "input_token", quantity: "1000"}.'
 )
 class UsageInput:
-    unit: str
-    quantity: Decimal
+    unit: str = strawberry.field(
+        description="The unit of a rate, e.g. input_token, output_token, hour, gpu_hour."
+    )
+    quantity: Decimal = strawberry.field(
+        description="How many units, as an exact decimal string (0 costs nothing)."
+    )
 
 
 def usage_parts(items: list[UsageInput] | None) -> tuple[UsagePart, ...] | None:
@@ -36,14 +42,24 @@ def usage_parts(items: list[UsageInput] | None) -> tuple[UsagePart, ...] | None:
     return tuple(UsagePart(unit=u.unit, quantity=u.quantity) for u in items)
 
 
-@strawberry.type(description="One version of the price of one unit of a service or model.")
+@strawberry.type(
+    description="One version of the price of one unit of a service or model (id `rte_…`). "
+    "Usage is priced at the latest version effective on or before the (UTC) day it happened; "
+    "spend already recorded keeps its amount when a price changes."
+)
 class Rate:
-    id: strawberry.ID
-    service: str
-    unit: str
-    price: Decimal = strawberry.field(description="Per unit, exact (e.g. 0.000000075).")
-    effective_from: date
-    card: str
+    id: strawberry.ID = strawberry.field(description="Opaque id of this version.")
+    service: str = strawberry.field(
+        description='The rate key: a model ("gpt-4o"), a service, a role ("postdoc") or a '
+        'person ("user:7").'
+    )
+    unit: str = strawberry.field(description="The unit priced, e.g. input_token or hour.")
+    price: Decimal = strawberry.field(
+        description="Per unit, exact, any number of decimals (e.g. 0.000000075), in the card's "
+        "currency."
+    )
+    effective_from: date = strawberry.field(description="First UTC day this price applies.")
+    card: str = strawberry.field(description="Name of the rate card it belongs to.")
 
     @classmethod
     def from_model(cls, row: RateRow, card: str) -> Rate:
@@ -57,13 +73,21 @@ class Rate:
         )
 
 
-@strawberry.type(description="A named set of rates in one currency, global or for one budget.")
+@strawberry.type(
+    description="A named set of rates in one currency (id `rat_…`), global (set by admins, "
+    "seen by everyone) or scoped to one budget (set by its owners; it wins over global cards "
+    "for that budget)."
+)
 class RateCard:
-    id: strawberry.ID
-    name: str
-    currency: str
-    global_: bool = strawberry.field(name="global")
-    budget_id: strawberry.ID | None
+    id: strawberry.ID = strawberry.field(description="Opaque id of the card.")
+    name: str = strawberry.field(description='Card name, e.g. "litellm".')
+    currency: str = strawberry.field(description="ISO 4217 code of every price on the card.")
+    global_: bool = strawberry.field(
+        name="global", description="True for a global card; false when scoped to budgetId."
+    )
+    budget_id: strawberry.ID | None = strawberry.field(
+        description="The budget the card is scoped to; null for a global card."
+    )
     row: strawberry.Private[RateCardRow]
 
     @classmethod
@@ -84,11 +108,18 @@ class RateCard:
     )
     async def rates(
         self,
-        first: int | None = None,
-        after: str | None = None,
-        service: str | None = None,
-        unit: str | None = None,
-        in_force_at: date | None = None,
+        first: First = None,
+        after: After = None,
+        service: Annotated[
+            str | None, strawberry.argument(description="Only this rate key (exact).")
+        ] = None,
+        unit: Annotated[str | None, strawberry.argument(description="Only this unit.")] = None,
+        in_force_at: Annotated[
+            date | None,
+            strawberry.argument(
+                description="Only the version in force on this day, per service and unit."
+            ),
+        ] = None,
     ) -> Connection[Rate]:
         query = RateRow.filter(card_id=self.row.id)
         if service is not None:
@@ -108,23 +139,28 @@ class RateCard:
         return await paginate(query, first, after, lambda r: Rate.from_model(r, name))  # type: ignore[arg-type]
 
 
-@strawberry.type(description="One priced part of some usage.")
+@strawberry.type(description="One priced part of some usage (one unit).")
 class PricedPart:
-    unit: str
-    quantity: Decimal
-    price: Decimal
+    unit: str = strawberry.field(description="The unit priced.")
+    quantity: Decimal = strawberry.field(description="How many units.")
+    price: Decimal = strawberry.field(description="The price per unit that applied.")
     amount: Decimal = strawberry.field(description="quantity × price, exact (not rounded).")
-    card: str
-    effective_from: date | None
+    card: str = strawberry.field(description="The rate card the price came from.")
+    effective_from: date | None = strawberry.field(
+        description="First day of the rate version that applied; null for a zero quantity "
+        "(not looked up)."
+    )
 
 
 @strawberry.type(description="Usage priced at the rates in force at `at`.")
 class PricedUsage:
-    service: str
-    currency: str
-    amount: Decimal = strawberry.field(description="The exact sum rounded half-even to micros.")
-    exact_amount: Decimal
-    parts: list[PricedPart]
+    service: str = strawberry.field(description="The rate key that priced it.")
+    currency: str = strawberry.field(description="ISO 4217 code of the amounts.")
+    amount: Decimal = strawberry.field(
+        description="The exact sum rounded half-even to micros: what recording it would spend."
+    )
+    exact_amount: Decimal = strawberry.field(description="The exact sum of the parts, not rounded.")
+    parts: list[PricedPart] = strawberry.field(description="One part per unit priced.")
 
     @classmethod
     def from_domain(cls, p: PricedUsageRow) -> PricedUsage:
@@ -147,25 +183,43 @@ class PricedUsage:
         )
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a reservation (a hold) is in its life; only OPEN changes.")
 class ReservationStatus(Enum):
-    OPEN = "OPEN"
-    SETTLED = "SETTLED"
-    RELEASED = "RELEASED"
-    EXPIRED = "EXPIRED"
+    OPEN = strawberry.enum_value(
+        "OPEN", description="Holding its amount: counted in the envelope's held until it ends."
+    )
+    SETTLED = strawberry.enum_value(
+        "SETTLED", description="Turned into spend by settleReservation (see spendId)."
+    )
+    RELEASED = strawberry.enum_value(
+        "RELEASED", description="Dropped by releaseReservation; nothing was spent."
+    )
+    EXPIRED = strawberry.enum_value(
+        "EXPIRED", description="Its time ran out (or its period closed); nothing was spent."
+    )
 
 
-@strawberry.type(description="Money held on an allocation before it is spent.")
+@strawberry.type(
+    description="Money held on an allocation before it is spent (id `rsv_…`), so that "
+    "concurrent requests cannot all pass a check only one fits. Visible like its allocation."
+)
 class Reservation:
-    id: strawberry.ID
-    amount: Decimal
-    status: ReservationStatus
-    expires_at: datetime
-    service: str | None
-    description: str | None
-    settled_amount: Decimal | None
-    spend_id: strawberry.ID | None
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `rsv_3`.")
+    amount: Decimal = strawberry.field(description="The money held (exact decimal string).")
+    status: ReservationStatus = strawberry.field(
+        description="OPEN, then SETTLED, RELEASED or EXPIRED."
+    )
+    expires_at: datetime = strawberry.field(description="When an OPEN hold lapses by itself (UTC).")
+    service: str | None = strawberry.field(description="What the money is for, e.g. gpt-4o.")
+    description: str | None = strawberry.field(description="Free text.")
+    settled_amount: Decimal | None = strawberry.field(
+        description="The actual cost it was settled for (more or less than amount); null "
+        "unless SETTLED."
+    )
+    spend_id: strawberry.ID | None = strawberry.field(
+        description="The spend recorded when it settled; null unless SETTLED."
+    )
+    created_at: datetime = strawberry.field(description="When it was made (UTC).")
     row: strawberry.Private[ReservationRow]
 
     @classmethod
@@ -185,7 +239,7 @@ class Reservation:
             row=row,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The envelope the money is held on.")
     async def allocation(self, info: Info) -> Allocation:
         row = await AllocationRow.get(id=self.row.allocation_id)  # type: ignore[attr-defined]
         return Allocation.from_model(row)
@@ -197,9 +251,11 @@ class PricingQueries:
     async def rate_cards(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        name: str | None = None,
+        first: First = None,
+        after: After = None,
+        name: Annotated[
+            str | None, strawberry.argument(description="Only the card named so.")
+        ] = None,
     ) -> Connection[RateCard]:
         actor = info.context.actor
         project_budgets = await AllocationRow.filter(
@@ -217,12 +273,28 @@ class PricingQueries:
     async def price_usage(
         self,
         info: Info,
-        service: str,
-        unit: str,
-        quantity: Decimal,
-        at: datetime | None = None,
-        budget_id: strawberry.ID | None = None,
-        card: str | None = None,
+        service: Annotated[
+            str, strawberry.argument(description='The rate key, e.g. "gpt-4o" or "postdoc".')
+        ],
+        unit: Annotated[str, strawberry.argument(description="The unit, e.g. input_token.")],
+        quantity: Annotated[
+            Decimal, strawberry.argument(description="How many units (exact decimal string).")
+        ],
+        at: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="When the usage happened (with an offset); default now."
+            ),
+        ] = None,
+        budget_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Price as this budget would: its own cards win, in its currency."
+            ),
+        ] = None,
+        card: Annotated[
+            str | None, strawberry.argument(description="Price from this rate card only.")
+        ] = None,
     ) -> PricedUsage:
         info.context.actor  # noqa: B018 - authentication required
         budget = ids.decode_optional(budget_id, "Budget", "budgetId")

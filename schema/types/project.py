@@ -11,12 +11,20 @@ from schema.types.node import Node
 from schema.types.user import User
 
 
-@strawberry.type
+@strawberry.type(
+    description="A piece of work that budgets fund (id `prj_…`), with its people: LEADs manage "
+    "them, MEMBERs record spend and request transfers, VIEWERs read. Its name is visible to its "
+    "people and to whoever may fund projects (owners, budget creators, admins); its figures "
+    "are on its allocations."
+)
 class Project(Node):
-    id: strawberry.ID
-    name: str
-    slug: str
-    slack_channel: str | None
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `prj_3`.")
+    name: str = strawberry.field(description='Display name, e.g. "Algorithm Development".')
+    slug: str = strawberry.field(
+        description="Unique short name (lowercase letters, digits, dashes), e.g. "
+        "`algorithm-development`; usable instead of the id in `project(slug:)` and Slack."
+    )
+    slack_channel: str | None = strawberry.field(description="The project's Slack channel id.")
     row: strawberry.Private[ProjectRow]
 
     @classmethod
@@ -29,7 +37,10 @@ class Project(Node):
             row=row,
         )
 
-    @strawberry.field(description="The project's envelopes in every budget you can see.")
+    @strawberry.field(
+        description="The project's envelopes in every budget and period whose figures you may "
+        "see (its people and those budgets' owners)."
+    )
     async def allocations(self, info: Info) -> list[Allocation]:
         rows = await info.context.loaders.allocations_by_project.load(self.row.id)
         actor = info.context.actor
@@ -39,7 +50,10 @@ class Project(Node):
             if can_view_allocation(actor, r.budget_id, r.project_id)
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The project's people (any role); empty unless you are one of them, an "
+        "admin, or an owner of a budget that funds it."
+    )
     async def members(self, info: Info) -> list[User]:
         """Shown to the project's own people and to owners of a budget that funds it."""
         actor = info.context.actor
@@ -51,7 +65,8 @@ class Project(Node):
         return [User.from_model(link.user) for link in links]
 
     @strawberry.field(
-        description="Your role here: LEAD, MEMBER, VIEWER, or null (none: an owner or admin)."
+        description="Your role here: LEAD, MEMBER, VIEWER, or null (none, e.g. you see it "
+        "as an owner, budget creator or admin)."
     )
     def my_role(self, info: Info) -> str | None:
         role = info.context.actor.project_roles.get(self.row.id)

@@ -14,17 +14,37 @@ from schema.types.node import Node
 from schema.types.user import User
 
 
-@strawberry.type
+@strawberry.type(
+    description="One recorded cost on an allocation (id `spd_…`), immutable: a correction is a "
+    "new record (a credit). Visible to the budget's owners and the project's people."
+)
 class Spend(Node):
-    id: strawberry.ID
-    amount: Decimal
-    service: str | None
-    description: str | None
-    occurred_at: datetime
-    source: str
-    external_id: str | None
-    quantity: Decimal | None
-    unit: str | None
+    id: strawberry.ID = strawberry.field(description="Opaque id of the spend record.")
+    amount: Decimal = strawberry.field(
+        description='The cost, exact to the micro ("0.000123"), in the budget\'s currency; '
+        "negative for a credit or refund from an import."
+    )
+    service: str | None = strawberry.field(
+        description='What it was spent on, e.g. "aws-ec2" or "gpt-4o".'
+    )
+    description: str | None = strawberry.field(description="Free text.")
+    occurred_at: datetime = strawberry.field(
+        description="When the cost was incurred (the time of recording if not given); it "
+        "decides the period the spend lands in."
+    )
+    source: str = strawberry.field(
+        description='Where it came from: "api" (recordSpend), "time" (logTime), "reservation" '
+        '(settleReservation), or an import\'s source name such as "focus".'
+    )
+    external_id: str | None = strawberry.field(
+        description="The caller's or the export's id for the cost, unique per source and "
+        "project: recording it again returns this spend (duplicate: true)."
+    )
+    quantity: Decimal | None = strawberry.field(
+        description="How much was used (tokens, hours, …), when known; priced spend records "
+        "the quantity it was priced from."
+    )
+    unit: str | None = strawberry.field(description="The unit of quantity, e.g. input_token, hour.")
     row: strawberry.Private[SpendRow]
 
     @classmethod
@@ -42,13 +62,15 @@ class Spend(Node):
             row=row,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The envelope the spend was recorded on.")
     async def allocation(self, info: Info) -> Allocation:
         return Allocation.from_model(
             await info.context.loaders.allocation.load(self.row.allocation_id)  # type: ignore[attr-defined]
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The user who recorded it (or ran the import); null if that user is gone."
+    )
     async def recorded_by(self, info: Info) -> User | None:
         pk = self.row.recorded_by_id  # type: ignore[attr-defined]
         return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))

@@ -25,16 +25,31 @@ def visible_transfers(info: Info) -> QuerySet[TransferRequest]:
     return scopes.transfers(info.context.actor)
 
 
-@strawberry.type(description="A request to move money; `from`/`to` null means the pool.")
+@strawberry.type(
+    description="A request to move money within one budget period (id `trf_…`): between two "
+    "envelopes, from the pool to an envelope, or back to the pool. Visible to the budget's "
+    "owners, its requester and the people of either side's project; a side you may not see "
+    "shows as null (with fromPool/toPool false), never with figures."
+)
 class Transfer(Node):
-    id: strawberry.ID
-    amount: Decimal
-    reason: str
-    status: TransferStatus
-    decided_at: datetime | None
-    decision_note: str | None
-    created_at: datetime
-    expires_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `trf_12`.")
+    amount: Decimal = strawberry.field(
+        description="The money to move (exact decimal string, greater than 0)."
+    )
+    reason: str = strawberry.field(description="Why, as the requester wrote it (required).")
+    status: TransferStatus = strawberry.field(
+        description="PENDING until decided; then APPLIED, REJECTED, CANCELLED or EXPIRED."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When it was approved, rejected, cancelled or applied at once (UTC)."
+    )
+    decision_note: str | None = strawberry.field(
+        description="The decider's note (approveTransfer / rejectTransfer)."
+    )
+    created_at: datetime = strawberry.field(description="When it was requested (UTC).")
+    expires_at: datetime | None = strawberry.field(
+        description="When a PENDING request expires (the budget's transferExpiryDays); null: never."
+    )
     row: strawberry.Private[TransferRequest]
 
     @classmethod
@@ -60,38 +75,48 @@ class Transfer(Node):
             return None
         return Allocation.from_model(row)
 
-    @strawberry.field(name="from")
+    @strawberry.field(
+        name="from",
+        description="The source envelope; null when the source is the pool (fromPool) or a "
+        "project you may not see.",
+    )
     async def from_(self, info: Info) -> Allocation | None:
         return await self._side(info, self.row.from_allocation_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The target envelope; null when the target is the pool (toPool) or a "
+        "project you may not see."
+    )
     async def to(self, info: Info) -> Allocation | None:
         return await self._side(info, self.row.to_allocation_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="True when the money comes from the budget's pool.")
     def from_pool(self) -> bool:
         return self.row.from_allocation_id is None  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="True when the money goes back to the budget's pool.")
     def to_pool(self) -> bool:
         return self.row.to_allocation_id is None  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="The budget both sides belong to.")
     async def budget_id(self) -> strawberry.ID:
         return strawberry.ID(ids.encode("Budget", self.row.budget_id))  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="Who asked.")
     async def requested_by(self, info: Info) -> User:
         return User.from_model(await info.context.loaders.user.load(self.row.requested_by_id))  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who approved, rejected or cancelled it (the requester, when it applied at "
+        "once); null while PENDING or once EXPIRED."
+    )
     async def decided_by(self, info: Info) -> User | None:
         pk = self.row.decided_by_id  # type: ignore[attr-defined]
         return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))
 
     @strawberry.field(
-        description="May the viewer approve it now (an owner, and not their "
-        "own request unless the budget allows that)?"
+        description="May you approve or reject it now: it is PENDING, you are an owner (or "
+        "admin), and it is not your own request unless the budget allows self-approval?"
     )
     async def viewer_can_decide(self, info: Info) -> bool:
         from app.domain.access import check_decider, is_owner
@@ -112,11 +137,16 @@ class Transfer(Node):
             return False
         return True
 
-    @strawberry.field(description="Before/after figures of both sides; null unless PENDING.")
+    @strawberry.field(
+        description="Before/after figures of both sides if it applied now; null unless PENDING."
+    )
     async def preview(self, info: Info) -> TransferPreview | None:
         return await preview(info, self.row)
 
-    @strawberry.field(description="Where the Slack notifier posted this request.")
+    @strawberry.field(
+        description="Where the Slack notifier posted this request (to update those messages "
+        "when it is decided)."
+    )
     async def slack_messages(self, info: Info) -> list[SlackMessage]:
         from app.models import SlackMessage as SlackMessageRow
 
@@ -124,7 +154,7 @@ class Transfer(Node):
         return [SlackMessage(channel=r.channel, ts=r.ts) for r in rows]
 
 
-@strawberry.type
+@strawberry.type(description="A Slack message, by channel and timestamp.")
 class SlackMessage:
-    channel: str
-    ts: str
+    channel: str = strawberry.field(description="Slack channel (or DM) id.")
+    ts: str = strawberry.field(description="Slack message timestamp, its id within the channel.")

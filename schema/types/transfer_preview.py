@@ -21,17 +21,20 @@ from schema.loaders import daily_series
 from schema.types.common import BudgetStatus
 
 
-@strawberry.type
+@strawberry.type(description="One envelope's figures at one moment (before or after).")
 class SideFigures:
-    remaining: Decimal
-    status: BudgetStatus
-    runway_days: float | None
+    remaining: Decimal = strawberry.field(description="Allocated − spent (exact decimal string).")
+    status: BudgetStatus = strawberry.field(description="Its band of remaining ÷ allocated.")
+    runway_days: float | None = strawberry.field(
+        description="Days the remaining money lasts at the envelope's burn rate; null when "
+        "nothing is being spent."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One side of a pending transfer: its figures now and after.")
 class SidePreview:
-    before: SideFigures
-    after: SideFigures
+    before: SideFigures = strawberry.field(description="As the envelope stands now.")
+    after: SideFigures = strawberry.field(description="If the transfer applied now.")
 
 
 @strawberry.type(
@@ -39,8 +42,12 @@ class SidePreview:
     "for a project you cannot see."
 )
 class TransferPreview:
-    from_: SidePreview | None = strawberry.field(name="from")
-    to: SidePreview | None
+    from_: SidePreview | None = strawberry.field(
+        name="from", description="The source envelope; null for the pool or a hidden project."
+    )
+    to: SidePreview | None = strawberry.field(
+        description="The target envelope; null for the pool or a hidden project."
+    )
 
 
 async def _figures(info: Info, row: AllocationRow, allocated: int) -> SideFigures:

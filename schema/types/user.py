@@ -7,14 +7,23 @@ from schema import ids
 from schema.types.node import Node
 
 
-@strawberry.type(description="A person (or integration) who signs in to Allot.")
+@strawberry.type(
+    description="A person (or an integration) who signs in to Allot (id `usr_…`). Rights come "
+    'from isAdmin, isBudgetCreator, budget ownership and project roles (README, "Who may do '
+    'what"). `node(id:)` returns a user only to admins and to that user.'
+)
 class User(Node):
-    id: strawberry.ID
-    name: str
-    email: str
-    is_admin: bool
-    is_budget_creator: bool
-    slack_user_id: str | None
+    id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `usr_4`.")
+    name: str = strawberry.field(description="Display name.")
+    email: str = strawberry.field(description="E-mail address, unique; used to link Slack.")
+    is_admin: bool = strawberry.field(description="ADMIN: may do everything.")
+    is_budget_creator: bool = strawberry.field(
+        description="May create budgets (becoming their OWNER) and projects (their LEAD); "
+        "granted by an admin."
+    )
+    slack_user_id: str | None = strawberry.field(
+        description="The linked Slack user id; null until linked."
+    )
     pk: strawberry.Private[int]
 
     @classmethod

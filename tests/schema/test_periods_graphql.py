@@ -46,7 +46,7 @@ async def test_close_period_archives_the_figures_and_opens_the_next_period(
     fixed_clock[0] = datetime(2026, 4, 1, 0, 1, tzinfo=UTC)
     data = await gql(user, CLOSE, b=budget)
     result = data["closePeriod"]
-    assert result["__typename"] == "PeriodClose"
+    assert result["__typename"] == "PeriodClosed"
     assert result["closedPeriod"] == {
         "seq": 1,
         "startDate": "2026-03-01",

@@ -203,7 +203,7 @@ async def test_a_lead_manages_the_projects_people(scene: Scene) -> None:
             role="VIEWER",
         )
     )["addProjectMember"]
-    assert result["__typename"] == "Done"
+    assert result["__typename"] == "ProjectMemberAdded"
     removed = (
         await run(
             scene.lead,
@@ -213,7 +213,7 @@ async def test_a_lead_manages_the_projects_people(scene: Scene) -> None:
             u=ids.encode("User", scene.stranger.id),
         )
     )["removeProjectMember"]
-    assert removed["__typename"] == "Done"
+    assert removed["__typename"] == "ProjectMemberRemoved"
     assert not await ProjectMember.exists(project_id=scene.p1, user_id=scene.stranger.id)
 
 
