@@ -74,6 +74,15 @@ def _search(query, search: str | None):  # type: ignore[no-untyped-def]
     return query
 
 
+def _lookup_pk(value: object, kind: str) -> int | None:
+    """A lookup by id answers null for an id that cannot exist, like `node`; a malformed id is
+    still a ValidationError naming the argument."""
+    try:
+        return ids.decode(value, kind, "id")
+    except NotFound:
+        return None
+
+
 async def _budget_visible(info: Info, row: BudgetRow) -> bool:
     project_ids = [
         r["project_id"] for r in await info.context.loaders.project_ids_by_budget.load(row.id)
@@ -165,7 +174,13 @@ class Query:
         if slug is not None and len(slug) > 100:
             raise ValidationError("slug", "must be at most 100 characters")
         query = _visible_projects(info)
-        query = query.filter(id=ids.decode(id, "Project", "id")) if id else query.filter(slug=slug)
+        if id is not None:
+            pk = _lookup_pk(id, "Project")
+            if pk is None:
+                return None
+            query = query.filter(id=pk)
+        else:
+            query = query.filter(slug=slug)
         row = await query.first()
         return Project.from_model(row) if row else None
 
@@ -192,7 +207,8 @@ class Query:
             strawberry.ID, strawberry.argument(description="The budget's id, e.g. bud_1.")
         ],
     ) -> Budget | None:
-        row = await BudgetRow.get_or_none(id=ids.decode(id, "Budget", "id"))
+        pk = _lookup_pk(id, "Budget")
+        row = None if pk is None else await BudgetRow.get_or_none(id=pk)
         if row is None or not await _budget_visible(info, row):
             return None
         return Budget.from_model(row)
