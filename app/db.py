@@ -65,3 +65,68 @@ def dialect() -> str:
 
 #: For the `tortoise` command line (makemigrations): `tortoise -c app.db.TORTOISE_ORM ...`.
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")
+
+
+# --- is the schema up to date? ---------------------------------------------------------------
+
+
+class NotMigrated(RuntimeError):
+    """The database lacks migrations of app/migrations; str() is the message to show, and
+    `message(where)` the same naming the database (the command line says which URL)."""
+
+    def __init__(self, pending: list[str], applied_any: bool) -> None:
+        self.pending = pending
+        self.applied_any = applied_any
+        super().__init__(self.message())
+
+    def message(self, where: str | None = None) -> str:
+        subject = f"the database ({where})" if where else "the database"
+        if not self.applied_any:
+            return f"{subject} has no Allot tables yet: run `allot migrate`"
+        names = ", ".join(self.pending)
+        return (
+            f"{subject} is {len(self.pending)} migration(s) behind ({names}): run `allot migrate`"
+        )
+
+
+async def _migration_state() -> tuple[list[str], bool]:
+    """(migrations of app/migrations not applied yet, in order; whether any is applied), read
+    from Tortoise's recorder table on the open connection. A database that cannot be reached
+    raises here (the recorder itself would read an unreachable one as "nothing applied")."""
+    from tortoise.migrations.executor import MigrationExecutor
+
+    connection = connections.get("default")
+    await connection.execute_query("SELECT 1")
+    executor = MigrationExecutor(connection, tortoise_config(":memory:")["apps"])
+    steps = await executor.plan()
+    applied = await executor.recorder.applied_migrations()
+    pending = [step.migration.name for step in steps if not step.backward]
+    return pending, bool(applied)
+
+
+async def pending_migrations(url: str | None = None) -> list[str]:
+    """The migrations of app/migrations the database lacks ([] when it is up to date). With a
+    URL the database is opened and closed again; without, the open one is read."""
+    if url is None:
+        return (await _migration_state())[0]
+    await init_db(url)
+    try:
+        return (await _migration_state())[0]
+    finally:
+        await close_db()
+
+
+async def require_migrated(url: str | None = None) -> None:
+    """Raise NotMigrated (its message says what to run) unless every migration is applied.
+    The one check behind `allot serve`'s refusal to start and the CLI's message (with a URL
+    the database is opened and closed again; without, the open one is read)."""
+    if url is not None:
+        await init_db(url)
+        try:
+            await require_migrated()
+        finally:
+            await close_db()
+        return
+    pending, applied_any = await _migration_state()
+    if pending:
+        raise NotMigrated(pending, applied_any)

@@ -1,4 +1,8 @@
-"""`uvicorn app.main:create --factory`: the app with workers and the Slack bot, from settings."""
+"""`uvicorn app.main:create --factory`: the app with workers and the Slack bot, from settings.
+
+The factory runs in each server process (every uvicorn worker), so it is where the process's
+logging is set up (app.logs: ALLOT_LOG_FORMAT, ALLOT_ACCESS_LOG).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from app import logs
 from app.server import Worker, create_app
 from app.settings import Settings, get_settings
 
@@ -63,6 +68,7 @@ def socket_mode_worker(slack_app: Any, app_token: str, api_url: str | None = Non
 
 
 def create(settings: Settings | None = None) -> Starlette:
+    logs.configure()
     settings = settings or get_settings()
     slack_app, notifier = slack_parts(settings)
     workers = outbox_workers(settings, notifier) if settings.run_workers else []
