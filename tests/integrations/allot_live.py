@@ -129,7 +129,12 @@ class Allot:
 
     def member(self, project_id: str, user_id: str, role: str = "MEMBER") -> None:
         self.mutate(
-            "addProjectMember", "ProjectMemberAdded", "ok", projectId=project_id, userId=user_id, role=role
+            "addProjectMember",
+            "ProjectMemberAdded",
+            "ok",
+            projectId=project_id,
+            userId=user_id,
+            role=role,
         )
 
     def rate(self, service: str, unit: str, price: str) -> None:
