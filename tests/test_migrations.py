@@ -25,7 +25,7 @@ PG_COLUMNS = (
 
 
 SQLITE_INDEXES = (
-    "SELECT m.name AS tbl, il.\"unique\" AS uniq, group_concat(ii.name) AS cols"
+    'SELECT m.name AS tbl, il."unique" AS uniq, group_concat(ii.name) AS cols'
     " FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii"
     " WHERE m.type = 'table' AND m.name NOT LIKE 'tortoise_%' GROUP BY m.name, il.name"
 )
