@@ -14,11 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start Allot on SQLite with demo data at http://127.0.0.1:8000/graphql
+## Start Allot on SQLite with demo data at http://127.0.0.1:8000/graphql (another port: PORT=8001)
 run: install
 	$(VENV)/bin/allot migrate
 	$(VENV)/bin/allot demo --if-empty
-	$(VENV)/bin/allot serve
+	$(VENV)/bin/allot serve $(if $(PORT),--port $(PORT))
 
 ## Install and run every test (PostgreSQL tests start their own server when one is installed)
 test: install lint
@@ -31,8 +31,10 @@ lint: install
 	$(VENV)/bin/ruff format --check app schema bot allot tests bench
 	$(VENV)/bin/mypy
 
-## Benchmarks: print figures (never pass/fail)
+## Benchmarks: print figures (never pass/fail). bench.perf: the read/write harness with its
+## floor and peer (PERF="--quick --pg" for a few minutes; default: the full run on PostgreSQL)
 bench: install
+	$(PY) -m bench.perf $(or $(PERF),--pg)
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.record_spends
 	$(PY) -m bench.import_focus

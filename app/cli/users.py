@@ -1,0 +1,117 @@
+"""`allot users …` and `allot tokens …`: people, their rights, and their API tokens.
+
+These run with the operator's authority (whoever owns the database file, e.g. to create the
+first admin) unless --as names a user: then that user's rights apply, as in the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from app.cli._common import find_user, run_db, run_operator
+from app.cli._output import say, show, table
+
+users_app = typer.Typer(help="Manage users and the budget-creator right.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+
+
+@users_app.command("create")
+def users_create(
+    name: str = typer.Option(..., help="Full name."),
+    email: str = typer.Option(..., help="E-mail (unique)."),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator."),
+    creator: bool = typer.Option(
+        False, "--creator", help="Grant the right to create budgets and projects."
+    ),
+) -> None:
+    """Create a user and print their API token (shown once)."""
+    from app.services import actors
+
+    async def main(actor: Any) -> Any:
+        return await actors.create_user(
+            actor, name=name, email=email, is_admin=admin, is_budget_creator=creator
+        )
+
+    user, token = run_operator(main)
+    rights = [r for r, on in (("admin", admin), ("budget creator", creator)) if on]
+    say(f"created user {user.id} <{user.email}>" + (f" ({', '.join(rights)})" if rights else ""))
+    say(f"API token (shown once): {token}")
+
+
+def _set_creator(email: str, allowed: bool) -> None:
+    from app.services import actors
+
+    async def main(actor: Any) -> Any:
+        user = await find_user(email, "EMAIL")
+        return await actors.set_budget_creator(actor, user_id=user.id, allowed=allowed)
+
+    user = run_operator(main)
+    verb = "may now" if allowed else "may no longer"
+    say(f"{user.email} {verb} create budgets and projects")
+
+
+@users_app.command("grant-creator")
+def users_grant_creator(
+    email: str = typer.Argument(..., metavar="EMAIL", help="The user's e-mail."),
+) -> None:
+    """Grant the budget-creator right: create budgets (as their owner) and projects (as lead)."""
+    _set_creator(email, True)
+
+
+@users_app.command("revoke-creator")
+def users_revoke_creator(
+    email: str = typer.Argument(..., metavar="EMAIL", help="The user's e-mail."),
+) -> None:
+    """Withdraw the budget-creator right (budgets and projects they made stay theirs)."""
+    _set_creator(email, False)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users and their rights."""
+    from app.models import User
+
+    async def main() -> list[Any]:
+        return await User.all().order_by("id")
+
+    rows = table("id", "e-mail", "name", "rights", "slack")
+    for u in run_db(main):
+        rights = ", ".join(
+            r for r, on in (("admin", u.is_admin), ("budget creator", u.is_budget_creator)) if on
+        )
+        rows.add_row(f"usr_{u.id}", u.email, u.name, rights, u.slack_user_id or "")
+    show(rows)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: str = typer.Option(..., help="The user's e-mail."),
+    name: str = typer.Option("cli", help="A label for the token."),
+) -> None:
+    """Create another API token for a user (printed once)."""
+    from app.services import actors
+
+    async def main(actor: Any) -> str:
+        user = await find_user(email, "--email")
+        return await actors.create_api_token(actor, user_id=user.id, name=name)
+
+    say(f"API token (shown once): {run_operator(main)}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(email: str = typer.Option(..., help="The user's e-mail.")) -> None:
+    """Revoke every API token of a user (a lost laptop, a leaked token)."""
+    from app.domain.access import require_admin
+    from app.services import actors
+
+    async def main(actor: Any) -> int:
+        user = await find_user(email, "--email")
+        if actor is not None and actor.user_id != user.id:
+            # The rule of create_api_token: your own tokens, or anyone's as an admin.
+            require_admin(actor, "revoke other users' tokens")
+        return await actors.revoke_tokens(user.id)
+
+    count = run_operator(main)
+    say(f"revoked {count} token(s) of {email}")
