@@ -48,6 +48,42 @@ class Settings(BaseSettings):
     run_workers: bool = True
     outbox_poll_seconds: float = 1.0
     reservation_ttl_seconds: int = 900
+    # --- alerts and their delivery (issue #14) ------------------------------------------
+    #: A forecast alert is raised when the projected spend at period end exceeds the envelope
+    #: (or the budget) by more than this margin, and resolved once it is back under the
+    #: margin minus the hysteresis (so a projection hovering at the line raises it once).
+    alert_forecast_margin_percent: int = 10
+    alert_forecast_hysteresis_percent: int = 5
+    #: A PACE alert: share spent ahead of the share of the period elapsed by more than this
+    #: many points; resolved once within the margin minus the hysteresis.
+    alert_pace_margin_points: int = 20
+    alert_pace_hysteresis_points: int = 10
+    #: A transfer request waiting longer than this raises TRANSFER_PENDING_TOO_LONG.
+    alert_transfer_pending_hours: float = 48.0
+    #: How often the alert pass (forecasts, pace, resolutions, digests) runs in `allot serve`.
+    alert_scan_seconds: float = 60.0
+    #: Delivery: parallel calls per destination kind, each call's timeout (kept well under the
+    #: claim lease), and when a failing destination is given up on (DEAD).
+    delivery_slack_concurrency: int = 4
+    delivery_email_concurrency: int = 2
+    delivery_webhook_concurrency: int = 8
+    delivery_timeout_seconds: float = 15.0
+    delivery_max_attempts: int = 12
+    delivery_max_age_hours: float = 24.0
+    #: The hour (UTC) digests go out; weekly digests on Mondays.
+    digest_hour_utc: int = 8
+    #: Webhooks: how long a rotated-out secret still signs (both signatures are sent).
+    webhook_secret_grace_hours: float = 24.0
+    #: SMTP for e-mail alerts (nothing is e-mailed without a host).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "allot@localhost"
+    #: STARTTLS (the default, port 587), TLS (implicit, port 465) or NONE (a local relay).
+    smtp_tls: str = "STARTTLS"
+    #: The public URL of the server, for links in e-mails ("" leaves links out).
+    public_url: str = ""
 
 
 @lru_cache

@@ -2,9 +2,17 @@
 threshold alerts to the budget's channel or owners.
 
 It reads through GraphQL with the notifier's read-only context, and remembers where it posted
-a request (`recordSlackMessage`) so the decision updates every copy in place. Raising makes the
-outbox retry the event later; what was already posted is remembered, so a retry does not post
-it twice.
+a request (`recordSlackMessage`) so the decision updates every copy in place.
+
+The outbox worker hands it one destination at a time (`send(event, destination)`: a DM to one
+person, one channel, or the in-place updates of a decided transfer), each with its own
+delivery row, so one failing DM never makes another be posted again. Every post carries the
+delivery's id in Slack message `metadata` (event type `allot_delivery`); when a try may have
+reached Slack without being recorded (the process died after the call, or the call timed
+out), `reconcile` looks for that message in the conversation's recent history
+(`conversations.history`, which needs the `channels:history`/`groups:history`/`im:history`
+scopes) and records it instead of posting again. Errors no retry can fix (channel_not_found,
+not_in_channel, …) are raised as `DeliveryRefused` (permanent: the delivery is DEAD at once).
 
 That context reads every figure, so the notifier itself keeps to what each audience may see
 (bot/blocks/privacy.py): a post or update in a channel follows the budget's `slackPrivacy`, a
@@ -18,11 +26,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import operations as ops
 from bot.api import NotifierActor
 from bot.blocks import transfer_summary
+from bot.blocks._format import escape
 from bot.blocks.alerts import alert_text
 from bot.blocks.privacy import FULL, privacy_for
 from bot.blocks.transfers import decision_text
@@ -40,7 +50,45 @@ _OUTCOME = {
 }
 
 
+#: Slack errors that the same call will always get again.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "users_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "msg_too_long",
+        "no_text",
+    }
+)
+METADATA_TYPE = "allot_delivery"
+
+
+class DeliveryRefused(Exception):
+    """Slack refused the post for good: the delivery is DEAD with this reason."""
+
+    permanent = True
+
+
+def _refused(exc: SlackApiError) -> Exception:
+    code = str((exc.response or {}).get("error", ""))
+    return DeliveryRefused(f"slack: {code}") if code in PERMANENT_ERRORS else exc
+
+
+def _metadata(destination: dict[str, Any]) -> dict[str, Any]:
+    return {"event_type": METADATA_TYPE, "event_payload": {"delivery_id": destination["id"]}}
+
+
 class SlackNotifier:
+    #: The delivery channels it serves (app.services.delivery).
+    channels = frozenset({"SLACK_DM", "SLACK_CHANNEL", "SLACK_UPDATE"})
+
     def __init__(self, client: AsyncWebClient, schema: Any = None) -> None:
         if schema is None:
             from schema import schema as default_schema
@@ -136,3 +184,161 @@ class SlackNotifier:
         for channel, privacy in await self._audience(budget):
             text = alert_text(payload, data["node"], budget, privacy=privacy)
             await self.client.chat_postMessage(channel=channel, text=text)
+
+    # -- one destination at a time (the outbox's delivery rows) ------------------------------
+
+    async def _channel_of(self, destination: dict[str, Any]) -> str:
+        if destination["channel"] == "SLACK_DM":
+            return await self._dm_channel(destination["target"])
+        return str(destination["target"])
+
+    async def send(self, event: dict[str, Any], destination: dict[str, Any]) -> str | None:
+        try:
+            return await self._send(event, destination)
+        except SlackApiError as exc:
+            raise _refused(exc) from exc
+
+    async def _post(self, channel: str, destination: dict[str, Any], **message: Any) -> str:
+        sent = await self.client.chat_postMessage(
+            channel=channel, metadata=_metadata(destination), **message
+        )
+        return f"{sent['channel']} {sent['ts']}"
+
+    async def _send(self, event: dict[str, Any], destination: dict[str, Any]) -> str | None:
+        kind = event["kind"]
+        if destination["channel"] == "SLACK_UPDATE":
+            if kind == "transfer.decided":
+                await self._update_copies(event)
+            return None
+        channel = await self._channel_of(destination)
+        dm = destination["channel"] == "SLACK_DM"
+        if kind == "transfer.requested":
+            transfer, budget = await self._notice(event)
+            if transfer is None or transfer["status"] != "PENDING":
+                return None  # decided before we got to it: transfer.decided tells the requester
+            for posted in transfer.get("slackMessages") or []:
+                if posted["channel"] == channel:
+                    return f"{posted['channel']} {posted['ts']}"
+            privacy = FULL if dm else privacy_for(channel, budget)
+            receipt = await self._post(channel, destination, **message(transfer, privacy=privacy))
+            await self._record(transfer["id"], receipt)
+            return receipt
+        if kind == "transfer.decided":
+            text = await self._decision_dm(event)
+            return None if text is None else await self._post(channel, destination, text=text)
+        if kind in ("alert.raised", "alert.digest"):
+            text = await self._alert_text(event, channel, dm)
+            return None if text is None else await self._post(channel, destination, text=text)
+        return None
+
+    async def _record(self, transfer_id: str, receipt: str) -> None:
+        channel, ts = receipt.split(" ", 1)
+        await self.api.mutate(
+            ops.RECORD_SLACK_MESSAGE,
+            "recordSlackMessage",
+            input={"transferId": transfer_id, "channel": channel, "ts": ts},
+        )
+
+    async def _update_copies(self, event: dict[str, Any]) -> None:
+        transfer, budget = await self._notice(event)
+        if transfer is None:
+            return
+        for posted in transfer.get("slackMessages") or []:
+            privacy = privacy_for(posted["channel"], budget)
+            await self.client.chat_update(
+                channel=posted["channel"], ts=posted["ts"], **message(transfer, privacy=privacy)
+            )
+
+    async def _decision_dm(self, event: dict[str, Any]) -> str | None:
+        transfer, _budget = await self._notice(event)
+        if transfer is None:
+            return None
+        outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
+        return (
+            f"Your transfer request was {outcome}: {transfer_summary(transfer)}.\n"
+            f"{decision_text(transfer)}"
+        )
+
+    async def _alert_text(self, event: dict[str, Any], channel: str, dm: bool) -> str | None:
+        payload = event.get("payload") or {}
+        if event["kind"] == "alert.digest":
+            lines = payload.get("lines") or []
+            head = f":bell: Your {str(payload.get('frequency', '')).lower()} Allot alert digest"
+            return "\n".join([head, *(f"• {escape(str(line))}" for line in lines)])
+        allocation_id = payload.get("allocationId")
+        data = await self.api.run(
+            ops.ALERT_NOTICE,
+            budgetId=encode("Budget", int(event["budgetId"])),
+            allocationId=encode("Allocation", int(allocation_id)) if allocation_id else "",
+        )
+        budget = data["budget"]
+        if budget is None:
+            return None
+        # A DM goes only to someone who may see the alert (the planner checks): FULL.
+        privacy = FULL if dm else privacy_for(channel, budget)
+        if payload.get("kind", "THRESHOLD") == "THRESHOLD" or privacy == FULL:
+            return alert_text(payload, data["node"], budget, privacy=privacy)
+        return kind_text(payload, data["node"], budget)
+
+    async def reconcile(self, event: dict[str, Any], destination: dict[str, Any]) -> str | None:
+        """The message of this delivery if an earlier try already posted it (found by its
+        metadata in the conversation's recent history), recorded as a transfer request's copy
+        where it is one; None: not there, send it."""
+        if destination["channel"] == "SLACK_UPDATE":
+            return None  # updates are idempotent: doing one again changes nothing
+        try:
+            channel = await self._channel_of(destination)
+            history = await self.client.conversations_history(
+                channel=channel, oldest=_oldest(destination), limit=100, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            raise _refused(exc) from exc
+        for found in history.get("messages") or []:
+            meta = found.get("metadata") or {}
+            if meta.get("event_type") != METADATA_TYPE:
+                continue
+            if (meta.get("event_payload") or {}).get("delivery_id") != destination["id"]:
+                continue
+            receipt = f"{channel} {found['ts']}"
+            if event["kind"] == "transfer.requested":
+                transfer, _ = await self._notice(event)
+                posted = {
+                    (m["channel"], m["ts"]) for m in (transfer or {}).get("slackMessages") or []
+                }
+                if transfer is not None and (channel, found["ts"]) not in posted:
+                    await self._record(transfer["id"], receipt)
+            return receipt
+        return None
+
+
+def _oldest(destination: dict[str, Any]) -> str:
+    """Slack's `oldest` (a Unix time) a little before the delivery row was made."""
+    from datetime import datetime
+
+    try:
+        made = datetime.fromisoformat(str(destination.get("createdAt")))
+        return f"{max(0.0, made.timestamp() - 60):.6f}"
+    except ValueError:
+        return "0"
+
+
+_KIND_WORDS = {
+    "FORECAST_OVERRUN": "is projected to overrun",
+    "EXHAUSTION_SOON": "is projected to run out before the period ends, in",
+    "PACE": "is spending ahead of pace, in",
+    "PERIOD_CLOSED": "closed a period, in",
+    "TRANSFER_PENDING_TOO_LONG": "has a transfer request waiting for an owner, in",
+}
+
+
+def kind_text(
+    payload: dict[str, Any], allocation: dict[str, Any] | None, budget: dict[str, Any]
+) -> str:
+    """A non-threshold alert where figures may not be shown: what happened, no number."""
+    project = (allocation or {}).get("project") or {}
+    who = escape(project.get("name") or budget.get("name") or "A budget")
+    words = _KIND_WORDS.get(str(payload.get("kind")), "has an alert, in")
+    where = escape(budget.get("name") or "")
+    if payload.get("kind") == "FORECAST_OVERRUN":
+        return f":warning: {who} {words} its allocation in {where} — open Allot to see the figures"
+    return f":warning: {who} {words} {where} — open Allot to see the figures"

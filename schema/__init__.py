@@ -24,8 +24,11 @@ from strawberry.extensions import (
 )
 
 from app.domain.errors import AllotError
+from app.services.faults import MESSAGE as UNAVAILABLE_MESSAGE
+from app.services.faults import Unavailable, is_unavailable
 from app.settings import Settings, get_settings
 from schema.directory import DirectoryQueries
+from schema.execution import FastExecutionContext
 from schema.limits import (
     QuietExecutionContext,
     RequestLimits,
@@ -35,6 +38,7 @@ from schema.limits import (
     variable_page_size_limiter,
 )
 from schema.mutations.access import AccessMutations
+from schema.mutations.alerting import AlertingMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
 from schema.mutations.budgets import BudgetMutations
@@ -50,8 +54,10 @@ from schema.queries import Query as CoreQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.strings import StringInputs
 from schema.subscriptions import Subscription
+from schema.types.alert import Alert, AlertQueries
 from schema.types.allocation import Allocation
 from schema.types.budget import Budget
+from schema.types.delivery import DeliveryQueries
 from schema.types.ingest import ImportQueries
 from schema.types.pricing import PricingQueries
 from schema.types.project import Project
@@ -80,6 +86,7 @@ class Mutation(
     PeriodMutations,
     BatchMutations,
     ImportMutations,
+    AlertingMutations,
 ):
     pass
 
@@ -88,7 +95,9 @@ class Mutation(
     description="Reads. Every field needs a signed-in user (`Authorization: Bearer <token>`); "
     "what you may not see is null or left out of lists, never an error."
 )
-class Query(CoreQuery, DirectoryQueries, PricingQueries, ImportQueries):
+class Query(
+    CoreQuery, DirectoryQueries, PricingQueries, ImportQueries, AlertQueries, DeliveryQueries
+):
     pass
 
 
@@ -118,7 +127,7 @@ class AllotErrors(SchemaExtension):
         processed = []
         for error in result.errors:
             original = error.original_error
-            if isinstance(original, AllotError):
+            if isinstance(original, AllotError) and not isinstance(original, Unavailable):
                 extensions = {"code": original.code}
                 if getattr(original, "field", None):
                     extensions["field"] = original.field  # type: ignore[attr-defined]
@@ -133,7 +142,25 @@ class AllotErrors(SchemaExtension):
                         extensions=extensions,
                     )
                 )
-            elif _expected(error) or (error.extensions or {}).get("code") == "INTERNAL":
+            elif is_unavailable(original):
+                # Database trouble is not a bug: say so, and that a retry may work.
+                logger.warning("database unavailable, request id %s: %s", request_id, original)
+                processed.append(
+                    GraphQLError(
+                        original.message
+                        if isinstance(original, Unavailable)
+                        else UNAVAILABLE_MESSAGE,
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        extensions={"code": "UNAVAILABLE", "retryable": True},
+                    )
+                )
+            elif _expected(error) or (error.extensions or {}).get("code") in (
+                "INTERNAL",
+                "UNAVAILABLE",
+            ):
                 processed.append(error)  # expected, or masked already
             else:
                 logger.error("unexpected error, request id %s", request_id, exc_info=original)
@@ -178,11 +205,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Budget, Project, Allocation, Spend, Transfer, User],
+        types=[Budget, Project, Allocation, Spend, Transfer, User, Alert],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
         # Without introspection, no "Did you mean …?" in coercion errors either.
-        execution_context_class=None if settings.introspection else QuietExecutionContext,
+        execution_context_class=FastExecutionContext
+        if settings.introspection
+        else QuietExecutionContext,
     )
 
 

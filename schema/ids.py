@@ -38,6 +38,10 @@ PREFIX = {
     "UnassignedSpend": "uns",
     "RateCard": "rat",
     "Rate": "rte",
+    "Delivery": "dlv",
+    "Webhook": "whk",
+    "AlertSubscription": "asb",
+    "AlertRule": "arl",
 }
 KIND = {v: k for k, v in PREFIX.items()}
 #: The model behind each kind, where the class name differs from the kind.

@@ -34,7 +34,6 @@ from graphql import (
     visit,
 )
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
@@ -48,6 +47,7 @@ from schema.cost import (
     field_merges,
     measure_document,
 )
+from schema.execution import FastExecutionContext
 
 PAGE_ARGUMENTS = frozenset({"first", "limit"})
 
@@ -394,7 +394,7 @@ def validation_cache(*, hide_suggestions: bool) -> type[SchemaExtension]:
     return GuardedValidationCache
 
 
-class QuietExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class QuietExecutionContext(FastExecutionContext):
     """Execution without suggestions in variable and argument coercion errors (graphql-core
     3.3's hide_suggestions, which Strawberry does not pass on): for introspection off."""
 

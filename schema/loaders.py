@@ -24,6 +24,7 @@ from app.models import (
     SpendDaily,
     User,
 )
+from app.services.lookup import with_open_spent
 
 M = TypeVar("M", bound=Model)
 
@@ -72,7 +73,7 @@ async def _latest_periods(budget_ids: Sequence[int]) -> list[BudgetPeriod]:
         bid = p.budget_id  # type: ignore[attr-defined]
         if bid not in best or p.status == "OPEN" or best[bid].status != "OPEN":
             best[bid] = p
-    return list(best.values())
+    return list(await with_open_spent(list(best.values())))
 
 
 class Loaders:

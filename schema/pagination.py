@@ -12,8 +12,8 @@ cannot exist is a NotFound: an id names a thing, a cursor only a position we han
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from tortoise.queryset import QuerySet
@@ -56,14 +56,32 @@ class Edge(Generic[T]):
 )
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's items, with cursors.")
+    nodes: list[T] = strawberry.field(description="The page's items (the edges' nodes).")
     page_info: PageInfo = strawberry.field(description="Cursors and whether more follow.")
-    total_count: int = strawberry.field(
+    #: Counted only when asked for (one statement saved on every page that does not).
+    count_query: strawberry.Private[QuerySet | None] = None
+    known_total: strawberry.Private[int | None] = None
+
+    @strawberry.field(
         description="How many items the whole list holds (that you may see), all pages."
     )
+    async def total_count(self) -> int:
+        if self.known_total is None:
+            self.known_total = 0 if self.count_query is None else await self.count_query.count()
+        return self.known_total
 
-    @strawberry.field(description="The page's items (the edges' nodes).")
-    def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+
+class Row(dict):  # type: ignore[type-arg]
+    """A row read with `.values(...)`, its columns as attributes: what a read model is built
+    from when a full ORM object (every column parsed) is not needed."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def cursor(pk: int) -> str:
@@ -109,26 +127,43 @@ def _max_pk(query: QuerySet) -> int:
 
 
 async def paginate(
-    query: QuerySet, first: int | None, after: str | None, build: Callable[[object], T]
+    query: QuerySet,
+    first: int | None,
+    after: str | None,
+    build: Callable[[Any], T] | None = None,
+    *,
+    build_all: Callable[[list[Any]], Awaitable[list[T]]] | None = None,
+    columns: tuple[str, ...] = (),
 ) -> Connection[T]:
-    """Keyset pagination on the primary key: stable under inserts, one query plus a count."""
+    """Keyset pagination on the primary key: stable under inserts, one query (and a count,
+    when `totalCount` is asked for). `columns`: read only these, as `Row`s; `build_all`
+    turns the page's rows into nodes at once (a read model that loads what they share)."""
     size = page_size(first)
     after_pk = _after_pk(after, _max_pk(query))  # refused before any query runs
-    total = await query.count()
     page_query = query.order_by("id")
     if after_pk is not None:
         page_query = page_query.filter(id__gt=after_pk)
-    rows = list(await page_query.limit(size + 1))
+    page_query = page_query.limit(size + 1)
+    if columns:
+        rows: list[Any] = [Row(r) for r in await page_query.values(*columns)]
+    else:
+        rows = list(await page_query)
     more = len(rows) > size
     rows = rows[:size]
-    edges = [Edge(node=build(r), cursor=cursor(r.pk)) for r in rows]
+    if build_all is not None:
+        nodes = await build_all(rows)
+    else:
+        assert build is not None
+        nodes = [build(r) for r in rows]
+    edges = [Edge(node=n, cursor=cursor(r.id)) for n, r in zip(nodes, rows, strict=True)]
     return Connection(
         edges=edges,
+        nodes=nodes,
         page_info=PageInfo(
             has_next_page=more,
             has_previous_page=after_pk is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=total,
+        count_query=query,
     )

@@ -21,7 +21,7 @@ from app.services import authorize
 from schema import ids, scopes
 from schema.context import Info
 from schema.pagination import Connection, paginate
-from schema.types.allocation import Allocation
+from schema.types.allocation import allocation_for
 from schema.types.budget import Budget
 from schema.types.common import After, First, Search, TransferStatus
 from schema.types.node import Node
@@ -127,7 +127,7 @@ class Query:
         if kind == "Allocation":
             row = await AllocationRow.get_or_none(id=pk)
             ok = row and can_view_allocation(actor, row.budget_id, row.project_id)  # type: ignore[attr-defined]
-            return Allocation.from_model(row) if ok else None
+            return await allocation_for(info, row) if ok else None
         if kind == "Spend":
             row = await SpendRow.get_or_none(id=pk)
             ok = row and can_view_allocation(actor, row.budget_id, row.project_id)  # type: ignore[attr-defined]

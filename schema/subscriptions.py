@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,7 +24,14 @@ from app.domain.errors import NotFound, PermissionDenied
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
-from app.services.broker import broker
+from app.services.broker import (
+    INTERRUPTED,
+    RESUME,
+    broker,
+    latest_event_id,
+    missed_events,
+)
+from app.services.faults import Unavailable, is_unavailable
 from app.settings import get_settings
 from schema import ids
 from schema.context import Info, refresh_actor
@@ -138,6 +146,8 @@ class Subscription:
         interval = max(0.1, get_settings().subscription_recheck_seconds)
         async with broker.subscribe(pk) as queue:
             check_at = time.monotonic() + interval
+            seen = _Seen(floor=await latest_event_id())
+            held: list[dict[str, Any]] = []
             while True:
                 try:
                     event = await asyncio.wait_for(
@@ -145,11 +155,64 @@ class Subscription:
                     )
                 except TimeoutError:
                     event = None
+                if event is not None:
+                    held.append(event)
+                if (overflow := broker.overflowed(queue)) is not None:
+                    held.append({RESUME: overflow.isoformat()})
                 if time.monotonic() >= check_at:
-                    actor = await refresh_actor(context)  # PermissionDenied once revoked
-                    projects = await _budget_projects(pk)
+                    try:
+                        actor = await refresh_actor(context)  # PermissionDenied once revoked
+                        projects = await _budget_projects(pk)
+                    except Exception as exc:
+                        if not is_unavailable(exc):
+                            raise
+                        # The database is away (a restart): check again shortly; nothing is
+                        # yielded until a check passes, and what arrives meanwhile is held.
+                        check_at = time.monotonic() + min(1.0, interval)
+                        continue
                     if not can_view_budget(actor, pk, projects):
                         raise PermissionDenied("you may no longer see this budget")
                     check_at = time.monotonic() + interval
-                if event is not None and _visible(actor, pk, projects, event):
-                    yield BudgetEvent.from_event(event)
+                batch, held = held, []
+                for item in batch:
+                    for live in await _expand(pk, item, seen):
+                        if _visible(actor, pk, projects, live):
+                            yield BudgetEvent.from_event(live)
+
+
+class _Seen:
+    """Ids of events already yielded (the last 10,000): a replay after a gap skips them."""
+
+    def __init__(self, floor: int = 0, size: int = 10_000) -> None:
+        #: The newest event when the subscription began: older ones are not replayed.
+        self.floor = floor
+        self.ids: set[int] = set()
+        self.order: deque[int] = deque()
+        self.size = size
+
+    def add(self, event_id: int) -> bool:
+        """True the first time an id is seen."""
+        if event_id in self.ids:
+            return False
+        self.ids.add(event_id)
+        self.order.append(event_id)
+        if len(self.order) > self.size:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+async def _expand(pk: int, item: dict[str, Any], seen: _Seen) -> list[dict[str, Any]]:
+    """An event, or for a broker marker the events missed since (app.services.broker): the
+    LISTEN connection came back after a gap, or this subscriber's queue overflowed."""
+    if item.get(INTERRUPTED):
+        raise Unavailable(
+            "live events are interrupted (the database connection is lost); subscribe again"
+            " and reload what you show"
+        )
+    if RESUME in item:
+        since = datetime.fromisoformat(str(item[RESUME]))
+        missed = await missed_events(pk, since, seen.floor)
+        if missed is None:
+            raise Unavailable("too many live events were missed; subscribe again and reload")
+        return [e for e in missed if seen.add(int(e["id"]))]
+    return [item] if seen.add(int(item["id"])) else []

@@ -330,3 +330,66 @@ def require_admin(actor: Actor, what: str) -> None:
 
 def require_owner(actor: Actor, budget_id: int, what: str) -> None:
     require(is_owner(actor, budget_id), what)
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts, their delivery, webhooks (issue #14)
+#
+# An alert about an allocation shows that allocation's figures, so it follows the allocation
+# rule; a budget-level alert shows the budget's own figures (the whole pool's spend and
+# forecast), which only owners see. Delivery follows the same rule: an alert reaches a person
+# only if they may see it, whatever their subscription says.
+
+
+def can_view_alert(actor: Actor, budget_id: int, project_id: int | None) -> bool:
+    """Allocation alerts (`project_id` given): like the allocation; budget alerts: owners."""
+    if project_id is None:
+        return is_owner(actor, budget_id)
+    return can_view_allocation(actor, budget_id, project_id)
+
+
+def can_acknowledge_alert(actor: Actor, budget_id: int, project_id: int | None) -> bool:
+    """Owners acknowledge any alert of their budget; the leads and members of a project those
+    of its allocation (they are the ones who act on it); viewers only read."""
+    if project_id is None:
+        return is_owner(actor, budget_id)
+    return is_owner(actor, budget_id) or can_act_for_project(actor, project_id)
+
+
+def alert_scope(actor: Actor) -> Scope:
+    """Alerts listed: every alert of owned budgets, allocation alerts of the actor's projects
+    (never a budget-level alert through a project role)."""
+    if actor.is_admin:
+        return Scope(everything=True)
+    return Scope(budgets=actor.owned_budgets, projects=frozenset(actor.project_roles))
+
+
+def can_manage_alert_rules(actor: Actor, budget_id: int) -> bool:
+    """A budget's thresholds are its settings: owners and admins."""
+    return is_owner(actor, budget_id)
+
+
+def can_subscribe_to_budget(actor: Actor, budget_id: int, project_ids: Iterable[int]) -> bool:
+    """Anyone who may see a budget may ask for its alerts; each alert still reaches them only
+    if `can_view_alert` allows."""
+    return can_view_budget(actor, budget_id, project_ids)
+
+
+def can_manage_webhook(actor: Actor, budget_id: int | None, user_id: int | None) -> bool:
+    """A budget's webhooks: its owners; a personal one: its person; a global one (every
+    budget's events): admins."""
+    if budget_id is not None:
+        return is_owner(actor, budget_id)
+    if user_id is not None:
+        return actor.is_admin or user_id == actor.user_id
+    return actor.is_admin
+
+
+def can_view_deliveries(actor: Actor) -> bool:
+    """Delivery rows name every recipient and their errors: admins only."""
+    return actor.is_admin
+
+
+def can_retry_delivery(actor: Actor) -> bool:
+    """Putting a DEAD delivery back in line: admins only."""
+    return actor.is_admin

@@ -5,25 +5,38 @@ spending within about a week instead of averaging it away over the whole period:
 
 1. History is the last `window` *full* local days before today, zero-spend days included. Days
    before the earliest recorded day (or the period start) are unknown, not zero, and are left out.
-   Today is partial and only used when no full day exists yet.
-2. Each day is winsorized at `WINSOR_MULTIPLE` × the median of the non-zero days, so a one-off
-   purchase does not get extrapolated to every remaining day (it is still counted in `spent`).
-3. With at least two weeks of history, a day-of-week profile (mean per weekday over the last four
+2. A short history (fewer than `MIN_HISTORY_DAYS` full days, a new envelope's first week) is
+   filled up to a week with days at the plan's even pace (allocated ÷ period days), older than
+   every real day: one real day is then one day of evidence among eight, not a rate for the
+   whole period. The plan fades out day by day as real days come in, and is not used at all
+   while nothing has been spent (no evidence that spending has started: the burn rate is 0).
+3. Each day is winsorized at `WINSOR_MULTIPLE` × the median of the non-zero days (the plan's
+   days included), so a one-off purchase does not get extrapolated to every remaining day (it is
+   still counted in `spent`).
+4. With at least two weeks of history, a day-of-week profile (mean per weekday over the last four
    weeks, scaled to average 1) deseasonalizes the history and shapes the projection, so a
    weekday-only team is not projected to spend on Saturdays.
-4. The burn rate is the exponentially weighted mean of the (deseasonalized) days, weight halving
+5. The burn rate is the exponentially weighted mean of the (deseasonalized) days, weight halving
    every `half_life` days of age.
+6. Today is partial: what it has spent so far is a lower bound on the day, never a day's rate.
+   It is averaged in (as the newest day, capped like the others) only when it already exceeds
+   what a normal day would bring, so it can raise the rate but never drag it down; otherwise
+   it is left out.
 
 The projection adds the expected spend of every day left, today included: for today only the part
 of the expected day not already spent. A projection is an estimate: the daily amounts are averaged
 as floats (with float weights), and every money result is rounded once back to integer micros.
 Nothing recorded passes through here, so no ledger figure ever depends on a float.
+
+Before this method (issue #9), one spend on a new envelope's first day was extrapolated to
+every remaining day (820 spent today: 25,420 projected on a 1,000 budget), and a spend today
+after days of none was ignored (burn rate 0). docs/forecast.md has the backtest.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -35,6 +48,8 @@ WINSOR_MULTIPLE = 3.0
 #: Days of history used for the day-of-week profile, and the least that makes one meaningful.
 PROFILE_DAYS = 28
 MIN_PROFILE_DAYS = 14
+#: Below this many full days, the history is filled up to it with days at the plan's pace.
+MIN_HISTORY_DAYS = 7
 
 _ONE_DAY = timedelta(days=1)
 
@@ -57,11 +72,16 @@ class Forecast:
     method: str
 
 
-def _winsorize(amounts: list[int]) -> list[float]:
+def _cap(amounts: Sequence[float]) -> float | None:
+    """The winsorizing cap of a window: `WINSOR_MULTIPLE` × its median non-zero day."""
     nonzero = [a for a in amounts if a > 0]
-    if not nonzero:
+    return WINSOR_MULTIPLE * statistics.median(nonzero) if nonzero else None
+
+
+def _winsorize(amounts: Sequence[float]) -> list[float]:
+    cap = _cap(amounts)
+    if cap is None:
         return [float(a) for a in amounts]
-    cap = WINSOR_MULTIPLE * statistics.median(nonzero)
     return [min(float(a), cap) for a in amounts]
 
 
@@ -115,39 +135,79 @@ def forecast(
     spent_today = daily.get(today, 0) if bounds.contains(today) else 0
     first_known = min([bounds.start, *(d for d in daily if d <= today)])
     full_days = (today - first_known).days
-    if full_days <= 0:
-        level = float(spent_today) if full_days == 0 else 0.0
-        method = "ewma-today-only" if full_days == 0 and spent_today else "no-history"
+    short = full_days < MIN_HISTORY_DAYS
+    if full_days < 0 or (short and not _any_spend(daily, first_known, today)):
+        # Nothing known (before the period), or nothing spent yet in a young history.
+        level = 0.0
+        method = "no-history" if full_days <= 0 else "ewma"
         return _project(
             bounds, today, allocated, spent, spent_today, lambda d: level, level, method
         )
-
-    level, profile = _burn_rate(daily, today, full_days, window, half_life)
+    plan = max(0, allocated) / bounds.days if short else 0.0
+    level, profile = _burn_rate(
+        daily,
+        today,
+        full_days,
+        window,
+        half_life,
+        plan,
+        MIN_HISTORY_DAYS - full_days if short else 0,
+        spent_today,
+    )
     shape = profile or [1.0] * 7
-    method = "ewma" if profile is None else "ewma-weekday"
+    method = "ewma-short" if short else "ewma" if profile is None else "ewma-weekday"
     return _project(
         bounds, today, allocated, spent, spent_today,
         lambda d: level * shape[d.weekday()], level, method,
     )  # fmt: skip
 
 
+def _any_spend(daily: Mapping[date, int], first: date, today: date) -> bool:
+    """Whether anything was spent from `first` to today (a young history, so a short scan)."""
+    return any(amount for d, amount in daily.items() if first <= d <= today)
+
+
 def _burn_rate(
-    daily: Mapping[date, int], today: date, full_days: int, window: int, half_life: float
+    daily: Mapping[date, int],
+    today: date,
+    full_days: int,
+    window: int,
+    half_life: float,
+    plan: float,
+    plan_days: int,
+    spent_today: int,
 ) -> tuple[float, list[float] | None]:
-    """The deseasonalized EWMA level, and the weekday profile if one was used."""
+    """The deseasonalized EWMA level, and the weekday profile if one was used.
+
+    `plan_days` days at `plan` a day (a short history's filling) are older than every real day;
+    `spent_today` raises the level when it exceeds a normal day (module docstring, step 6).
+    """
     yesterday = today - _ONE_DAY
     span = [yesterday - timedelta(days=age) for age in range(min(window, full_days))]
-    amounts = _winsorize([daily.get(d, 0) for d in span])
+    raw = [float(daily.get(d, 0)) for d in span] + [plan] * plan_days
+    amounts = _winsorize(raw)
+    profile = None
     if full_days >= MIN_PROFILE_DAYS:
         profile = _weekday_profile(daily, yesterday, min(PROFILE_DAYS, full_days))
-        if profile is not None:
-            factors = [profile[d.weekday()] for d in span]
-            level = _ewma(list(zip(range(len(span)), amounts, factors, strict=True)), half_life)
-            # None when every day in the window is a weekday that never spends (window < 7).
-            if level is not None:
-                return max(0.0, level), profile
-    plain = [(age, amount, 1.0) for age, amount in enumerate(amounts)]
-    return max(0.0, _ewma(plain, half_life) or 0.0), None
+    days: list[tuple[int, float, float]] = []
+    level: float | None = None
+    if profile is not None:
+        factors = [profile[d.weekday()] for d in span]
+        days = list(zip(range(len(span)), amounts, factors, strict=True))
+        level = _ewma(days, half_life)
+        # None when every day in the window is a weekday that never spends (window < 7).
+    if level is None:
+        profile = None
+        days = [(age, amount, 1.0) for age, amount in enumerate(amounts)]
+        level = _ewma(days, half_life) or 0.0
+    level = max(0.0, level)
+    factor = profile[today.weekday()] if profile is not None else 1.0
+    if factor > 0 and spent_today > level * factor:
+        cap = _cap(raw)
+        newest = float(spent_today) if cap is None else min(float(spent_today), cap)
+        aged = [(age + 1, value, f) for age, value, f in days]
+        level = max(level, _ewma([(0, newest, factor), *aged], half_life) or 0.0)
+    return level, profile
 
 
 def linear_forecast(
@@ -207,6 +267,7 @@ def _project(
 
 
 __all__ = [
+    "MIN_HISTORY_DAYS",
     "MIN_PROFILE_DAYS",
     "PROFILE_DAYS",
     "WINSOR_MULTIPLE",

@@ -29,6 +29,20 @@ def daily_drip(remaining: int, days_left: int) -> int:
     return remaining // max(1, days_left)
 
 
+def drip_today(remaining: int, spent_today: int, days_left: int) -> int:
+    """Today's drip: what was left at the start of the local day (`remaining` now plus what was
+    spent today) ÷ the days left, today included; 0 once nothing remains now.
+
+    The start of the day is the base so the drip does not shrink as the day's spend comes in;
+    but an envelope that is used up or overdrawn *now* has nothing left to drip, whatever it
+    held this morning: a drip there would invite spend that can only deepen the overdraft (an
+    allocation at -25.00 showed a drip of 11.29 from this morning's balance).
+    """
+    if remaining <= 0:
+        return 0
+    return daily_drip(remaining + spent_today, days_left)
+
+
 class Pace(str, enum.Enum):
     AHEAD = "AHEAD"  # spending faster than time passes: will run out early
     ON_PACE = "ON_PACE"
@@ -68,9 +82,12 @@ def pace(
     return Pace.ON_PACE
 
 
-def todays_allowance(drip: int, spent_today: int) -> int:
-    """What is left of today's drip (never negative)."""
-    return max(0, drip - spent_today)
+def todays_allowance(drip: int, spent_today: int, remaining: int | None = None) -> int:
+    """What is left of today's drip (never negative), and with `remaining` never more than what
+    remains now: a credit today makes `spent_today` negative, and the drip minus it would
+    otherwise offer more than the envelope holds."""
+    allowance = max(0, drip - spent_today)
+    return allowance if remaining is None else min(allowance, max(0, remaining))
 
 
 def pacing_cap(drip: int) -> int:
@@ -103,6 +120,7 @@ __all__ = [
     "Pace",
     "check_pacing",
     "daily_drip",
+    "drip_today",
     "pace",
     "pacing_cap",
     "todays_allowance",

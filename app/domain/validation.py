@@ -149,3 +149,53 @@ def text(value: str | None, field: str, max_length: int = 2000) -> str | None:
     if len(value) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
     return value or None
+
+
+#: Bounds of a spend's free-form metadata: enough for a few ids and labels (an invoice number,
+#: a ticket, a run id), not a document store; the row stays small and every list cheap.
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY = 64
+METADATA_MAX_VALUE = 500
+METADATA_MAX_BYTES = 8192
+#: Every C0 and C1 control character: a key is a name, with no tab or line break either.
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def metadata(value: object, field: str = "metadata") -> dict[str, str] | None:
+    """A spend's free-form metadata: a JSON object of string keys and string values.
+
+    Strings only, because metadata is labels for people and filters (a number or a nested
+    object would be read back differently by each client); at most `METADATA_MAX_KEYS` keys
+    of 1 to `METADATA_MAX_KEY` characters without control characters, values of at most
+    `METADATA_MAX_VALUE`, `METADATA_MAX_BYTES` bytes of UTF-8 in all, and every string
+    storable (`clean_text`: no NUL, no lone surrogate). None and `{}` are no metadata (None).
+    Errors name the key: `metadata.ticket`.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError(field, "must be a JSON object of string keys and string values")
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValidationError(field, f"must have at most {METADATA_MAX_KEYS} keys")
+    out: dict[str, str] = {}
+    size = 0
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValidationError(field, "must have non-empty text keys")
+        clean_text(key, field)
+        if len(key) > METADATA_MAX_KEY or _ANY_CONTROL.search(key):
+            raise ValidationError(
+                field,
+                f"keys must be at most {METADATA_MAX_KEY} characters, without control characters",
+            )
+        where = f"{field}.{key}"
+        if not isinstance(item, str):
+            raise ValidationError(where, "must be a string (metadata values are text)")
+        clean_text(item, where)
+        if len(item) > METADATA_MAX_VALUE:
+            raise ValidationError(where, f"must be at most {METADATA_MAX_VALUE} characters")
+        size += len(key.encode()) + len(item.encode())
+        out[key] = item
+    if size > METADATA_MAX_BYTES:
+        raise ValidationError(field, f"must be at most {METADATA_MAX_BYTES} bytes in all")
+    return out or None

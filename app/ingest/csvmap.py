@@ -10,12 +10,27 @@ A `ColumnMap` names which column holds what. Beyond the plain column names:
   (`resourceTags/user:team` becomes the tag `team`; `aws:` system tags keep their prefix).
 - `project`, if mapped, is written into the row's tags under the key `"project"` (replacing a
   tag of that name): routing then treats "the export's project column" as one more tag.
+- `credits` is a column holding a list of credits applied to the row's cost, as GCP's billing
+  export writes them (`cost` is before credits; see `app.ingest.credits`). Each credit becomes
+  a row of its own in `CostRow.credits`: its amount (negative) rounded half-even and its text
+  kept, charge category `Credit`, the charge's day, service, sub-account and tags, and the id
+  `<charge id>/credit/<n>` (n from 1, in list order), so a re-import counts each credit once.
+  One row per credit rather than the net of the line: the gross charge and each credit stay
+  visible (grant reports show credits received), the ledger books them as a SPEND and a
+  REFUND like a FOCUS Credit row, and every recorded amount is one the export wrote.
+
+Exports that write credits and refunds as rows of their own need nothing special: AWS CUR
+`lineItem/LineItemType` Credit, Refund, discounts and SavingsPlanNegation rows carry a negative
+`lineItem/UnblendedCost`, Azure refunds a negative `Cost`, and a negative amount is recorded as a
+credit (a REFUND entry). Signs are kept as written, never inferred from the category: a
+correction to a credit is a positive Credit row.
 
 Every mapped column must exist in the file, or the whole file is refused naming it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
@@ -30,6 +45,7 @@ from app.ingest._values import (
     parse_timestamp,
     text_or_none,
 )
+from app.ingest.credits import Credit, parse_credits
 from app.ingest.rows import CostRow, RejectedRow
 from app.ingest.tags import parse_tags
 
@@ -55,6 +71,7 @@ class ColumnMap:
     charge_category: str | None = None
     quantity: str | None = None
     unit: str | None = None
+    credits: str | None = None
 
     def __post_init__(self) -> None:
         for key in ("amount", "date"):
@@ -126,7 +143,8 @@ PRESETS: dict[str, ColumnMap] = {
         quantity="Quantity",
         unit="UnitOfMeasure",
     ),
-    # GCP BigQuery billing export flattened to CSV. `cost` is before credits (see report).
+    # GCP BigQuery billing export flattened to CSV. `cost` is before credits; each entry of
+    # `credits` becomes a credit row (see the module docstring).
     "gcp-billing": ColumnMap(
         amount="cost",
         date="usage_start_time",
@@ -139,6 +157,7 @@ PRESETS: dict[str, ColumnMap] = {
         charge_category="cost_type",
         quantity="usage.amount",
         unit="usage.unit",
+        credits="credits",
     ),
 }
 
@@ -163,6 +182,7 @@ def _row_maker(header: list[str], colmap: ColumnMap) -> RowMaker:
     i_service, i_project, i_description = col("service"), col("project"), col("description")
     i_sub, i_sub_name = col("sub_account"), col("sub_account_name")
     i_category, i_quantity, i_unit = col("charge_category"), col("quantity"), col("unit")
+    i_credits = col("credits")
     id_columns = _id_columns(colmap.id, position)
     tag_prefix, i_tags = None, -1
     if colmap.tags and colmap.tags.endswith("*"):
@@ -193,7 +213,7 @@ def _row_maker(header: list[str], colmap: ColumnMap) -> RowMaker:
         quantity = None
         if i_quantity >= 0:
             quantity = parse_quantity(cells[i_quantity], colmap.quantity or "")
-        return CostRow(
+        row = CostRow(
             external_id=external_id,
             occurred_at=occurred_at,
             amount=amount,
@@ -210,8 +230,46 @@ def _row_maker(header: list[str], colmap: ColumnMap) -> RowMaker:
             provider=None,
             line=line,
         )
+        if i_credits >= 0:
+            credits = parse_credits(cells[i_credits], colmap.credits or "")
+            if credits:
+                row = replace(row, credits=_credit_rows(row, credits, colmap.credits or ""))
+        return row
 
     return make_row
+
+
+def _credit_rows(charge: CostRow, credits: tuple[Credit, ...], column: str) -> tuple[CostRow, ...]:
+    """One row per credit of `charge` (see the module docstring)."""
+    rows = []
+    for n, credit in enumerate(credits, start=1):
+        amount = parse_amount(credit.amount_text, f"{column}[{n - 1}].amount")
+        label = credit.full_name or credit.name or credit.credit_id
+        what = " ".join(filter(None, (credit.kind, "credit", f"({label})" if label else None)))
+        rows.append(
+            replace(
+                charge,
+                external_id=credit_id(charge.external_id, n),
+                amount=amount,
+                amount_text=credit.amount_text,
+                tags=dict(charge.tags),
+                charge_category="Credit",
+                description=f"{what} on {charge.description}" if charge.description else what,
+                quantity=None,
+                unit=None,
+                credits=(),
+            )
+        )
+    return tuple(rows)
+
+
+def credit_id(charge_id: str, n: int) -> str:
+    """The `n`th credit's id: the charge's id and its place, hashed if that would not fit the
+    255 characters of a spend's externalId."""
+    ident = f"{charge_id}/credit/{n}"
+    if len(ident) <= 255:
+        return ident
+    return hashlib.sha256(ident.encode()).hexdigest() + f"/credit/{n}"
 
 
 def _id_columns(spec: str | None, position: dict[str, int]) -> list[int]:

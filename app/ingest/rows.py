@@ -1,8 +1,10 @@
 """What an import produces: one `CostRow` per charge, or a `RejectedRow` saying why not.
 
 Both parsers (FOCUS and mapped CSV) yield these, so the service that records spend never needs
-to know which export format a row came from. Rejections are values, not exceptions: one bad row
-in a million must not stop the other 999,999, and the user needs the line and the reason.
+to know which export format a row came from. A charge that carries credits inside its row (GCP)
+brings them along in `CostRow.credits`, one row per credit, so a file line stays one item.
+Rejections are values, not exceptions: one bad row in a million must not stop the other
+999,999, and the user needs the line and the reason.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ class CostRow:
     unit: str | None
     provider: str | None
     line: int
+    #: Credits the export wrote inside this charge's row (GCP's `credits` list), each its own
+    #: row: a negative amount, charge category "Credit", the same day, service, sub-account
+    #: and tags (so routing sends it where the charge goes), and an id derived from the
+    #: charge's. Exports that write credits as rows of their own (FOCUS, AWS CUR, Azure) leave
+    #: this empty.
+    credits: tuple[CostRow, ...] = ()
 
 
 @dataclass(slots=True)

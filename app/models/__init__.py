@@ -2,8 +2,10 @@
 `JournalEntry` rows (see `allot verify`)."""
 
 from app.models.access import ApiToken, BudgetOwner, ProjectMember, User
+from app.models.alerting import AlertRule, AlertSubscription, DigestItem
 from app.models.budgets import Allocation, Budget, BudgetPeriod, Project
-from app.models.events import Alert, OutboxEvent
+from app.models.delivery import Delivery, Webhook
+from app.models.events import Alert, AlertEvent, OutboxEvent
 from app.models.ingest import RoutingRule, UnassignedSpend
 from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily, TransferRequest
 from app.models.plans import BudgetPlan
@@ -13,12 +15,17 @@ from app.models.slack import SlackLinkCode, SlackMessage, SlackRequestSeen
 
 __all__ = [
     "Alert",
+    "AlertEvent",
+    "AlertRule",
+    "AlertSubscription",
     "Allocation",
     "ApiToken",
     "Budget",
     "BudgetOwner",
     "BudgetPeriod",
     "BudgetPlan",
+    "Delivery",
+    "DigestItem",
     "IdempotencyRecord",
     "JournalEntry",
     "OutboxEvent",
@@ -37,4 +44,5 @@ __all__ = [
     "TransferRequest",
     "UnassignedSpend",
     "User",
+    "Webhook",
 ]

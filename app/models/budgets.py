@@ -28,6 +28,15 @@ class Budget(Model):
     start_date = fields.DateField()
     end_date = fields.DateField(null=True)
     timezone = fields.CharField(max_length=64, default="UTC")
+    # The anchors of a recurring calendar (app.domain.periods.Calendar): the month QUARTERLY and
+    # ANNUAL periods begin in, the day MONTHLY, QUARTERLY and ANNUAL periods begin on, and the
+    # first day (MONDAY … SUNDAY) of a WEEKLY period. Kinds that do not use one keep its default.
+    fiscal_year_start_month = fields.SmallIntField(default=1)
+    reset_day = fields.SmallIntField(default=1)
+    week_start = fields.CharField(max_length=9, default="MONDAY")
+    # Fund a first period that starts inside a calendar period with amount × its days ÷ the
+    # whole period's days (rounded down to the micro) instead of the full amount.
+    prorate_first_period = fields.BooleanField(default=False)
     alert_thresholds = fields.JSONField(default=list)
     rollover_policy = fields.CharField(max_length=16, default="NONE")
     # The most one envelope (an allocation, or the pool) carries into the next period, or None.

@@ -32,9 +32,12 @@ class RoutingRule(Model):
 
 
 class UnassignedSpend(Model):
-    # A cost row an import read but no routing rule claimed: kept, not lost, until it is
-    # assigned to a project by hand or by re-applying the rules (then it becomes a Spend and
-    # this row is deleted). budget is the --budget the import was restricted to, if any.
+    # A cost row an import read but could not record as a project's spend: no routing rule
+    # claimed it, or the rule's project cannot take it (no allocation in the target budget,
+    # or several budgets and none named). Kept, not lost, until it is assigned to a project
+    # by hand or by re-applying the rules (then it becomes a Spend and this row is deleted).
+    # budget is the --budget the import was restricted to, else the rule's budget, if any
+    # (its owners see the row). reason says why it is held (null: rows held before reasons).
 
     id = fields.BigIntField(primary_key=True)
     source = fields.CharField(max_length=32)
@@ -56,6 +59,7 @@ class UnassignedSpend(Model):
     budget: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Budget", related_name="unassigned_spends", null=True, on_delete=fields.CASCADE
     )
+    reason = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

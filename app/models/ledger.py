@@ -65,6 +65,13 @@ class Spend(Model):
     external_id = fields.CharField(max_length=255, null=True)
     quantity = fields.CharField(max_length=64, null=True)
     unit = fields.CharField(max_length=64, null=True)
+    # What the source said, kept beside the exact amount: an import's tags (a JSON object of
+    # strings) and the amount as the export wrote it (amount_micros is it rounded half-even);
+    # metadata is the API caller's own string key/values (app.domain.validation.metadata).
+    # Null when the source gave none.
+    tags = fields.JSONField(null=True)
+    amount_text = fields.CharField(max_length=64, null=True)
+    metadata = fields.JSONField(null=True)
     recorded_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="spends", null=True, on_delete=fields.SET_NULL
     )

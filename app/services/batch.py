@@ -31,6 +31,7 @@ from app.domain.errors import (
     AmbiguousReference,
     CurrencyMismatch,
     NotFound,
+    PeriodClosed,
     PermissionDenied,
     ValidationError,
 )
@@ -92,6 +93,11 @@ async def record_items(
         # A concurrent batch recorded one of these externalIds first: run again, and the
         # duplicate check now sees its rows.
         return await _in_transaction(actor, live, dict(results), dry_run, across_projects)
+    except PeriodClosed:
+        # A period closed between resolving and writing: the items land in the next one.
+        results = {}
+        live = await _resolve(actor, items, results)
+        return await _in_transaction(actor, live, dict(results), dry_run, across_projects)
 
 
 async def _in_transaction(
@@ -106,6 +112,9 @@ async def _in_transaction(
             actor, items, results, across_projects=across_projects
         )
         allocation_ids = {i.allocation.id for i in live}  # type: ignore[union-attr]
+        periods_held = {i.allocation.period_id for i in live}  # type: ignore[union-attr]
+        if not dry_run and not await batch_ledger.hold_open_periods(periods_held):
+            raise PeriodClosed("a budget period of this batch closed meanwhile; try again")
         balances = await batch_ledger.read_balances(allocation_ids, lock=not dry_run)
         live = batch_ledger.enforce_hard_limits(live, balances, results)
         if dry_run:

@@ -1,8 +1,14 @@
 """One spend of a batch: what it is once checked (`Item`), what came of it (`ItemResult`), and
-the input checks `record_spend` makes, with fields named `items[i].…`."""
+the input checks `record_spend` makes, with fields named `items[i].…`.
+
+Besides the amount, a spend keeps what its source said: an import's `tags` and the amount as
+the export wrote it (`amount_text`), and an API caller's free-form `metadata` (string keys and
+values, checked by `app.domain.validation.metadata`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,12 +50,20 @@ class Item:
     unit: str | None = None
     currency: str | None = None
     idempotency_key: str | None = None
+    #: An import's tags (routing reads them; the spend keeps them) and the source's amount text.
+    tags: dict[str, str] | None = None
+    amount_text: str | None = None
+    metadata: dict[str, str] | None = None
     # Filled while recording.
     allocation: Allocation | None = field(default=None, repr=False)
 
     def content(self) -> dict[str, object]:
-        """What an idempotency key promises (the same shape `record_spend` remembers)."""
-        return {
+        """What an idempotency key promises (the same shape `record_spend` remembers).
+
+        Metadata is part of the promise only when given, so the keys remembered before
+        metadata existed still replay.
+        """
+        content: dict[str, object] = {
             "projectId": self.project_id,
             "amount": self.amount,
             "service": self.service,
@@ -58,6 +72,27 @@ class Item:
             "quantity": self.quantity,
             "unit": self.unit,
         }
+        if self.metadata is not None:
+            content["metadata"] = self.metadata
+        return content
+
+
+@dataclass(frozen=True)
+class SpendInputWithMetadata(SpendInput):
+    """`SpendInput` with the caller's metadata, until `SpendInput` carries it itself (the
+    single-spend path in app.services.spending is being rewritten; then this goes away).
+    `validate` reads `metadata` from any input that has it."""
+
+    metadata: Mapping[str, str] | None = None
+
+
+def with_metadata(item: SpendInput, metadata: object) -> SpendInput:
+    """`item` carrying `metadata` (unchecked: `validate` checks it, naming `items[i].metadata`)."""
+    if metadata is None:
+        return item
+    fields_ = {name: getattr(item, name) for name in item.__dataclass_fields__}
+    fields_["metadata"] = metadata
+    return SpendInputWithMetadata(**fields_)
 
 
 def validate(
@@ -103,7 +138,17 @@ def _validate(
         None if item.unit is None else text(item.unit, "unit", 64),
         None if item.currency is None else rules.currency(item.currency),
         item.idempotency_key,
+        metadata=rules.metadata(getattr(item, "metadata", None)),
     )
 
 
-__all__ = ["DUPLICATE", "ERROR", "RECORDED", "Item", "ItemResult", "validate"]
+__all__ = [
+    "DUPLICATE",
+    "ERROR",
+    "RECORDED",
+    "Item",
+    "ItemResult",
+    "SpendInputWithMetadata",
+    "validate",
+    "with_metadata",
+]

@@ -4,6 +4,7 @@ the batch's charges, one REFUND entry for its credits)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -18,6 +19,20 @@ from app.services import alerts, idempotency
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
 from app.services.events import emit, for_projects
 from app.services.sql import conn, fetch, is_postgres
+
+
+async def hold_open_periods(period_ids: set[int]) -> bool:
+    """SHARE-lock the batch's periods while they are OPEN (as a single spend does, see
+    app.services.spend_post): a close waits for the batch; False when one closed meanwhile."""
+    if not period_ids:
+        return True
+    ids = sorted(period_ids)
+    marks = ", ".join("?" * len(ids))
+    lock = " FOR SHARE" if is_postgres() else ""
+    rows = await fetch(
+        f"SELECT id FROM budget_period WHERE id IN ({marks}) AND status = 'OPEN'{lock}", *ids
+    )
+    return len(rows) == len(ids)
 
 
 async def read_balances(allocation_ids: set[int], *, lock: bool) -> dict[int, tuple[int, int]]:
@@ -100,8 +115,16 @@ async def _next_spend_ids(count: int) -> list[int]:
 _INSERT_SPEND = (
     "INSERT INTO spend (id, budget_id, allocation_id, project_id, amount_micros, service,"
     " description, occurred_at, local_day, source, external_id, quantity, unit, recorded_by_id,"
-    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " created_at, tags, amount_text, metadata)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def _json(value: dict[str, str] | None) -> str | None:
+    """A JSON column's value for the raw INSERT (text: SQLite stores it, PostgreSQL casts it)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 _UPSERT_DAILY = (
     "INSERT INTO spend_daily (period_id, allocation_id, day, service, amount_micros, count)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
@@ -164,6 +187,9 @@ async def write(
                 item.unit,
                 user_id,
                 now,
+                _json(item.tags),
+                item.amount_text,
+                _json(item.metadata),
             ]
         )
         bucket = daily.setdefault((fact[2], allocation_id, day, item.service or ""), [0, 0])
@@ -212,11 +238,6 @@ async def _post(
         "UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
         net,
         allocation.id,
-    )
-    await fetch(
-        "UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ? RETURNING id",
-        net,
-        period_id,
     )
     single = first if count == 1 else None
     memo = None if count == 1 else f"recordSpends batch of {count} spends from spd_{first}"

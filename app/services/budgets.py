@@ -21,14 +21,24 @@ from app.domain.access import (
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.money import to_micros
 from app.domain.periods import (
-    PeriodKind,
+    Calendar,
+    PeriodBounds,
     check_dates,
     first_period,
     local_date,
     validate_timezone,
 )
-from app.models import Budget, BudgetOwner, BudgetPeriod, Project, ProjectMember, User
+from app.models import (
+    Budget,
+    BudgetOwner,
+    BudgetPeriod,
+    BudgetPlan,
+    Project,
+    ProjectMember,
+    User,
+)
 from app.services import ledger, lookup
+from app.services.calendars import calendar_of, first_period_funding
 from app.services.events import emit
 from app.settings import get_settings
 
@@ -76,19 +86,33 @@ async def create_budget(
     enforce_pacing: bool = False,
     slack_channel: str | None = None,
     slack_privacy: str | None = None,
+    fiscal_year_start_month: int | None = None,
+    reset_day: int | None = None,
+    week_start: str | None = None,
+    prorate_first_period: bool = False,
 ) -> Budget:
     """Create a budget pool and fund its first period (admins and budget creators). The creator
-    is an owner."""
+    is an owner.
+
+    The anchors (`fiscal_year_start_month`, `reset_day`, `week_start`; None: the default) cut a
+    recurring budget's periods (app.domain.periods.Calendar); one the kind does not use is a
+    ValidationError. With `prorate_first_period`, a first period that starts (or ends) inside a
+    calendar period is funded with the amount × its days ÷ the whole period's days, rounded
+    down to the micro; otherwise with the whole amount.
+    """
     require(can_create_budget(actor), "create budgets (ask an admin for the budget-creator right)")
     name = rules.name(name)
     micros = to_micros(amount, field="amount", positive=True)
-    try:
-        kind = PeriodKind(period_kind)
-    except ValueError:
-        raise ValidationError(
-            "periodKind", f"must be one of {', '.join(k.value for k in PeriodKind)}"
-        ) from None
-    bounds = first_period(kind, start_date, end_date)
+    calendar = Calendar.of(
+        period_kind,
+        fiscal_year_start_month=fiscal_year_start_month,
+        reset_day=reset_day,
+        week_start=week_start,
+    )
+    kind = calendar.kind
+    bounds = first_period(calendar, start_date, end_date)
+    if prorate_first_period and not kind.is_recurring:
+        raise ValidationError("prorateFirstPeriod", _PRORATE_RULE)
     tz = validate_timezone(timezone or "UTC")
     if kind.is_recurring:
         _check_backdate(start_date, local_date(clock.now(), tz))
@@ -114,6 +138,10 @@ async def create_budget(
             start_date=start_date,
             end_date=end_date,
             timezone=tz,
+            fiscal_year_start_month=calendar.fiscal_year_start_month,
+            reset_day=calendar.reset_day,
+            week_start=calendar.week_start.value,
+            prorate_first_period=bool(prorate_first_period),
             alert_thresholds=rules.thresholds(alert_thresholds),
             rollover_policy=policy.value,
             hard_limit=hard_limit,
@@ -124,13 +152,17 @@ async def create_budget(
         period = await BudgetPeriod.create(
             budget=budget, seq=1, start_date=bounds.start, end_date=bounds.end
         )
-        await ledger.fund(period, micros, actor.user_id)
+        funding = first_period_funding(budget, bounds, micros)
+        if funding:  # a prorated sliver of a tiny amount can round down to nothing
+            await ledger.fund(period, funding, actor.user_id)
         for uid in sorted(owners):
             await BudgetOwner.create(budget=budget, user_id=uid)
         await emit("budget.created", {"budgetId": budget.id}, budget_id=budget.id)
     return budget
 
 
+#: The calendar settings: changeable only until the budget starts (see update_budget).
+_CALENDAR = ("fiscal_year_start_month", "reset_day", "week_start", "prorate_first_period")
 _SETTABLE = {
     "name",
     "description",
@@ -147,11 +179,32 @@ _SETTABLE = {
     "end_date",
     "amount",
     "rollover_cap",
+    *_CALENDAR,
 }
+#: The GraphQL names of the calendar settings, for the errors that refuse changing them.
+_CALENDAR_FIELDS = {
+    "fiscal_year_start_month": "fiscalYearStartMonth",
+    "reset_day": "resetDay",
+    "week_start": "weekStart",
+    "prorate_first_period": "prorateFirstPeriod",
+}
+_PRORATE_RULE = (
+    "applies only to recurring budgets (a GRANT or CUSTOM budget is one period, funded with "
+    "its whole amount)"
+)
 
 
 async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budget:
-    """Owners change settings. A new amount funds or defunds the current period's pool."""
+    """Owners change settings. A new amount funds or defunds the current period's pool (a
+    prorated first period by its share of the new amount).
+
+    The calendar (`fiscal_year_start_month`, `reset_day`, `week_start`, `prorate_first_period`)
+    may change only until the budget starts: its first period is then cut again and funded
+    again, and nothing can have been recorded in a period that has not begun. Once it has
+    started, the periods already cut (and the spend, carries and plans dated by them) follow
+    the calendar they were cut with, so a change is a ValidationError: end the budget and
+    create one with the new calendar.
+    """
     unknown = set(changes) - _SETTABLE
     if unknown:
         raise ValidationError(sorted(unknown)[0], "cannot be changed")
@@ -200,18 +253,22 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
             fields[key] = value
         elif key == "timezone":
             fields[key] = validate_timezone(str(value))
-        elif key in {"end_date", "amount"}:
+        elif key in {"end_date", "amount", *_CALENDAR}:
             pass  # handled below, they move money or periods
+    calendar = {k: changes[k] for k in _CALENDAR if changes.get(k) is not None}
+    recut = await _calendar_change(budget, calendar) if calendar else None
     async with in_transaction():
         if fields:
             await Budget.filter(id=budget.id).update(**fields)
-        if changes.get("amount") is not None:
-            new = to_micros(changes["amount"], field="amount", positive=True)
-            period = await lookup.open_period(budget)
-            delta = new - period.funded_micros
-            if delta:
-                await ledger.fund(period, delta, actor.user_id)
-            await Budget.filter(id=budget.id).update(amount_micros=new)
+        if recut is not None:
+            await _recut_first_period(budget, *recut)
+        if changes.get("amount") is not None or recut is not None:
+            new = (
+                budget.amount_micros
+                if changes.get("amount") is None
+                else to_micros(changes["amount"], field="amount", positive=True)
+            )
+            await _refund_open_period(actor, budget.id, new)
         if changes.get("end_date") is not None:
             await _set_end_date(budget, changes["end_date"])  # type: ignore[arg-type]
     return await lookup.budget(budget.id)
@@ -250,3 +307,72 @@ async def _set_end_date(budget: Budget, end_date: date) -> None:
         raise ValidationError("endDate", "must not be before startDate")
     await Budget.filter(id=budget.id).update(end_date=end_date)
     await plans.apply_end_date(budget, end_date)
+
+
+async def _calendar_change(
+    budget: Budget, changes: dict[str, object]
+) -> tuple[Calendar, bool] | None:
+    """The budget's new calendar and proration, checked; None when nothing would change.
+
+    Refused once the budget has started (see update_budget) and while planned amounts exist
+    (they are dated by the current calendar's period starts).
+    """
+    current = calendar_of(budget)
+    calendar = Calendar.of(
+        current.kind,
+        fiscal_year_start_month=changes.get(  # type: ignore[arg-type]
+            "fiscal_year_start_month", current.fiscal_year_start_month
+        ),
+        reset_day=changes.get("reset_day", current.reset_day),  # type: ignore[arg-type]
+        week_start=changes.get("week_start", current.week_start),  # type: ignore[arg-type]
+    )
+    prorate = bool(changes.get("prorate_first_period", budget.prorate_first_period))
+    if prorate and not calendar.kind.is_recurring:
+        raise ValidationError("prorateFirstPeriod", _PRORATE_RULE)
+    if calendar == current and prorate == bool(budget.prorate_first_period):
+        return None
+    field = _CALENDAR_FIELDS[next(k for k in _CALENDAR if k in changes)]
+    today = local_date(clock.now(), budget.timezone)
+    if today >= budget.start_date:
+        raise ValidationError(
+            field,
+            f"cannot change once the budget has started (on {budget.start_date.isoformat()}):"
+            " its periods are cut by the calendar it started with; end it (endDate) and create"
+            " a budget with the new calendar",
+        )
+    if await BudgetPlan.filter(budget_id=budget.id).exists():
+        raise ValidationError(
+            field,
+            "cannot change while planned amounts exist: remove them first (they are dated"
+            " by the current calendar)",
+        )
+    return calendar, prorate
+
+
+async def _recut_first_period(budget: Budget, calendar: Calendar, prorate: bool) -> None:
+    """Store the new calendar and cut the (not yet started) first period again."""
+    await Budget.filter(id=budget.id).update(
+        fiscal_year_start_month=calendar.fiscal_year_start_month,
+        reset_day=calendar.reset_day,
+        week_start=calendar.week_start.value,
+        prorate_first_period=prorate,
+    )
+    bounds = first_period(calendar, budget.start_date, budget.end_date)
+    await BudgetPeriod.filter(budget_id=budget.id, seq=1, status="OPEN").update(end_date=bounds.end)
+
+
+async def _refund_open_period(actor: Actor, budget_id: int, amount: int) -> None:
+    """Fund (or defund) the open period to what `amount` gives it: the amount, or for a
+    prorated first period its share. The pool must be able to give back a decrease."""
+    budget = await Budget.get(id=budget_id)  # as changed in this transaction
+    period = await lookup.open_period(budget)
+    target = amount
+    if period.seq == 1:
+        target = first_period_funding(
+            budget, PeriodBounds(period.start_date, period.end_date), amount
+        )
+    delta = target - period.funded_micros
+    if delta:
+        await ledger.fund(period, delta, actor.user_id)
+    if amount != budget.amount_micros:
+        await Budget.filter(id=budget.id).update(amount_micros=amount)

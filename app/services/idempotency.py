@@ -3,6 +3,14 @@
 A replay with the same content returns the first result; the same key with different content
 is an error. Call both functions inside the use case's transaction, so the record and the
 change commit together.
+
+Concurrent requests with one key: without more, each would find no record, make the change
+and then all but one would fail on the record's unique key (an IntegrityError, "Unexpected
+error" to the client, seen with 8 identical requests at once on PostgreSQL). So on PostgreSQL
+`replay` first takes a transaction-scoped advisory lock on (user, operation, key): the second
+request waits there until the first commits (or rolls back), then reads its record and returns
+the first result. SQLite needs nothing: its writers take turns (one connection per process,
+transactions serialised).
 """
 
 from __future__ import annotations
@@ -15,6 +23,18 @@ from app.domain.access import Actor
 from app.domain.errors import IdempotencyConflict, ValidationError
 from app.domain.validation import clean_text
 from app.models import IdempotencyRecord
+from app.services.sql import fetch, is_postgres
+
+
+def _lock_id(user_id: int, operation: str, key: str) -> int:
+    digest = hashlib.sha256(f"{user_id}\x00{operation}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def _lock(user_id: int, operation: str, key: str) -> None:
+    """Serialise requests of one key until the holder's transaction ends (PostgreSQL)."""
+    if is_postgres():
+        await fetch("SELECT pg_advisory_xact_lock(?) AS locked", _lock_id(user_id, operation, key))
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -30,6 +50,7 @@ async def replay(
     if not key.strip() or len(key) > 255:
         raise ValidationError("idempotencyKey", "must be 1 to 255 characters")
     clean_text(key, "idempotencyKey")
+    await _lock(actor.user_id, operation, key)
     record = await IdempotencyRecord.get_or_none(
         user_id=actor.user_id, operation=operation, key=key
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from tortoise.functions import Sum
+
 from app.domain.errors import NotFound, PeriodClosed
 from app.models import Allocation, Budget, BudgetPeriod, Project
 
@@ -37,3 +41,21 @@ async def open_period(b: Budget) -> BudgetPeriod:
     if period is None:
         raise PeriodClosed(f"budget {b.name!r} is closed: it takes no more spend or allocation")
     return period
+
+
+async def with_open_spent(periods: Sequence[BudgetPeriod]) -> Sequence[BudgetPeriod]:
+    """An open period's spent is the sum of its allocations (spends do not update the period
+    row: no hot row per budget); set it on the rows read, in one statement. Closed periods keep
+    the total frozen at their close."""
+    open_ids = [p.id for p in periods if p.status == "OPEN"]
+    if open_ids:
+        sums = dict(
+            await Allocation.filter(period_id__in=open_ids)
+            .annotate(total=Sum("spent_micros"))
+            .group_by("period_id")
+            .values_list("period_id", "total")
+        )
+        for p in periods:
+            if p.status == "OPEN":
+                p.spent_micros = int(sums.get(p.id) or 0)  # type: ignore[call-overload]
+    return periods

@@ -1,63 +1,44 @@
-"""Delivering the outbox: claim, hand to the sinks, mark delivered; retry with backoff.
+"""The outbox worker: fan each event out to its destinations, then deliver each on its own.
 
-Several processes may run the worker against one database. An event is claimed with a
-conditional UPDATE that moves its `next_attempt_at` past a lease: whoever's UPDATE matched the
-row owns the event until the lease runs out, so two workers never deliver it at the same time.
-A sink failure leaves the event undelivered with a later `next_attempt_at` (exponential backoff)
-and the error text; a worker that died mid-delivery loses its lease and the event is retried.
+1. **Fan-out.** An undelivered `outbox_event` is claimed with a lease (a conditional UPDATE
+   moving its `next_attempt_at`, as before), its destinations are planned
+   (app.services.delivery.plan) and written as `Delivery` rows — together with marking the
+   event delivered (`delivered_at`: it left the outbox), in one transaction — and then it is
+   broadcast to live subscribers at once: they never wait for Slack.
+2. **Delivery.** `Dispatcher` (app.services.delivery.dispatch) sends each row with its own
+   attempts, backoff, cap (DEAD) and per-call timeout, in parallel per destination kind.
 
-Sinks receive a plain dict {"id", "kind", "budgetId", "payload", "audience", "createdAt"} (no ORM
-rows: the Slack notifier lives in `bot/`). After an event is delivered it is broadcast to live
-subscribers, each of whom receives it only if `audience` allows (app.domain.access.can_see_event).
+Several processes may run the worker against one database: both stages claim with
+conditional UPDATEs, so two workers never plan the same event or send the same row at once.
+
+Sinks may be senders (the Slack notifier, e-mail, webhooks: objects with `channels`) or plain
+`async def sink(event)` callables, which get one delivery per event (SINK rows).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from app import clock
+from app.services.delivery import CallableSender, as_senders
+from app.services.delivery.dispatch import Dispatcher, as_event, backoff
+from app.services.delivery.plan import destinations
 from app.services.sql import execute, fetch
 
 logger = logging.getLogger("allot.outbox")
 
 Sink = Callable[[dict[str, Any]], Awaitable[None]]
 
-#: How long a claim holds before another worker may take the event over.
+#: How long a fan-out claim holds before another worker may take the event over.
 LEASE = timedelta(seconds=120)
-BACKOFF_BASE_SECONDS = 5.0
-BACKOFF_MAX_SECONDS = 3600.0
 
-
-def backoff(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s, … capped at an hour, after the n-th failed attempt."""
-    return timedelta(
-        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
-    )
-
-
-def _as_event(row: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    payload = row["payload"]
-    if isinstance(payload, (str, bytes)):
-        payload = json.loads(payload)
-    audience = row.get("audience")
-    if isinstance(audience, (str, bytes)):
-        audience = json.loads(audience)
-    created = row["created_at"]
-    return {
-        "id": int(row["id"]),
-        "kind": row["kind"],
-        "budgetId": row["budget_id"],
-        "payload": payload,
-        "audience": audience,
-        "createdAt": created.isoformat() if hasattr(created, "isoformat") else str(created),
-    }
+__all__ = ["LEASE", "backoff", "deliver_pending", "fan_out", "run_outbox_worker"]
 
 
 async def _claim(event_id: int) -> dict[str, Any] | None:
@@ -74,13 +55,43 @@ async def _claim(event_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-async def deliver_pending(
-    sinks: Sequence[Sink],
-    limit: int = 100,
-    *,
-    broadcast: Sink | None = None,
+_INSERT_DELIVERY = (
+    "INSERT INTO delivery (event_id, channel, target, user_id, state, attempts, uncertain,"
+    " next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'PENDING', 0, FALSE, ?, ?)"
+    " ON CONFLICT (event_id, channel, target) DO NOTHING"
+)
+_INSERT_DIGEST = (
+    "INSERT INTO digest_item (user_id, channel, frequency, alert_id, event_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, channel, event_id) DO NOTHING"
+)
+
+
+async def _fan_out_one(event: dict[str, Any], senders: list[Any], channels: frozenset[str]) -> None:
+    dests, digests = await destinations(event, channels)
+    now = clock.now()
+    async with in_transaction():
+        for d in dests:
+            await execute(_INSERT_DELIVERY, event["id"], d.channel, d.target, d.user_id, now, now)
+        for s in senders:
+            if isinstance(s, CallableSender):
+                await execute(_INSERT_DELIVERY, event["id"], "SINK", s.name, None, now, now)
+        for g in digests:
+            await execute(
+                _INSERT_DIGEST, g.user_id, g.channel, g.frequency, g.alert_id, event["id"], now
+            )
+        await execute(
+            "UPDATE outbox_event SET delivered_at = ?, last_error = NULL WHERE id = ?",
+            now,
+            event["id"],
+        )
+
+
+async def fan_out(
+    senders: Sequence[Any], limit: int = 100, *, broadcast: Sink | None = None
 ) -> int:
-    """Deliver up to `limit` due events, oldest first; returns how many were delivered."""
+    """Plan up to `limit` due events, oldest first, and broadcast each; returns how many."""
+    senders = list(senders)
+    channels = frozenset(c for s in senders for c in s.channels)
     now = clock.now()
     due = await fetch(
         "SELECT id FROM outbox_event WHERE delivered_at IS NULL"
@@ -88,23 +99,18 @@ async def deliver_pending(
         now,
         limit,
     )
-    delivered = 0
+    done = 0
     for candidate in due:
         row = await _claim(int(candidate["id"]))
         if row is None:
             continue  # another worker claimed it between our SELECT and UPDATE
-        event = _as_event(row)
+        event = as_event(row)
         try:
-            for sink in sinks:
-                await sink(event)
+            await _fan_out_one(event, senders, channels)
         except Exception as exc:
             attempts = int(row["attempts"])
             logger.warning(
-                "outbox event %s (%s) failed, attempt %s: %s",
-                event["id"],
-                event["kind"],
-                attempts,
-                exc,
+                "outbox event %s: fan-out failed, attempt %s: %s", event["id"], attempts, exc
             )
             await execute(
                 "UPDATE outbox_event SET next_attempt_at = ?, last_error = ? WHERE id = ?",
@@ -113,35 +119,58 @@ async def deliver_pending(
                 event["id"],
             )
             continue
-        await execute(
-            "UPDATE outbox_event SET delivered_at = ?, last_error = NULL WHERE id = ?",
-            clock.now(),
-            event["id"],
-        )
-        delivered += 1
+        done += 1
         if broadcast is not None:
             try:
                 await broadcast(event)
             except Exception:
                 logger.exception("broadcasting outbox event %s failed", event["id"])
-    return delivered
+    return done
+
+
+async def deliver_pending(
+    sinks: Sequence[Any], limit: int = 100, *, broadcast: Sink | None = None
+) -> int:
+    """One pass: fan out due events, then send due deliveries and wait for them; returns how
+    many deliveries succeeded."""
+    senders = as_senders(sinks)
+    await fan_out(senders, limit, broadcast=broadcast)
+    return await Dispatcher(senders).run_once(limit)
 
 
 async def run_outbox_worker(
     stop: asyncio.Event,
-    sinks: Sequence[Sink],
+    sinks: Sequence[Any],
     poll: float = 1.0,
     *,
     broadcast: Sink | None = None,
     limit: int = 100,
 ) -> None:
-    """Deliver until `stop` is set; sleep `poll` seconds whenever nothing was due."""
-    while not stop.is_set():
-        try:
-            delivered = await deliver_pending(sinks, limit, broadcast=broadcast)
-        except Exception:
-            logger.exception("outbox delivery pass failed")
-            delivered = 0
-        if delivered < limit:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll)
+    """Fan out and deliver until `stop` is set. Sends run in the background (bounded per kind),
+    so the loop keeps planning and starting other deliveries while a call hangs."""
+    senders = as_senders(sinks)
+    dispatcher = Dispatcher(senders)
+    try:
+        while not stop.is_set():
+            dispatcher.wakeup.clear()
+            busy = False
+            try:
+                busy = await fan_out(senders, limit, broadcast=broadcast) >= limit
+                busy = await dispatcher.start_due(limit) > 0 or busy
+            except Exception:
+                logger.exception("outbox pass failed")
+            if busy:
+                await asyncio.sleep(0)
+                continue
+            # Until the poll comes round, a send that ends (freeing a slot) or stop wakes us.
+            waits = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(dispatcher.wakeup.wait()),
+            ]
+            try:
+                await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+    finally:
+        await dispatcher.drain(timeout=dispatcher.timeout)

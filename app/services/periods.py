@@ -5,9 +5,11 @@ Closing a period, in one transaction:
 1. Claim it: `UPDATE budget_period SET status = 'CLOSED' WHERE id = ? AND status = 'OPEN'`.
    Only one transaction can turn OPEN into CLOSED, so the close happens exactly once however
    many server processes run the scheduler (on PostgreSQL the second one waits for the row lock,
-   then finds the row CLOSED and skips it). Spend updates the same row first and only while it
-   is OPEN (app.services.ledger.spend), so every spend lands in exactly one period: it commits
-   before the close reads the balances, or it finds the period closed and retries in the next.
+   then finds the row CLOSED and skips it). A spend holds a SHARE lock on the same row while the
+   period is OPEN (app.services.spend_post), so the claim waits for the spends in flight and
+   every spend lands in exactly one period: it commits before the close reads the balances, or
+   it finds the period closed and retries in the next. The period's spent total is frozen on
+   its row here (while open it is the sum of its allocations).
 2. Archive it: the period keeps its figures (`Budget.periods`); pending transfer requests and
    open spend reservations of the period expire.
 3. Open the next period (recurring budgets; a GRANT or CUSTOM budget ends instead), funded and
@@ -17,6 +19,16 @@ Closing a period, in one transaction:
    costs the same however far behind it is (app.domain.periods.resume_after; what their funding
    becomes: app.services.rollover).
 
+The next period is always the next *regular* one of the budget's calendar, also when an owner
+closes early: the closed period ends today, the next regular period (February after a January
+closed on the 20th) opens at once with its own bounds and its own funding, and spend dated in
+the days between (21–31 January) belongs to no period: it lands in the open period as a late
+charge, keeping its day. So no period is funded twice, and no period is funded for the days
+left: an early close moves the budget on to its next period now (see docs/periods.md).
+
+`preview_close` computes what a close would do now (bounds and rollover) without writing, from
+the same `_shape` and `app.services.rollover.plan_next` the close uses.
+
 Moving end dates and planning future periods is app.services.plans.
 """
 
@@ -25,28 +37,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
-from app import clock
+from app import clock, metrics
 from app.domain.access import Actor, require_owner
-from app.domain.errors import InvalidState
+from app.domain.errors import InvalidState, NotFound, ValidationError
+from app.domain.money import to_micros
 from app.domain.periods import (
     PeriodBounds,
-    PeriodKind,
     local_date,
     next_period,
     period_end_instant,
     resume_after,
 )
 from app.domain.transfers import TransferStatus
-from app.models import Allocation, Budget, BudgetPeriod, TransferRequest
+from app.models import Allocation, Budget, BudgetPeriod, Project, TransferRequest
 from app.services import lookup, transfers
+from app.services.calendars import calendar_of
 from app.services.events import emit
-from app.services.rollover import load_envelopes, open_next
+from app.services.rollover import Envelope, NextPlan, load_envelopes, open_next, plan_next
 from app.services.sql import fetch
 
 logger = logging.getLogger("allot.periods")
@@ -63,27 +76,89 @@ class PeriodClose:
 
 
 async def close_period(
-    actor: Actor | None, budget_id: int, *, now: datetime | None = None
+    actor: Actor | None,
+    budget_id: int,
+    *,
+    now: datetime | None = None,
+    allocations: Sequence[tuple[int, object]] | None = None,
 ) -> PeriodClose:
     """Close the budget's open period now (owners and admins; None is the scheduler).
 
-    A period closed before its end ends today (local): its end date becomes today and the next
-    period starts tomorrow (up to the calendar boundary). A GRANT or CUSTOM budget closed early
-    ends today.
+    A period closed before its end ends today (local), and the budget moves on to its next
+    regular period at once (see the module docstring); a GRANT or CUSTOM budget closed early
+    ends today. `allocations` (project id, amount) are the bases of the next period's envelopes,
+    checked as allocateMany's EXPLICIT items (`check_allocations`) and set in the same
+    transaction (app.services.rollover.plan_next).
     """
     now = now or clock.now()
     budget = await lookup.budget(budget_id)
     if actor is not None:
         require_owner(actor, budget.id, "close this budget's period")
+    chosen = await check_allocations(list(allocations)) if allocations else None
     period = await lookup.open_period(budget)
-    result = await _close(budget, period.id, now, actor.user_id if actor else None)
+    result = await _close(
+        budget, period.id, now, actor.user_id if actor else None, allocations=chosen
+    )
     if result is None:
         raise InvalidState("this period was closed by someone else just now")
     return result
 
 
+async def check_allocations(items: list[tuple[int, object]]) -> dict[int, int]:
+    """closePeriod's `allocations` as project id → micros, with allocateMany's EXPLICIT rules:
+    each project once and existing, each amount a non-negative exact decimal."""
+    out: dict[int, int] = {}
+    for n, (project_id, amount) in enumerate(items):
+        micros = to_micros(amount, field=f"allocations[{n}].amount")  # type: ignore[arg-type]
+        if micros < 0:
+            raise ValidationError(f"allocations[{n}].amount", "must not be negative")
+        if project_id in out:
+            raise ValidationError("allocations", "name each project once")
+        out[project_id] = micros
+    found = set(await Project.filter(id__in=list(out)).values_list("id", flat=True))
+    for n, project_id in enumerate(out):
+        if project_id not in found:
+            raise NotFound("Project", project_id, field=f"allocations[{n}].projectId")
+    return out
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Where a close made at `now` ends the period, and which period it opens."""
+
+    #: The closed period's last day: today when closed early.
+    end: date
+    early: bool
+    #: The period to open (None: the budget ends), and the whole periods skipped before it.
+    resume: PeriodBounds | None
+    missed: tuple[PeriodBounds, ...]
+
+
+def _shape(budget: Budget, period: BudgetPeriod, now: datetime) -> _Shape:
+    """The bounds of a close at `now`, shared by the close and its preview.
+
+    The next period follows the period's own (regular) end even when it closes early, so an
+    early close never opens, or funds, a period for the days it leaves.
+    """
+    calendar = calendar_of(budget)
+    bounds = PeriodBounds(period.start_date, period.end_date)
+    today = local_date(now, budget.timezone)
+    early = now < period_end_instant(bounds, budget.timezone)
+    end = today if early else period.end_date
+    following = next_period(calendar, bounds, budget.end_date)
+    if following is None:
+        return _Shape(end, early, None, ())
+    resumption = resume_after(calendar, following, today, budget.end_date)
+    return _Shape(end, early, resumption.resume, resumption.missed)
+
+
 async def _close(
-    budget: Budget, period_id: int, now: datetime, actor_id: int | None
+    budget: Budget,
+    period_id: int,
+    now: datetime,
+    actor_id: int | None,
+    *,
+    allocations: Mapping[int, int] | None = None,
 ) -> PeriodClose | None:
     """Close one period exactly once; None when another transaction closed it first."""
     async with in_transaction():
@@ -91,13 +166,17 @@ async def _close(
         period = await BudgetPeriod.get(id=period_id)
         if period.status != "OPEN":
             return None
-        end = period.end_date
-        if now < period_end_instant(
-            PeriodBounds(period.start_date, period.end_date), budget.timezone
-        ):
-            end = local_date(now, budget.timezone)
-            if end < period.start_date:
-                raise InvalidState("the period has not started yet")
+        shape = _shape(budget, period, now)
+        end = shape.end
+        if end < period.start_date:
+            raise InvalidState(  # e.g. the next period an early close opened
+                f"the period has not started yet (it runs {period.start_date.isoformat()} to"
+                f" {period.end_date.isoformat()}): it can close from its first day on"
+            )
+        if allocations and shape.resume is None:
+            raise ValidationError(
+                "allocations", "the budget ends with this close: there is no next period"
+            )
         rows = await fetch(
             "UPDATE budget_period SET status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"
             " RETURNING unallocated_micros",
@@ -105,30 +184,35 @@ async def _close(
         )
         if not rows:
             return None  # another process claimed it: exactly once
-        await BudgetPeriod.filter(id=period.id).update(closed_at=now, end_date=end)
-        kind = PeriodKind(budget.period_kind)
-        if end != period.end_date and not kind.is_recurring:
+        # An open period's spent is the sum of its allocations (spends never touch this row:
+        # no hot row, see app.services.spend_post); the archive freezes it.
+        await fetch(
+            "UPDATE budget_period SET closed_at = ?, end_date = ?, spent_micros ="
+            " (SELECT COALESCE(SUM(spent_micros), 0) FROM allocation WHERE period_id = ?)"
+            " WHERE id = ? RETURNING id",
+            now,
+            end,
+            period.id,
+            period.id,
+        )
+        if end != period.end_date and not calendar_of(budget).kind.is_recurring:
             await Budget.filter(id=budget.id).update(end_date=end)
             budget.end_date = end
         await _expire_transfers(budget.id, period.id)
         await _expire_holds(period.id)
         envelopes = await load_envelopes(period.id)
-        bounds = next_period(kind, PeriodBounds(period.start_date, end), budget.end_date)
         new = None
-        if bounds is not None:
-            resumption = resume_after(
-                kind, bounds, local_date(now, budget.timezone), budget.end_date
+        if shape.resume is not None:
+            new = await open_next(
+                budget,
+                period,
+                int(rows[0]["unallocated_micros"]),
+                envelopes,
+                shape.resume,
+                actor_id,
+                missed=shape.missed,
+                allocations=allocations,
             )
-            if resumption.resume is not None:
-                new = await open_next(
-                    budget,
-                    period,
-                    int(rows[0]["unallocated_micros"]),
-                    envelopes,
-                    resumption.resume,
-                    actor_id,
-                    missed=resumption.missed,
-                )
         await emit(
             "period.closed",
             {
@@ -139,7 +223,59 @@ async def _close(
             budget_id=budget.id,
         )
         closed = await BudgetPeriod.get(id=period.id)
+    metrics.count_period_close(by_scheduler=actor_id is None)
     return PeriodClose(closed, new)
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing the open period now would do, computed without writing anything."""
+
+    period: BudgetPeriod
+    as_of: datetime
+    #: Closing now would end the period before its last day (an early close).
+    early: bool
+    #: The period that would open (None: the budget would end and nothing carries).
+    next: PeriodBounds | None
+    missed: tuple[PeriodBounds, ...]
+    #: The unallocated pool now.
+    pool: int
+    envelopes: list[Envelope]
+    #: The rollover of `envelopes` and the pool; None when the budget would end.
+    plan: NextPlan | None
+
+
+async def preview_close(budget: Budget, now: datetime | None = None) -> ClosePreview | None:
+    """What `close_period` would carry if the open period closed at `now`: the same bounds
+    (`_shape`) and the same plan (`plan_next`) as the close, read without locks or writes.
+    None when the budget has ended (it has no open period). Authorization is the caller's: the
+    schema shows owners everything and a project's people their own envelopes and the pool."""
+    now = now or clock.now()
+    period = await lookup.current_period(budget.id)
+    if period is None:
+        return None
+    shape = _shape(budget, period, now)
+    envelopes = await load_envelopes(period.id, lock=False)
+    plan = None
+    if shape.resume is not None:
+        plan = await plan_next(
+            budget,
+            period,
+            period.unallocated_micros,
+            envelopes,
+            shape.resume,
+            missed=shape.missed,
+        )
+    return ClosePreview(
+        period,
+        now,
+        shape.early,
+        shape.resume,
+        shape.missed,
+        period.unallocated_micros,
+        envelopes,
+        plan,
+    )
 
 
 async def _expire_transfers(budget_id: int, period_id: int) -> None:
@@ -227,7 +363,9 @@ async def settle_before_spend(
     A spend dated inside a period that is still open lands there; one dated in a period that
     is already closed lands in the open period (a late charge).
     """
-    period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    period = allocation.period  # loaded with the allocation, or read now
+    if not isinstance(period, BudgetPeriod):
+        period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
     bounds = PeriodBounds(period.start_date, period.end_date)
     if now < period_end_instant(bounds, budget.timezone):
         return False
@@ -257,9 +395,12 @@ def scheduler_worker(interval: float = 60.0) -> Callable[[], Awaitable[None]]:
 
 
 __all__ = [
+    "ClosePreview",
     "PeriodClose",
+    "check_allocations",
     "close_due_periods",
     "close_period",
+    "preview_close",
     "run_scheduler",
     "scheduler_worker",
     "settle_before_spend",

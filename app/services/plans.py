@@ -13,7 +13,7 @@ from app.domain.errors import PeriodClosed, ValidationError
 from app.domain.money import to_micros
 from app.domain.periods import (
     PeriodBounds,
-    PeriodKind,
+    calendar_period,
     local_date,
     next_period,
     period_containing,
@@ -21,6 +21,7 @@ from app.domain.periods import (
 from app.domain.validation import RolloverPolicy
 from app.models import Allocation, Budget, BudgetPeriod, BudgetPlan
 from app.services import lookup
+from app.services.calendars import calendar_of
 from app.services.events import emit
 from app.services.rollover import load_envelopes, open_next
 from app.services.sql import fetch
@@ -30,11 +31,16 @@ async def apply_end_date(budget: Budget, end_date: date, now: datetime | None = 
     """After the budget's end date changed (inside the caller's transaction).
 
     GRANT/CUSTOM: the one period follows the new end; a closed one whose new end is today or
-    later reopens (a no-cost extension). Recurring: the open period is clipped to the new end,
-    or an ended budget opens its next period (as its close would have, rollover included).
+    later reopens (a no-cost extension). Recurring: the open period is clipped to the new end.
+    An ended recurring budget whose last period was cut short by the old end date reopens that
+    period up to its calendar end (or the new end): it was funded as a whole period, so the days
+    the extension adds belong to it, as a grant's do. Otherwise (it ended at a calendar end, or
+    was closed early) it opens its next regular period, as its close would have, rollover
+    included: never a period for the days an early close left, which would fund them twice.
     """
     now = now or clock.now()
-    kind = PeriodKind(budget.period_kind)
+    calendar = calendar_of(budget)
+    kind = calendar.kind
     latest = await BudgetPeriod.filter(budget_id=budget.id).order_by("-seq").first()
     if latest is None:
         return
@@ -60,11 +66,28 @@ async def apply_end_date(budget: Budget, end_date: date, now: datetime | None = 
     if latest.status == "OPEN":
         if end_date < latest.start_date:
             raise ValidationError("endDate", "must not be before the current period's start")
-        calendar = period_containing(kind, budget.start_date, end_date, latest.start_date)
-        if calendar is not None:
-            await BudgetPeriod.filter(id=latest.id).update(end_date=calendar.end)
+        clipped = period_containing(calendar, budget.start_date, end_date, latest.start_date)
+        if clipped is not None:
+            await BudgetPeriod.filter(id=latest.id).update(end_date=clipped.end)
         return
-    bounds = next_period(kind, PeriodBounds(latest.start_date, latest.end_date), end_date)
+    whole = calendar_period(calendar, latest.start_date)
+    if budget.end_date is not None and latest.end_date == budget.end_date < whole.end:
+        new_end = min(whole.end, end_date)
+        if new_end > latest.end_date:
+            await fetch(
+                "UPDATE budget_period SET status = 'OPEN' WHERE id = ? AND status = 'CLOSED'"
+                " RETURNING id",
+                latest.id,
+            )
+            await BudgetPeriod.filter(id=latest.id).update(closed_at=None, end_date=new_end)
+            await emit(
+                "period.reopened",
+                {"budgetId": budget.id, "periodId": latest.id},
+                budget_id=budget.id,
+            )
+        return
+    regular_end = max(latest.end_date, whole.end)
+    bounds = next_period(calendar, PeriodBounds(latest.start_date, regular_end), end_date)
     if bounds is not None:
         budget.end_date = end_date
         await open_next(
@@ -84,13 +107,13 @@ async def set_planned_amount(
     amount (None removes the plan). The current period's amount is changed with updateBudget."""
     budget = await lookup.budget(budget_id)
     require_owner(actor, budget.id, "plan this budget")
-    kind = PeriodKind(budget.period_kind)
-    if not kind.is_recurring:
+    calendar = calendar_of(budget)
+    if not calendar.kind.is_recurring:
         raise ValidationError(
             "periodStart",
             "is only for recurring budgets; change a grant's amount with updateBudget",
         )
-    bounds = period_containing(kind, budget.start_date, budget.end_date, period_start)
+    bounds = period_containing(calendar, budget.start_date, budget.end_date, period_start)
     if bounds is None or bounds.start != period_start:
         raise ValidationError("periodStart", "must be the first day of one of the budget's periods")
     current = await lookup.current_period(budget.id)

@@ -18,6 +18,7 @@ from app.domain.errors import (
     AmbiguousReference,
     CurrencyMismatch,
     IdempotencyConflict,
+    InsufficientFunds,
     NotFound,
     PeriodClosed,
     PermissionDenied,
@@ -25,10 +26,10 @@ from app.domain.errors import (
 )
 from app.domain.money import parse_decimal, to_micros
 from app.domain.periods import local_date
-from app.models import Allocation, Budget, BudgetPeriod, Spend
-from app.services import alerts, idempotency, ledger, lookup, periods
-from app.services.events import emit, for_projects
-from app.services.sql import fetch
+from app.models import Allocation, Budget, Spend
+from app.services import alerts, idempotency, lookup, periods
+from app.services.events import for_projects
+from app.services.spend_post import Posted, SpendRow, post_spend
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ async def resolve_allocation(
     """The project's allocation in the open period of the named budget (or of the only budget
     the actor may use it in)."""
     query = Allocation.filter(project_id=project_id, period__status="OPEN").select_related(
-        "budget", "project"
+        "budget", "project", "period"
     )
     if budget_id is not None:
         query = query.filter(budget_id=budget_id)
@@ -220,26 +221,17 @@ async def _record(
     external_id: str | None,
     content: dict[str, object],
 ) -> tuple[Spend, bool]:
+    """Post one spend (app.services.spend_post: one statement on PostgreSQL); a replayed
+    externalId is found by the insert itself, not by a read before it."""
     replay = await idempotency.replay(actor, "recordSpend", item.idempotency_key, content)
     if replay is not None:
         return await Spend.get(id=replay), False
-    if external_id is not None:
-        existing = await Spend.get_or_none(
-            source=item.source, project_id=item.project_id, external_id=external_id
-        )
-        if existing is not None:
-            if not _same_spend(existing, item, amount):
-                raise IdempotencyConflict(
-                    f"externalId {external_id!r} was recorded before with different content",
-                    field="externalId",
-                )
-            return existing, False
-    period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
-    spend = await Spend.create(
+    row = SpendRow(
         budget_id=budget.id,
+        period_id=allocation.period_id,  # type: ignore[attr-defined]
         allocation_id=allocation.id,
         project_id=item.project_id,
-        amount_micros=amount,
+        amount=amount,
         service=service,
         description=description,
         occurred_at=occurred_at,
@@ -248,45 +240,71 @@ async def _record(
         external_id=external_id,
         quantity=None if item.quantity is None else str(item.quantity),
         unit=rules.text(item.unit, "unit", 64),
-        recorded_by_id=actor.user_id,
+        actor_id=actor.user_id,
+        created_at=clock.now(),
+        audience=for_projects(item.project_id).to_json(),
     )
-    before = await Allocation.get(id=allocation.id).values_list("allocated_micros", "spent_micros")
-    await ledger.spend(
-        period,
-        allocation.id,
-        amount,
-        actor.user_id,
-        spend.id,
-        hard_limit=budget.hard_limit,
-        label=f"project {allocation.project.name!r}",
-        currency=budget.currency,
-    )
-    await add_daily(period.id, allocation.id, spend.local_day, service or "", amount, 1)
-    await alerts.after_spend(budget, period, allocation, before[0], before[1], before[1] + amount)  # type: ignore[index]
-    await emit(
-        "spend.recorded",
-        {"spendId": spend.id, "allocationId": allocation.id, "amount": amount},
-        budget_id=budget.id,
-        audience=for_projects(item.project_id),
+    posted = await post_spend(row, hard_limit=budget.hard_limit)
+    if posted.spend_id is None:
+        return await _not_posted(posted, item, allocation, budget, amount, external_id), False
+    spend = _spend(posted.spend_id, row)
+    before = posted.spent_after - amount
+    await alerts.after_spend(
+        budget, allocation.period, allocation, posted.allocated, before, posted.spent_after
     )
     await idempotency.remember(actor, "recordSpend", item.idempotency_key, content, spend.id)
     return spend, True
 
 
-async def add_daily(
-    period_id: int, allocation_id: int, day: object, service: str, amount: int, count: int
-) -> None:
-    """Upsert the per-day roll-up the dashboard reads instead of the spend table."""
-    await fetch(
-        "INSERT INTO spend_daily (period_id, allocation_id, day, service, amount_micros, count)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
-        " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
-        " count = spend_daily.count + excluded.count RETURNING id",
-        period_id,
-        allocation_id,
-        day,
-        service,
-        amount,
-        count,
+async def _not_posted(
+    posted: Posted,
+    item: SpendInput,
+    allocation: Allocation,
+    budget: Budget,
+    amount: int,
+    external_id: str | None,
+) -> Spend:
+    """Why nothing was written: the period closed meanwhile (the caller retries in the next
+    one), a hard limit, or the externalId was recorded before (a replay, or a conflict)."""
+    if not posted.period_open:
+        raise PeriodClosed("the budget period closed meanwhile; try again")
+    if not posted.within_limit:
+        a = await Allocation.get(id=allocation.id)
+        raise InsufficientFunds(
+            f"project {allocation.project.name!r}",
+            amount,
+            max(0, a.allocated_micros - a.spent_micros - a.held_micros),
+            budget.currency,
+        )
+    existing = await Spend.get(
+        source=item.source, project_id=item.project_id, external_id=external_id
     )
+    if not _same_spend(existing, item, amount):
+        raise IdempotencyConflict(
+            f"externalId {external_id!r} was recorded before with different content",
+            field="externalId",
+        )
+    return existing
+
+
+def _spend(spend_id: int, row: SpendRow) -> Spend:
+    """The recorded spend as a model instance, without reading back what was just written."""
+    spend = Spend(
+        id=spend_id,
+        budget_id=row.budget_id,
+        allocation_id=row.allocation_id,
+        project_id=row.project_id,
+        amount_micros=row.amount,
+        service=row.service,
+        description=row.description,
+        occurred_at=row.occurred_at,
+        local_day=row.local_day,
+        source=row.source,
+        external_id=row.external_id,
+        quantity=row.quantity,
+        unit=row.unit,
+        recorded_by_id=row.actor_id,
+        created_at=row.created_at,
+    )
+    spend._saved_in_db = True
+    return spend

@@ -1,5 +1,8 @@
-"""Spend no routing rule claimed at import: listing it, assigning it to a project by hand,
-and routing it again with today's rules. Rows recorded (or found recorded) are no longer held."""
+"""Import rows held as unassigned spend (no routing rule claimed them, or the rule's project
+could not take them: see app.services.imports): listing them, assigning them to a project by
+hand, and routing them again with today's rules. Rows recorded (or found recorded) are no longer
+held; a row still held gets its reason brought up to date. Recorded rows keep their tags and
+amount text on the spend."""
 
 from __future__ import annotations
 
@@ -12,7 +15,14 @@ from app.models import UnassignedSpend
 from app.services import lookup, routing
 from app.services.batch import record_items
 from app.services.batch_items import DUPLICATE, RECORDED, Item, ItemResult
-from app.services.imports import CHUNK, SHOWN_REJECTIONS
+from app.services.imports import (
+    CHUNK,
+    SHOWN_REJECTIONS,
+    UNROUTED,
+    Target,
+    target_of,
+    unplaceable,
+)
 
 
 def visible_unassigned(actor: Actor):  # type: ignore[no-untyped-def]
@@ -36,6 +46,8 @@ def _row_item(index: int, row: UnassignedSpend, project_id: int, budget_id: int 
         quantity=row.quantity,
         unit=row.unit,
         currency=row.currency,
+        tags=dict(row.tags or {}),
+        amount_text=row.amount_text,
     )
 
 
@@ -94,15 +106,24 @@ async def apply_rules(
         last = rows[-1].id
         items: list[Item] = []
         held: list[UnassignedSpend] = []
+        targets: list[tuple[UnassignedSpend, Target]] = []
+        reasons: dict[int, str] = {}
         for row in rows:
-            target = router.route(_cost_row(row))
-            if target is None:
+            rule_id = router.route(_cost_row(row))
+            if rule_id is None:
                 summary.still_unassigned += 1
+                reasons[row.id] = UNROUTED
                 continue
-            rule = rules[target]
-            budget_id = row.budget_id if row.budget_id is not None else rule.budget_id  # type: ignore[attr-defined]
-            items.append(_row_item(len(items), row, rule.project_id, budget_id))  # type: ignore[attr-defined]
+            targets.append((row, target_of(rules[rule_id], row.budget_id)))  # type: ignore[attr-defined]
+        cannot = await unplaceable(target for _, target in targets)
+        for row, target in targets:
+            if target in cannot:
+                summary.still_unassigned += 1
+                reasons[row.id] = cannot[target]
+                continue
+            items.append(_row_item(len(items), row, *target))
             held.append(row)
+        await _update_reasons(rows, reasons)
         results = await record_items(actor, items, across_projects=True)
         done = []
         for n, row in enumerate(held):
@@ -120,6 +141,17 @@ async def apply_rules(
                     summary.failures.append((row.id, result.error.message))
         if done:
             await UnassignedSpend.filter(id__in=done).delete()
+
+
+async def _update_reasons(rows: list[UnassignedSpend], reasons: dict[int, str]) -> None:
+    """Store why each row is still held, where that changed (a rule added, an allocation gone)."""
+    changed: dict[str, list[int]] = {}
+    for row in rows:
+        reason = reasons.get(row.id)
+        if reason is not None and reason != row.reason:
+            changed.setdefault(reason[:500], []).append(row.id)
+    for reason, row_ids in changed.items():
+        await UnassignedSpend.filter(id__in=row_ids).update(reason=reason)
 
 
 def _cost_row(row: UnassignedSpend) -> CostRow:

@@ -11,7 +11,7 @@ from app.services import allocations as service
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocation_for, allocations_for
 from schema.types.common import describe_values
 
 SplitKind = describe_values(
@@ -132,7 +132,7 @@ class AllocationMutations:
                 alert_threshold=input.alert_threshold,
                 idempotency_key=input.idempotency_key,
             )
-            return AllocationSet(allocation=Allocation.from_model(row))
+            return AllocationSet(allocation=await allocation_for(info, row))
 
         return await run(call)
 
@@ -164,7 +164,7 @@ class AllocationMutations:
                 items=items,
                 total=input.total,
             )
-            return AllocationsSet(allocations=[Allocation.from_model(r) for r in rows])
+            return AllocationsSet(allocations=await allocations_for(info, rows))
 
         return await run(call)
 
@@ -184,6 +184,6 @@ class AllocationMutations:
                 info.context.actor,
                 allocation_id=ids.decode(input.allocation_id, "Allocation", "allocationId"),
             )
-            return AllocationReleased(allocation=Allocation.from_model(row))
+            return AllocationReleased(allocation=await allocation_for(info, row))
 
         return await run(call)

@@ -13,6 +13,7 @@ from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.budget import Budget
+from schema.types.calendar import Weekday
 from schema.types.common import PeriodKind, RolloverPolicy, SlackPrivacy
 from schema.types.project import Project
 
@@ -46,7 +47,8 @@ class CreateBudgetInput:
         "funded with it at once."
     )
     period_kind: PeriodKind = strawberry.field(
-        description="MONTHLY, QUARTERLY, ANNUAL (recurring) or GRANT, CUSTOM (one period)."
+        description="MONTHLY, QUARTERLY, ANNUAL, WEEKLY, DAILY (recurring) or GRANT, CUSTOM "
+        "(one period)."
     )
     start_date: date = strawberry.field(
         description="First day (local); a recurring budget may start at most 10 years back."
@@ -83,6 +85,26 @@ class CreateBudgetInput:
     )
     slack_privacy: SlackPrivacy | None = strawberry.field(
         default=None, description="What channel posts show of money (default AMOUNTS)."
+    )
+    fiscal_year_start_month: int | None = strawberry.field(
+        default=None,
+        description="QUARTERLY and ANNUAL: the month (1–12) periods begin in, e.g. 7 for a "
+        "fiscal year from 1 July (default 1). Refused for other kinds.",
+    )
+    reset_day: int | None = strawberry.field(
+        default=None,
+        description="MONTHLY, QUARTERLY and ANNUAL: the day of the month (1–28) periods begin "
+        "on, e.g. 15 for months from the 15th to the 14th (default 1). Refused for other kinds.",
+    )
+    week_start: Weekday | None = strawberry.field(
+        default=None,
+        description="WEEKLY: the first day of each week (default MONDAY). Refused for other kinds.",
+    )
+    prorate_first_period: bool = strawberry.field(
+        default=False,
+        description="Recurring budgets: fund a first period that starts inside a calendar "
+        "period with amount × its days ÷ the whole period's days (rounded down to the micro) "
+        "instead of the whole amount. Refused for GRANT and CUSTOM.",
     )
 
 
@@ -141,6 +163,24 @@ class UpdateBudgetInput:
         default=strawberry.UNSET,
         description="The most one envelope carries into the next period; null removes the cap.",
     )
+    fiscal_year_start_month: int | None = strawberry.field(
+        default=None,
+        description="New fiscal year start month (QUARTERLY, ANNUAL). The calendar can change "
+        "only until the budget starts (its first period is cut and funded again); after "
+        "that, a ValidationError.",
+    )
+    reset_day: int | None = strawberry.field(
+        default=None,
+        description="New reset day (MONTHLY, QUARTERLY, ANNUAL), until the budget starts.",
+    )
+    week_start: Weekday | None = strawberry.field(
+        default=None, description="New first day of the week (WEEKLY), until the budget starts."
+    )
+    prorate_first_period: bool | None = strawberry.field(
+        default=None,
+        description="Prorate the first period (true) or fund it whole (false), until the "
+        "budget starts.",
+    )
 
 
 @strawberry.type(description="The budget's settings are changed.")
@@ -179,7 +219,8 @@ class BudgetMutations:
     @strawberry.mutation(
         description="Create a budget and fund its first period, with you as an OWNER (admins "
         "and budget creators). Errors: PermissionDenied, ValidationError (amount, dates, "
-        "currency, timezone, thresholds), NotFound (ownerIds)."
+        "currency, timezone, thresholds, an anchor the kind does not use, prorateFirstPeriod "
+        "for a GRANT or CUSTOM budget), NotFound (ownerIds)."
     )
     async def create_budget(
         self,
@@ -204,6 +245,10 @@ class BudgetMutations:
                 enforce_pacing=input.enforce_pacing,
                 slack_channel=input.slack_channel,
                 slack_privacy=input.slack_privacy.value if input.slack_privacy else None,
+                fiscal_year_start_month=input.fiscal_year_start_month,
+                reset_day=input.reset_day,
+                week_start=input.week_start.value if input.week_start else None,
+                prorate_first_period=input.prorate_first_period,
             )
             return BudgetCreated(budget=Budget.from_model(row))
 
@@ -211,8 +256,9 @@ class BudgetMutations:
 
     @strawberry.mutation(
         description="Change a budget's settings (owners and admins). Errors: PermissionDenied, "
-        "NotFound, ValidationError, InsufficientFunds (a lower amount than the pool can give "
-        "back), PeriodClosedError (a new amount for a budget that has ended)."
+        "NotFound, ValidationError (among others: a calendar setting changed once the budget "
+        "has started), InsufficientFunds (a lower amount than the pool can give back), "
+        "PeriodClosedError (a new amount for a budget that has ended)."
     )
     async def update_budget(
         self,
@@ -229,7 +275,7 @@ class BudgetMutations:
             }
             if input.rollover_cap is None:  # an explicit null clears the cap
                 changes["rollover_cap"] = None
-            for key in ("rollover_policy", "slack_privacy"):
+            for key in ("rollover_policy", "slack_privacy", "week_start"):
                 if key in changes:
                     changes[key] = changes[key].value
             row = await service.update_budget(

@@ -17,15 +17,36 @@ from app.services import lookup, periods, plans
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocation_for
 from schema.types.budget import Budget
 from schema.types.common import RolloverPolicy
 from schema.types.period import BudgetPeriod
 
 
+@strawberry.input(
+    description="One envelope of the period a close opens: the project's new allocation."
+)
+class NextAllocationInput:
+    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    amount: Decimal = strawberry.field(
+        description="What the next period's pool gives the project (≥ 0): its base, which "
+        "later closes carry over as any base. What its envelope carries under the rollover "
+        "policy comes on top (see Budget.rolloverPreview); a project the closing period did "
+        "not fund gets a new envelope."
+    )
+
+
 @strawberry.input(description="Which budget's open period to close.")
 class ClosePeriodInput:
     budget_id: strawberry.ID = strawberry.field(description="The budget, e.g. bud_2.")
+    allocations: list[NextAllocationInput] | None = strawberry.field(
+        default=None,
+        description="Optionally, the next period's allocations, set in the same transaction "
+        "as the close (allocateMany's EXPLICIT rules: each project once, amounts ≥ 0, all or "
+        "nothing). They are taken from the next pool first and must fit in it "
+        "(InsufficientFunds otherwise: the pool never goes negative); projects not named keep "
+        "their carried-over bases, scaled down into what is left if need be.",
+    )
 
 
 @strawberry.interface(
@@ -92,10 +113,14 @@ class PeriodMutations:
     @strawberry.mutation(
         description="Close the budget's open period now and open the next "
         "(owners and admins). Rollover applies as at a scheduled close. Closed before its end, "
-        "the period ends today (local) and the next starts tomorrow; pending transfers and open "
-        "reservations of the period expire. Errors: PermissionDenied, NotFound, "
-        "PeriodClosedError (the budget ended), InvalidState (closed by someone else just now, "
-        "or not started yet)."
+        "the period ends today (local) and the budget moves on to its next regular period at "
+        "once (its own dates and funding: no period is funded for the days left; their spend "
+        "lands in the open period as a late charge); a GRANT or CUSTOM budget ends today. "
+        "Pending transfers and open reservations of the period expire. `allocations` sets the "
+        "next period's envelopes in the same transaction. Errors: PermissionDenied, NotFound "
+        "(budget, allocations[n].projectId), ValidationError (allocations), InsufficientFunds "
+        "(allocations beyond the next pool), PeriodClosedError (the budget ended), "
+        "InvalidState (closed by someone else just now, or not started yet)."
     )
     async def close_period(
         self,
@@ -104,7 +129,15 @@ class PeriodMutations:
     ) -> ClosePeriodPayload:
         async def call() -> PeriodClosed:
             budget_id = ids.decode(input.budget_id, "Budget", "budgetId")
-            result = await periods.close_period(info.context.actor, budget_id)
+            allocations = None
+            if input.allocations is not None:
+                allocations = [
+                    (ids.decode(a.project_id, "Project", f"allocations[{n}].projectId"), a.amount)
+                    for n, a in enumerate(input.allocations)
+                ]
+            result = await periods.close_period(
+                info.context.actor, budget_id, allocations=allocations
+            )
             budget = await lookup.budget(budget_id)
             return PeriodClosed(
                 closed_period=BudgetPeriod.from_model(result.closed, budget),
@@ -157,6 +190,6 @@ class PeriodMutations:
                 allocation_id=ids.decode(input.allocation_id, "Allocation", "allocationId"),
                 policy=None if input.rollover_policy is None else input.rollover_policy.value,
             )
-            return AllocationRolloverSet(allocation=Allocation.from_model(row))
+            return AllocationRolloverSet(allocation=await allocation_for(info, row))
 
         return await run(call)

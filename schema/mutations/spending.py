@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.services import spending as service
+from app.services.batch_items import with_metadata
 from schema import ids
 from schema.context import Info
 from schema.mutations import payload, run
@@ -70,6 +72,13 @@ class RecordSpendInput:
         default=None, description="The rate key that prices usage (default: service)."
     )
     card: str | None = strawberry.field(default=None, description="Price from this rate card.")
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description='Your own key/values kept with the spend, e.g. {"ticket": "OPS-12"}: a JSON '
+        "object of at most 50 keys (1 to 64 characters, no control characters) and string "
+        "values of at most 500 characters, 8 KiB in all; else a ValidationError naming "
+        "metadata (or metadata.<key>).",
+    )
 
 
 @strawberry.type(description="The spend is recorded (or was already: see duplicate).")
@@ -86,6 +95,12 @@ RecordSpendPayload = payload("RecordSpendPayload", SpendRecorded)
 
 
 def to_spend_input(item: RecordSpendInput, prefix: str = "") -> service.SpendInput:
+    """The service's input; metadata rides along unchecked (the service checks it, naming
+    `metadata` or `items[i].metadata`)."""
+    return with_metadata(_spend_input(item, prefix), item.metadata)
+
+
+def _spend_input(item: RecordSpendInput, prefix: str) -> service.SpendInput:
     return service.SpendInput(
         project_id=ids.decode(item.project_id, "Project", f"{prefix}projectId"),
         budget_id=ids.decode_optional(item.budget_id, "Budget", f"{prefix}budgetId"),

@@ -1,6 +1,19 @@
+"""The `Allocation` read model: an envelope's figures computed once, as plain values.
+
+Every figure that comes from the row (amount, spent, remaining, status…) and the project and
+budget it belongs to are plain attributes, set when the object is built, so GraphQL reads them
+without a resolver (schema/execution.py completes such fields directly). Objects are built for a
+whole page at once by `allocations_for` (one statement for the budgets and one for the projects
+they need, none when the caller already has them), which also preloads the daily history of the
+page when the selection asks for pacing or forecast figures; those are then computed without
+waiting (and forecasts are cached per envelope and day, see `_FORECASTS`).
+"""
+
 from __future__ import annotations
 
-import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +30,7 @@ from app.models import SpendDaily
 from schema import ids
 from schema.context import Info
 from schema.loaders import daily_series
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, Row, paginate
 from schema.types import pacing
 from schema.types.common import (
     After,
@@ -33,6 +46,42 @@ if TYPE_CHECKING:
     from schema.types.budget import Budget
     from schema.types.project import Project
     from schema.types.spend import Spend
+
+#: The columns a page of allocations is read with (with its project's and period's).
+COLUMNS = (
+    "id",
+    "budget_id",
+    "period_id",
+    "project_id",
+    "allocated_micros",
+    "spent_micros",
+    "held_micros",
+    "notes",
+    "alert_threshold",
+    "rollover_policy",
+    "project__name",
+    "project__slug",
+    "project__slack_channel",
+    "period__start_date",
+    "period__end_date",
+)
+#: Fields whose figures need the envelope's recent daily spend.
+_HISTORY_FIELDS = frozenset(
+    {
+        "dailyDrip",
+        "pace",
+        "elapsedFraction",
+        "todayAllowance",
+        "spentToday",
+        "forecast",
+        "runwayDays",
+    }
+)
+#: Forecasts by (allocation, day, allocated, spent): recomputed when a spend or a transfer
+#: changes the envelope, or the day turns; a spend elsewhere in the window changes `spent` of
+#: the open envelope too (late charges land in the open period), so the key is enough.
+_FORECASTS: OrderedDict[tuple[int, date, int, int], domain_forecast.Forecast] = OrderedDict()
+_FORECASTS_MAX = 50_000
 
 
 @strawberry.type(
@@ -73,109 +122,140 @@ class Allocation(Node, pacing.PacingFields):
         "top of the budget's alertThresholds; null: none."
     )
     notes: str | None = strawberry.field(description="Free text set with `allocate`.")
-    row: strawberry.Private[AllocationRow]
+    project: Annotated[Project, strawberry.lazy("schema.types.project")] = strawberry.field(
+        description="The project the envelope funds."
+    )
+    budget: Annotated[Budget, strawberry.lazy("schema.types.budget")] = strawberry.field(
+        description="The budget the envelope belongs to."
+    )
+    rollover_override: RolloverPolicy | None = strawberry.field(
+        description="This allocation's own rollover policy; null follows the budget."
+    )
+    rollover_policy: RolloverPolicy = strawberry.field(
+        description="The rollover policy that applies when the period closes."
+    )
+    row: strawberry.Private[Any]
     memo: strawberry.Private[dict[str, Any]]
 
     @classmethod
-    def from_model(cls, row: AllocationRow) -> Allocation:
-        remaining = row.allocated_micros - row.spent_micros
+    def build(cls, row: Any, budget: Budget, project: Project) -> Allocation:
+        """From an allocation row (a model or a `Row` of `COLUMNS`), with its budget and project."""
+        allocated, spent, held = row.allocated_micros, row.spent_micros, row.held_micros
+        remaining = allocated - spent
+        own = row.rollover_policy
         return cls(
             id=strawberry.ID(ids.encode("Allocation", row.id)),
-            amount=from_micros(row.allocated_micros),
-            spent=from_micros(row.spent_micros),
+            amount=from_micros(allocated),
+            spent=from_micros(spent),
             remaining=from_micros(remaining),
-            held=from_micros(row.held_micros),
-            available=from_micros(remaining - row.held_micros),
-            percent_used=percent_used(row.allocated_micros, row.spent_micros),
-            status=status_band(row.allocated_micros, remaining),
+            held=from_micros(held),
+            available=from_micros(remaining - held),
+            percent_used=percent_used(allocated, spent),
+            status=status_band(allocated, remaining),
             alert_threshold=row.alert_threshold,
             notes=row.notes,
+            project=project,
+            budget=budget,
+            rollover_override=None if own is None else RolloverPolicy(own),
+            rollover_policy=RolloverPolicy(own or budget.row.rollover_policy),
             row=row,
             memo={},
         )
 
-    @strawberry.field(description="The budget the envelope belongs to.")
-    async def budget(self, info: Info) -> Annotated[Budget, strawberry.lazy("schema.types.budget")]:
-        from schema.types.budget import Budget
+    # -- figures from the daily history -------------------------------------------------------
 
-        row = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
-        return Budget.from_model(row)
+    def _bounds_and_today(self) -> Any:
+        bounds = self.memo.get("bounds")
+        if bounds is None:
+            return self._load_bounds()
+        return bounds, local_date(clock.now(), self.budget.timezone)
 
-    @strawberry.field(description="The project the envelope funds.")
-    async def project(
-        self, info: Info
-    ) -> Annotated[Project, strawberry.lazy("schema.types.project")]:
-        from schema.types.project import Project
+    async def _load_bounds(self) -> tuple[PeriodBounds, date]:
+        info: Info = self.memo["info"]
+        period = await info.context.loaders.period.load(self.row.period_id)
+        self.memo["bounds"] = PeriodBounds(period.start_date, period.end_date)
+        return self.memo["bounds"], local_date(clock.now(), self.budget.timezone)
 
-        row = await info.context.loaders.project.load(self.row.project_id)  # type: ignore[attr-defined]
-        return Project.from_model(row)
+    async def _load_history(self) -> dict[date, int]:
+        info: Info = self.memo["info"]
+        key = (self.row.budget_id, self.row.project_id)
+        self.memo["history"] = daily_series(await info.context.loaders.daily_by_envelope.load(key))
+        return self.memo["history"]
 
-    async def _bounds_and_today(self, info: Info) -> tuple[PeriodBounds, object]:
-        loaders = info.context.loaders
-        period = await loaders.period.load(self.row.period_id)  # type: ignore[attr-defined]
-        budget = await loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
-        today = local_date(clock.now(), budget.timezone)
-        return PeriodBounds(period.start_date, period.end_date), today
+    def _ready(self) -> bool:
+        return "history" in self.memo and "bounds" in self.memo
 
-    async def _history(self, info: Info) -> dict:
-        """The project's daily spend in this budget over recent weeks, across periods."""
-        key = (self.row.budget_id, self.row.project_id)  # type: ignore[attr-defined]
-        return daily_series(await info.context.loaders.daily_by_envelope.load(key))
+    def _pace(self, info: Info) -> Any:
+        self.memo.setdefault("info", info)
+        if self._ready():
+            return self._pace_now()
 
-    async def _pace(self, info: Info) -> pacing.PaceFigures:
-        bounds, today = await self._bounds_and_today(info)
-        return pacing.figures(
-            bounds,
-            today,
-            self.row.allocated_micros,  # type: ignore[arg-type]
-            self.row.spent_micros,
-            await self._history(info),
-        )
+        async def later() -> pacing.PaceFigures:
+            await self._ensure()
+            return self._pace_now()
 
-    @strawberry.field(description="This allocation's own rollover policy; null follows the budget.")
-    def rollover_override(self) -> RolloverPolicy | None:
-        policy = self.row.rollover_policy
-        return None if policy is None else RolloverPolicy(policy)
+        return later()
 
-    @strawberry.field(description="The rollover policy that applies when the period closes.")
-    async def rollover_policy(self, info: Info) -> RolloverPolicy:
-        if self.row.rollover_policy is not None:
-            return RolloverPolicy(self.row.rollover_policy)
-        budget = await info.context.loaders.budget.load(self.row.budget_id)  # type: ignore[attr-defined]
-        return RolloverPolicy(budget.rollover_policy)
+    async def _ensure(self) -> None:
+        if "bounds" not in self.memo:
+            await self._load_bounds()
+        if "history" not in self.memo:
+            await self._load_history()
 
-    async def _forecast(self, info: Info) -> domain_forecast.Forecast:
-        """Computed once per allocation object: `forecast` and `runwayDays` both need it, and
-        their resolvers run concurrently."""
-        task = self.memo.get("forecast")
-        if task is None:
-            task = self.memo["forecast"] = asyncio.ensure_future(self._compute_forecast(info))
-        return await asyncio.shield(task)  # a cancelled field must not cancel its sibling's
+    def _pace_now(self) -> pacing.PaceFigures:
+        figures = self.memo.get("pace")
+        if figures is None:
+            bounds, today = self._bounds_and_today()
+            figures = self.memo["pace"] = pacing.figures(
+                bounds,
+                today,
+                self.row.allocated_micros,
+                self.row.spent_micros,
+                self.memo["history"],
+            )
+        return figures  # type: ignore[no-any-return]
 
-    async def _compute_forecast(self, info: Info) -> domain_forecast.Forecast:
-        bounds, today = await self._bounds_and_today(info)
-        return domain_forecast.forecast(
-            await self._history(info),
-            bounds,
-            today,  # type: ignore[arg-type]
-            self.row.allocated_micros,
-            self.row.spent_micros,
-        )
+    def _forecast_now(self) -> domain_forecast.Forecast:
+        bounds, today = self._bounds_and_today()
+        key = (self.row.id, today, self.row.allocated_micros, self.row.spent_micros)
+        cached = _FORECASTS.get(key)
+        if cached is None:
+            cached = domain_forecast.forecast(
+                self.memo["history"],
+                bounds,
+                today,
+                self.row.allocated_micros,
+                self.row.spent_micros,
+            )
+            _FORECASTS[key] = cached
+            if len(_FORECASTS) > _FORECASTS_MAX:
+                _FORECASTS.popitem(last=False)
+        return cached
+
+    def _forecast(self, info: Info) -> Any:
+        self.memo.setdefault("info", info)
+        if self._ready():
+            return self._forecast_now()
+
+        async def later() -> domain_forecast.Forecast:
+            await self._ensure()
+            return self._forecast_now()
+
+        return later()
 
     @strawberry.field(
         description="Where this envelope's spend is heading by the period end (from the "
         "project's daily spend in this budget, across periods)."
     )
-    async def forecast(self, info: Info) -> Forecast:
-        return Forecast.from_domain(await self._forecast(info))
+    def forecast(self, info: Info) -> Forecast:
+        return pacing._then(self._forecast(info), Forecast.from_domain)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Days until the money runs out at the current burn rate (remaining ÷ "
         "forecast.burnRatePerDay, 2 decimals); null when nothing is being spent."
     )
-    async def runway_days(self, info: Info) -> float | None:
-        days = (await self._forecast(info)).runway_days
-        return None if days is None else round(days, 2)
+    def runway_days(self, info: Info) -> float | None:
+        return pacing._then(self._forecast(info), _runway)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The spend records of this envelope, oldest first.")
     async def spends(
@@ -191,3 +271,80 @@ class Allocation(Node, pacing.PacingFields):
         from schema.types.budget_figures import service_costs
 
         return await service_costs(SpendDaily.filter(allocation_id=self.row.id))
+
+
+def _runway(f: domain_forecast.Forecast) -> float | None:
+    return None if f.runway_days is None else round(f.runway_days, 2)
+
+
+# -- building pages -----------------------------------------------------------------------------
+
+
+def wants_history(info: Info) -> bool:
+    """Whether the field's selection (at any depth, fragments included) asks for a figure that
+    needs the daily history. Over-approximates (a preload it did not need costs one query);
+    a miss only costs the figures being loaded field by field."""
+    stack = list(info.selected_fields)
+    while stack:
+        selection = stack.pop()
+        if getattr(selection, "name", None) in _HISTORY_FIELDS:
+            return True
+        stack.extend(getattr(selection, "selections", None) or ())
+    return False
+
+
+async def allocations_for(
+    info: Info,
+    rows: Iterable[Any],
+    *,
+    budgets: Mapping[int, Budget] | None = None,
+    projects: Mapping[int, Project] | None = None,
+) -> list[Allocation]:
+    """Build the allocations of `rows` (models, or `Row`s of `COLUMNS`), loading what they
+    share — their budgets and projects, in one batched statement each when not given, and the
+    page's daily history when the selection needs it."""
+    from schema.types.budget import Budget
+    from schema.types.project import Project
+
+    rows = list(rows)
+    loaders = info.context.loaders
+    budget_objects = dict(budgets or {})
+    missing = sorted({r.budget_id for r in rows} - set(budget_objects))
+    for row in await loaders.budget.load_many(missing):
+        budget_objects[row.id] = Budget.from_model(row)
+    project_objects = dict(projects or {})
+    for r in rows:
+        if r.project_id not in project_objects and isinstance(r, Row) and "project__name" in r:
+            project_objects[r.project_id] = Project.from_model(
+                Row(id=r.project_id, name=r.project__name, slug=r.project__slug,
+                    slack_channel=r.project__slack_channel)
+            )  # fmt: skip
+    missing = sorted({r.project_id for r in rows} - set(project_objects))
+    for row in await loaders.project.load_many(missing):
+        project_objects[row.id] = Project.from_model(row)
+    out = [
+        Allocation.build(r, budget_objects[r.budget_id], project_objects[r.project_id])
+        for r in rows
+    ]
+    for allocation in out:
+        allocation.memo["info"] = info
+        row = allocation.row
+        if isinstance(row, Row) and "period__start_date" in row:
+            allocation.memo["bounds"] = PeriodBounds(row.period__start_date, row.period__end_date)
+    if out and wants_history(info):
+        keys = [(a.row.budget_id, a.row.project_id) for a in out]
+        for allocation, history in zip(
+            out, await loaders.daily_by_envelope.load_many(keys), strict=True
+        ):
+            allocation.memo["history"] = daily_series(history)
+        for allocation in out:
+            if "bounds" not in allocation.memo:
+                await allocation._load_bounds()
+    return out
+
+
+async def allocation_for(info: Info, row: AllocationRow) -> Allocation:
+    return (await allocations_for(info, [row]))[0]
+
+
+__all__ = ["COLUMNS", "Allocation", "allocation_for", "allocations_for", "wants_history"]

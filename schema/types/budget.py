@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from tortoise.expressions import Q
@@ -12,24 +12,30 @@ from app import clock
 from app.domain import forecast as domain_forecast
 from app.domain.access import is_owner
 from app.domain.money import from_micros
-from app.domain.periods import PeriodBounds, local_date
+from app.domain.periods import PeriodBounds, first_period, local_date
+from app.domain.periods import PeriodKind as DomainPeriodKind
 from app.domain.status import percent_used, status_band
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
 from app.models import BudgetPeriod as PeriodRow
 from app.models import JournalEntry, SpendDaily
+from app.services.calendars import calendar_of, first_period_prorated
+from app.services.lookup import with_open_spent
+from app.services.periods import preview_close
 from schema import ids
 from schema.context import Info
 from schema.loaders import HISTORY_DAYS
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, Row, paginate
 from schema.types import pacing
-from schema.types.allocation import Allocation
+from schema.types.allocation import COLUMNS as ALLOCATION_COLUMNS
+from schema.types.allocation import Allocation, allocations_for
 from schema.types.budget_figures import (
     Figures,
     available,
     service_costs,
     visible_allocations,
 )
+from schema.types.calendar import Weekday
 from schema.types.common import (
     After,
     BudgetStatus,
@@ -44,6 +50,7 @@ from schema.types.common import (
 )
 from schema.types.node import Node
 from schema.types.period import BudgetPeriod
+from schema.types.rollover_preview import RolloverPreview
 from schema.types.transfer import Transfer, visible_transfers
 from schema.types.user import User
 
@@ -288,8 +295,16 @@ class Budget(Node, pacing.PacingFields):
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Allocation]:
         p = await self._period(info)
+
+        async def build(rows: list[Any]) -> list[Allocation]:
+            return await allocations_for(info, rows, budgets={self.row.id: self})
+
         return await paginate(
-            visible_allocations(info, self.row.id, p.id), first, after, Allocation.from_model
+            visible_allocations(info, self.row.id, p.id),
+            first,
+            after,
+            build_all=build,
+            columns=ALLOCATION_COLUMNS,
         )
 
     @strawberry.field(
@@ -309,8 +324,9 @@ class Budget(Node, pacing.PacingFields):
             await visible_allocations(info, self.row.id, p.id)
             .order_by("-spent_micros", "id")
             .limit(limit)
+            .values(*ALLOCATION_COLUMNS)
         )
-        return [Allocation.from_model(r) for r in rows]
+        return await allocations_for(info, [Row(r) for r in rows], budgets={self.row.id: self})
 
     async def _daily(self, f: Figures) -> dict[date, int]:
         rows = (
@@ -418,7 +434,9 @@ class Budget(Node, pacing.PacingFields):
         "figures (for a project's people: their projects' figures)."
     )
     async def periods(self, info: Info) -> list[BudgetPeriod]:
-        rows = await PeriodRow.filter(budget_id=self.row.id).order_by("seq")
+        rows = list(
+            await with_open_spent(await PeriodRow.filter(budget_id=self.row.id).order_by("seq"))
+        )
         actor = info.context.actor
         if is_owner(actor, self.row.id):
             return [BudgetPeriod.from_model(r, self.row) for r in rows]
@@ -436,3 +454,77 @@ class Budget(Node, pacing.PacingFields):
     )
     async def pending_transfer_count(self, info: Info) -> int:
         return await visible_transfers(info).filter(budget_id=self.row.id, status="PENDING").count()
+
+    # --- The calendar (anchors, first-period proration) and the rollover preview ------------
+    # Small resolvers reading the budget row (and, for firstPeriodAmount and rolloverPreview,
+    # one query each): app.services.calendars and app.services.periods.preview_close.
+
+    @strawberry.field(
+        description="The month (1–12) QUARTERLY and ANNUAL periods begin in: 7 is a fiscal "
+        "year from 1 July; fiscal quarters begin in it and every third month after it. Null "
+        "for other kinds."
+    )
+    def fiscal_year_start_month(self) -> int | None:
+        kind = DomainPeriodKind(self.row.period_kind)
+        if kind not in (DomainPeriodKind.QUARTERLY, DomainPeriodKind.ANNUAL):
+            return None
+        return int(self.row.fiscal_year_start_month)
+
+    @strawberry.field(
+        description="The day of the month (1–28) MONTHLY, QUARTERLY and ANNUAL periods begin "
+        "on: with 15 a month runs from the 15th to the 14th. Null for other kinds."
+    )
+    def reset_day(self) -> int | None:
+        if DomainPeriodKind(self.row.period_kind).months is None:
+            return None
+        return int(self.row.reset_day)
+
+    @strawberry.field(description="The first day of a WEEKLY budget's weeks; null for other kinds.")
+    def week_start(self) -> Weekday | None:
+        if DomainPeriodKind(self.row.period_kind) is not DomainPeriodKind.WEEKLY:
+            return None
+        return Weekday(self.row.week_start)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Whether the budget asked for a prorated first period (createBudget's "
+        "prorateFirstPeriod); see firstPeriodProrated for whether it applied."
+    )
+    def prorate_first_period(self) -> bool:
+        return bool(self.row.prorate_first_period)
+
+    @strawberry.field(
+        description="True when the first period was funded with a prorated amount: the budget "
+        "asked for it and its first period is shorter than the calendar period it is part of "
+        "(amount × its days ÷ the whole period's days, rounded down to the micro). False: the "
+        "first period was funded with the whole amount."
+    )
+    def first_period_prorated(self) -> bool:
+        budget = self.row
+        first = first_period(calendar_of(budget), budget.start_date, budget.end_date)
+        return first_period_prorated(budget, first)
+
+    @strawberry.field(
+        description="What the first period was funded with (its amount, prorated or whole, "
+        "plus any later change of the budget's amount while it was open). Owners and admins; "
+        "null for a project's people, who see a period's funding as their envelopes plus the "
+        "pool (periods.amount)."
+    )
+    async def first_period_amount(self, info: Info) -> Decimal | None:
+        if not is_owner(info.context.actor, self.row.id):
+            return None
+        funded = await PeriodRow.filter(budget_id=self.row.id, seq=1).values_list(
+            "funded_micros", flat=True
+        )
+        return from_micros(int(funded[0])) if funded else None
+
+    @strawberry.field(
+        description="What would carry into the next period if the open period closed now, "
+        "under each envelope's policy and the rolloverCap, computed by the close's own rules "
+        "without changing anything. Owners see every envelope; a project's people the pool and "
+        "their own envelopes. Null once the budget has ended."
+    )
+    async def rollover_preview(self, info: Info) -> RolloverPreview | None:
+        preview = await preview_close(self.row, clock.now())
+        if preview is None:
+            return None
+        return RolloverPreview.from_preview(self.row.id, preview, self.row.rollover_policy)

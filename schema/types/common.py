@@ -89,9 +89,15 @@ PeriodKind = describe_values(
         "the budget's time zone.",
     ),
     {
-        "MONTHLY": "Calendar months, recurring: each closes at month end and the next opens.",
-        "QUARTERLY": "Calendar quarters (Jan–Mar, Apr–Jun, …), recurring.",
-        "ANNUAL": "Calendar years, recurring.",
+        "MONTHLY": "Months, recurring: each closes at month end and the next opens. With "
+        "resetDay 15 a month runs from the 15th to the 14th.",
+        "QUARTERLY": "Quarters, recurring: Jan–Mar, Apr–Jun, … by default; fiscal quarters "
+        "begin in fiscalYearStartMonth and every third month after it.",
+        "ANNUAL": "Years, recurring: calendar years by default; a fiscal year begins on "
+        "resetDay of fiscalYearStartMonth (7: 1 July to 30 June).",
+        "WEEKLY": "Weeks of seven days, recurring, beginning on weekStart (default MONDAY).",
+        "DAILY": "Single local days, recurring: each closes at local midnight (e.g. an LLM "
+        "budget that resets daily).",
         "GRANT": "One period from startDate to endDate (a grant); the budget ends when it closes.",
         "CUSTOM": "One period from startDate to endDate, like GRANT, for any other span.",
     },

@@ -11,6 +11,7 @@ from app.domain.money import from_micros
 from app.models import RoutingRule as RoutingRuleRow
 from app.models import UnassignedSpend as UnassignedSpendRow
 from app.services import routing, unassigned
+from app.services.imports import UNROUTED
 from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
@@ -65,9 +66,11 @@ class RoutingRule:
 
 
 @strawberry.type(
-    description="A cost row an import read but no routing rule claimed (id `uns_…`): kept, not "
-    "lost, until assignSpend or applyRoutingRules records it as a project's spend (then it "
-    "leaves this list). Visible to admins and to the owners of the budget it was imported into."
+    description="A cost row an import read but could not record (id `uns_…`): no routing rule "
+    "claimed it, or the rule's project cannot take it (see `reason`). Kept, not lost, until "
+    "assignSpend or applyRoutingRules records it as a project's spend (then it leaves this "
+    "list). Visible to admins and to the owners of the budget it was imported into (or, when "
+    "the import named none, of the rule's budget)."
 )
 class UnassignedSpend:
     id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `uns_5`.")
@@ -98,6 +101,11 @@ class UnassignedSpend:
     unit: str | None = strawberry.field(description="Unit of quantity, if exported.")
     provider: str | None = strawberry.field(description="The cloud or vendor, if exported.")
     line: int = strawberry.field(description="Line number in the imported file.")
+    reason: str = strawberry.field(
+        description='Why it is held: "no routing rule matches it", or why the rule\'s project '
+        'cannot take it ("project genomics has no allocation in budget CS Lab"). Brought up '
+        "to date by applyRoutingRules and by importing the row again."
+    )
 
     @classmethod
     def from_model(cls, row: UnassignedSpendRow) -> UnassignedSpend:
@@ -119,6 +127,7 @@ class UnassignedSpend:
             unit=row.unit,
             provider=row.provider,
             line=row.line,
+            reason=row.reason or UNROUTED,
         )
 
 
@@ -135,8 +144,9 @@ class ImportQueries:
         return await paginate(query, first, after, RoutingRule.from_model)
 
     @strawberry.field(
-        description="Imported cost rows no rule claimed (admins and the owners "
-        "of the budget they were imported into)."
+        description="Imported cost rows held unrecorded: no rule claimed them, or the rule's "
+        "project could not take them (`reason` says which). Admins, and the owners of the "
+        "budget they were imported into."
     )
     async def unassigned_spends(
         self, info: Info, first: First = None, after: After = None

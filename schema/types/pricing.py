@@ -20,7 +20,7 @@ from app.services import pricing, rates
 from schema import ids
 from schema.context import Info
 from schema.pagination import Connection, paginate
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocation_for
 from schema.types.common import After, First
 
 
@@ -241,8 +241,8 @@ class Reservation:
 
     @strawberry.field(description="The envelope the money is held on.")
     async def allocation(self, info: Info) -> Allocation:
-        row = await AllocationRow.get(id=self.row.allocation_id)  # type: ignore[attr-defined]
-        return Allocation.from_model(row)
+        row = await info.context.loaders.allocation.load(self.row.allocation_id)  # type: ignore[attr-defined]
+        return await allocation_for(info, row)
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ from app.domain.access import can_view_allocation, can_view_project, is_owner
 from app.models import Project as ProjectRow
 from schema import ids
 from schema.context import Info
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocations_for
 from schema.types.node import Node
 from schema.types.user import User
 
@@ -44,11 +44,8 @@ class Project(Node):
     async def allocations(self, info: Info) -> list[Allocation]:
         rows = await info.context.loaders.allocations_by_project.load(self.row.id)
         actor = info.context.actor
-        return [
-            Allocation.from_model(r)
-            for r in rows
-            if can_view_allocation(actor, r.budget_id, r.project_id)
-        ]
+        visible = [r for r in rows if can_view_allocation(actor, r.budget_id, r.project_id)]
+        return await allocations_for(info, visible, projects={self.row.id: self})
 
     @strawberry.field(
         description="The project's people (any role); empty unless you are one of them, an "

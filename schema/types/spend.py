@@ -4,12 +4,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry.scalars import JSON
 
 from app.domain.money import from_micros
 from app.models import Spend as SpendRow
 from schema import ids
 from schema.context import Info
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocation_for
 from schema.types.node import Node
 from schema.types.user import User
 
@@ -45,6 +46,18 @@ class Spend(Node):
         "the quantity it was priced from."
     )
     unit: str | None = strawberry.field(description="The unit of quantity, e.g. input_token, hour.")
+    tags: JSON | None = strawberry.field(
+        description='The tags of the imported cost row, a JSON object of strings ({"project": '
+        '"genomics"}); null for spend not imported.'
+    )
+    amount_text: str | None = strawberry.field(
+        description='The amount as the export wrote it ("0.00165303109242778", "5e-06"): '
+        "`amount` is it rounded half-even to the micro. Null for spend not imported."
+    )
+    metadata: JSON | None = strawberry.field(
+        description="Your own key/values given with the spend (recordSpend, recordSpends): a "
+        "JSON object of strings; null when none were given."
+    )
     row: strawberry.Private[SpendRow]
 
     @classmethod
@@ -59,14 +72,16 @@ class Spend(Node):
             external_id=row.external_id,
             quantity=None if row.quantity is None else Decimal(row.quantity),
             unit=row.unit,
+            tags=row.tags,
+            amount_text=row.amount_text,
+            metadata=row.metadata,
             row=row,
         )
 
     @strawberry.field(description="The envelope the spend was recorded on.")
     async def allocation(self, info: Info) -> Allocation:
-        return Allocation.from_model(
-            await info.context.loaders.allocation.load(self.row.allocation_id)  # type: ignore[attr-defined]
-        )
+        row = await info.context.loaders.allocation.load(self.row.allocation_id)  # type: ignore[attr-defined]
+        return await allocation_for(info, row)
 
     @strawberry.field(
         description="The user who recorded it (or ran the import); null if that user is gone."

@@ -12,7 +12,7 @@ from app.models import Allocation as AllocationRow
 from app.models import TransferRequest
 from schema import ids, scopes
 from schema.context import Info
-from schema.types.allocation import Allocation
+from schema.types.allocation import Allocation, allocation_for
 from schema.types.common import TransferStatus
 from schema.types.node import Node
 from schema.types.transfer_preview import TransferPreview, preview
@@ -73,7 +73,7 @@ class Transfer(Node):
         actor = info.context.actor
         if not can_view_allocation(actor, row.budget_id, row.project_id):  # type: ignore[attr-defined]
             return None
-        return Allocation.from_model(row)
+        return await allocation_for(info, row)
 
     @strawberry.field(
         name="from",

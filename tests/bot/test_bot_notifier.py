@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from slack_harness import SlackHarness, make_world
 
-from app.models import Budget, OutboxEvent, SlackMessage
+from app.models import Budget, Delivery, OutboxEvent, SlackMessage
 from app.services import transfers
 from app.services.actors import load_actor
 from app.services.spending import SpendInput, record_spend
@@ -101,7 +101,9 @@ async def test_a_slack_failure_leaves_the_event_for_a_retry(slack, admin):
     slack.fake.errors["chat.postMessage"] = "ratelimited"
     await slack.deliver()
     event = await OutboxEvent.get(kind="transfer.requested")
-    assert event.delivered_at is None and "ratelimited" in (event.last_error or "")
+    [delivery] = await Delivery.filter(event_id=event.id)
+    assert delivery.state == "PENDING" and delivery.delivered_at is None
+    assert delivery.attempts == 1 and "ratelimited" in (delivery.last_error or "")
 
 
 async def test_the_notifier_context_may_read_but_not_decide(database, admin):

@@ -58,12 +58,17 @@ def test_money_results_are_integer_micros() -> None:
 # --- what counts as history -----------------------------------------------------------------
 
 
-def test_todays_partial_spend_is_not_averaged_in_but_is_not_projected_twice() -> None:
+def test_todays_spend_above_a_normal_day_counts_as_one_more_day_and_is_not_projected_twice() -> (
+    None
+):
     daily = history([10 * UNIT] * 14) | {day(14): 25 * UNIT}
     result = forecast(daily, MARCH, day(14), 1_000 * UNIT, 165 * UNIT)
-    assert result.burn_rate_per_day == 10 * UNIT
+    # Today (25, under the cap of 3 × 10) is the newest of 15 days: weights halve every 7.
+    weights = [0.5 ** (age / 7) for age in range(15)]
+    burn = (25 * weights[0] + 10 * sum(weights[1:])) / sum(weights)
+    assert result.burn_rate_per_day == round(burn * UNIT)
     # Today already spent more than a day's burn: only the 15 days after today are added.
-    assert result.projected_spend == 165 * UNIT + 15 * 10 * UNIT
+    assert result.projected_spend == 165 * UNIT + round(15 * burn * UNIT)
 
 
 def test_only_the_unspent_part_of_todays_expected_spend_is_added() -> None:
@@ -72,11 +77,13 @@ def test_only_the_unspent_part_of_todays_expected_spend_is_added() -> None:
     assert result.projected_spend == 144 * UNIT + 6 * UNIT + 15 * 10 * UNIT
 
 
-def test_on_day_one_todays_spend_so_far_stands_in_for_the_burn_rate() -> None:
+def test_on_day_one_a_small_spend_so_far_leaves_the_plans_pace() -> None:
+    # Issue #9: this was 5 a day (today's partial spend as the rate); the week is now filled
+    # at the plan's pace (1,000 over 30 days) and 5 so far today does not lower it.
     result = forecast({START: 5 * UNIT}, MARCH, START, 1_000 * UNIT, 5 * UNIT)
-    assert result.method == "ewma-today-only"
-    assert result.burn_rate_per_day == 5 * UNIT
-    assert result.projected_spend == 5 * UNIT + 29 * 5 * UNIT
+    assert result.method == "ewma-short"
+    assert result.burn_rate_per_day == round(1_000 * UNIT / 30)
+    assert result.projected_spend == 1_000 * UNIT
 
 
 def test_without_any_spend_the_burn_is_zero_and_the_runway_unknown() -> None:
@@ -91,8 +98,9 @@ def test_zero_spend_days_count_as_zero_not_as_missing() -> None:
 
 
 def test_days_before_the_first_record_are_unknown_not_zero() -> None:
-    # Three full days at 10: the rate is 10, not 10 × 3 / 14.
-    result = forecast(history([10 * UNIT] * 3), MARCH, day(3), 1_000 * UNIT, 30 * UNIT)
+    # Three full days at 10 (and a plan of 10 a day filling the week): the rate is 10, not
+    # 10 × 3 / 14.
+    result = forecast(history([10 * UNIT] * 3), MARCH, day(3), 300 * UNIT, 30 * UNIT)
     assert result.burn_rate_per_day == 10 * UNIT
 
 
@@ -237,7 +245,9 @@ def test_projections_are_consistent_whatever_the_history(
         assert result.projected_overrun == max(0, result.projected_spend - allocated)
         assert result.burn_rate_per_day >= 0
         if result.method != "ewma-weekday":  # deseasonalizing may lift a quiet weekday's spend
-            assert result.burn_rate_per_day <= max([0, *amounts])
+            # A short history also leans on the plan's pace (allocated ÷ period days).
+            plan = round(allocated / bounds.days) if result.method == "ewma-short" else 0
+            assert result.burn_rate_per_day <= max([0, *amounts, plan])
         if result.exhaustion_date is not None:
             assert bounds.contains(result.exhaustion_date)
             assert result.exhaustion_date >= min(today, bounds.end)

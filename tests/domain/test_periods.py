@@ -23,6 +23,7 @@ from app.domain.periods import (
 )
 
 RECURRING = [PeriodKind.MONTHLY, PeriodKind.QUARTERLY, PeriodKind.ANNUAL]
+ALL_RECURRING = [*RECURRING, PeriodKind.WEEKLY, PeriodKind.DAILY]
 CALENDAR_DAYS = {PeriodKind.MONTHLY: 31, PeriodKind.QUARTERLY: 92, PeriodKind.ANNUAL: 366}
 
 
@@ -42,8 +43,8 @@ def all_periods(
 # --- kinds and bounds -----------------------------------------------------------------------
 
 
-def test_only_monthly_quarterly_and_annual_recur() -> None:
-    assert [k for k in PeriodKind if k.is_recurring] == RECURRING
+def test_only_grant_and_custom_do_not_recur() -> None:
+    assert [k for k in PeriodKind if k.is_recurring] == ALL_RECURRING
 
 
 def test_bounds_count_both_the_first_and_the_last_day() -> None:

@@ -21,7 +21,10 @@ from app import db
 from app.server import create_app
 from app.settings import Settings
 
-MIGRATIONS = ["0001_initial", "0002_trust"]
+#: Every migration of app/migrations, in order (the newest last).
+MIGRATIONS = sorted(
+    path.stem for path in (Path(db.__file__).parent / "migrations").glob("0*.py")
+)
 
 
 def client_of() -> httpx.AsyncClient:
@@ -96,8 +99,10 @@ def test_the_server_refuses_to_start_without_every_migration(tmp_path: Path, sta
     if state == "one-behind":
         assert allot(env, "migrate").returncode == 0
         with sqlite3.connect(path) as conn:
-            conn.execute("DELETE FROM tortoise_migrations WHERE name = '0002_trust'")
-        expected = "the database is 1 migration(s) behind (0002_trust): run `allot migrate`"
+            conn.execute("DELETE FROM tortoise_migrations WHERE name = ?", (MIGRATIONS[-1],))
+        expected = (
+            f"the database is 1 migration(s) behind ({MIGRATIONS[-1]}): run `allot migrate`"
+        )
     else:
         expected = "the database has no Allot tables yet: run `allot migrate`"
     server = start(env, tmp_path / "serve.log")

@@ -135,6 +135,26 @@ async def world(admin) -> World:
     al1 = await Alert.filter(allocation_id=a1.id).first()
     al3 = await Alert.filter(allocation_id=a3.id).first()
     assert al1 is not None and al3 is not None
+    # A budget-level alert (the whole budget's figures: owners only), a webhook of each
+    # budget, and a delivery given up on.
+    from app.models import Delivery, OutboxEvent
+    from app.services.delivery import admin as delivery_admin
+
+    alb = await Alert.create(
+        budget_id=grant.id, period_id=al1.period_id, scope="BUDGET", kind="FORECAST_OVERRUN",
+        dedupe_key="matrix:budget", message="Grant is projected to overrun",
+    )  # fmt: skip
+    wh1, _ = await delivery_admin.create_webhook(owner, "https://example.org/h", budget_id=grant.id)
+    wh3, _ = await delivery_admin.create_webhook(
+        xowner, "https://example.org/x", budget_id=other.id
+    )
+    event = await OutboxEvent.create(kind="alert.raised", budget_id=grant.id, payload={})
+    dead = await Delivery.create(
+        event_id=event.id, channel="SLACK_DM", target="UGONE", state="DEAD",
+        next_attempt_at=datetime(2026, 3, 1, tzinfo=UTC),
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
+        dead_reason="permanent error: slack: channel_not_found",
+    )  # fmt: skip
     w = World(users=users, tokens=tokens)
     enc = ids.encode
     w.ids = {
@@ -158,6 +178,10 @@ async def world(admin) -> World:
         "u3": enc("UnassignedSpend", u3.id),
         "al1": enc("Alert", al1.id),
         "al3": enc("Alert", al3.id),
+        "alb": enc("Alert", alb.id),
+        "wh1": enc("Webhook", wh1.id),
+        "wh3": enc("Webhook", wh3.id),
+        "dead": enc("Delivery", dead.id),
         "grant_pk": str(grant.id),
         "other_pk": str(other.id),
     }
@@ -288,12 +312,63 @@ RECORD_SPENDS = (
 )
 
 MUTATIONS: dict[str, list[Case]] = {
-    "acknowledgeAlert": mutation(
-        "acknowledgeAlert",
-        "AcknowledgeAlertInput!",
-        lambda w: {"alertId": w.ids["al1"]},
+    # An allocation's alert: its owners and the people who act for the project; a budget-level
+    # alert: owners only.
+    "acknowledgeAlert": [
+        *mutation(
+            "acknowledgeAlert",
+            "AcknowledgeAlertInput!",
+            lambda w: {"alertId": w.ids["al1"]},
+            ACTING,
+            lambda w: {"alertId": w.ids["al3"]},
+        ),
+        *mutation(
+            "acknowledgeAlert",
+            "AcknowledgeAlertInput!",
+            lambda w: {"alertId": w.ids["alb"]},
+            OWNERS,
+        ),
+    ],
+    "setAlertThresholds": mutation(
+        "setAlertThresholds",
+        "SetAlertThresholdsInput!",
+        lambda w: {"budgetId": w.ids["grant"], "scope": "BUDGET", "percentUsed": [90]},
         OWNERS,
-        lambda w: {"alertId": w.ids["al3"]},
+        lambda w: {"budgetId": w.ids["other"], "scope": "BUDGET", "percentUsed": [90]},
+    ),
+    # Anyone who may see the budget may ask for its alerts (each still reaches them only if
+    # they may see it).
+    "setAlertSubscription": mutation(
+        "setAlertSubscription",
+        "SetAlertSubscriptionInput!",
+        lambda w: {"budgetId": w.ids["grant"], "channels": ["SLACK_DM"]},
+        READERS,
+        lambda w: {"budgetId": w.ids["other"], "channels": ["SLACK_DM"]},
+    ),
+    "createWebhook": mutation(
+        "createWebhook",
+        "CreateWebhookInput!",
+        lambda w: {"url": "https://example.org/new", "budgetId": w.ids["grant"]},
+        OWNERS,
+        lambda w: {"url": "https://example.org/new", "budgetId": w.ids["other"]},
+    ),
+    "rotateWebhookSecret": mutation(
+        "rotateWebhookSecret",
+        "WebhookInput!",
+        lambda w: {"webhookId": w.ids["wh1"]},
+        OWNERS,
+        lambda w: {"webhookId": w.ids["wh3"]},
+    ),
+    "deleteWebhook": mutation(
+        "deleteWebhook",
+        "WebhookInput!",
+        lambda w: {"webhookId": w.ids["wh1"]},
+        OWNERS,
+        lambda w: {"webhookId": w.ids["wh3"]},
+    ),
+    # Delivery rows name every recipient: admins only.
+    "retryDelivery": mutation(
+        "retryDelivery", "RetryDeliveryInput!", lambda w: {"deliveryId": w.ids["dead"]}, ADMIN
     ),
     "addBudgetOwner": mutation(
         "addBudgetOwner",
@@ -738,6 +813,55 @@ QUERIES: dict[str, list[Case]] = {
         ALL_USERS,
         lambda v, w: "allowed" if v["nodes"] else "denied",
     ),
+    "alerts": [
+        *query(
+            "alerts allocation",
+            "{ alerts(first: 100) { nodes { id } } }",
+            lambda w: {},
+            READERS,
+            present("al1"),
+            lambda w: {},
+            ADMIN,
+            present("al3"),
+        ),
+        # The whole budget's figures: owners only, never through a project role.
+        *query(
+            "alerts budget-level",
+            "query($b: ID) { alerts(budgetId: $b, first: 100) { nodes { id } } }",
+            lambda w: {"b": w.ids["grant"]},
+            OWNERS,
+            present("alb"),
+        ),
+    ],
+    "deliveries": query(
+        "deliveries",
+        "{ deliveries(state: DEAD, first: 10) { nodes { id } } }",
+        lambda w: {},
+        ADMIN,
+        present("dead"),
+    ),
+    "webhooks": query(
+        "webhooks",
+        "{ webhooks(first: 100) { nodes { id } } }",
+        lambda w: {},
+        OWNERS,
+        present("wh1"),
+        lambda w: {},
+        ADMIN,
+        present("wh3"),
+    ),
+    # Your own subscriptions: everyone signed in.
+    "alertSubscriptions": query(
+        "alertSubscriptions", "{ alertSubscriptions { id } }", lambda w: {}, ALL_USERS, not_null
+    ),
+    "alertThresholds": query(
+        "alertThresholds",
+        "query($b: ID!) { alertThresholds(budgetId: $b) { id } }",
+        lambda w: {"b": w.ids["grant"]},
+        OWNERS,
+        not_null,
+        lambda w: {"b": w.ids["other"]},
+    ),
     "priceUsage": query(
         "priceUsage",
         '{ priceUsage(service: "postdoc", unit: "hour", quantity: "2") { amount } }',
@@ -877,6 +1001,12 @@ class Route:
 
 HTTP_ROUTES: dict[str, list[Route]] = {
     "/healthz": [Route(lambda w: "/healthz", ALL_USERS | {"anonymous"})],
+    # No user data, the same answer for everyone (this database is built from the models, so
+    # readiness says 503 here): tests/e2e/test_health.py.
+    "/readyz": [],
+    "/graphiql/{name:str}": [
+        Route(lambda w: "/graphiql/graphiql.min.js", ALL_USERS | {"anonymous"})
+    ],
     # Scraped with ALLOT_METRICS_TOKEN, never with a user's API token.
     "/metrics": [Route(lambda w: "/metrics", NOBODY)],
     "/graphql": [Route(lambda w: "/graphql", ALL_USERS | {"anonymous"})],  # the GraphiQL page

@@ -1,4 +1,5 @@
-"""Outbox delivery: claimed once however many workers run, retried with backoff after a failure."""
+"""Outbox delivery: claimed once however many workers run, retried with backoff after a failure
+(per destination: app.services.delivery; see tests/services/test_delivery_*.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 from helpers import both_databases
 
-from app.models import OutboxEvent
+from app.models import Delivery, OutboxEvent
 from app.services.events import emit
 from app.services.outbox import backoff, deliver_pending, run_outbox_worker
 
@@ -29,6 +30,7 @@ async def test_two_concurrent_workers_never_deliver_the_same_event_twice(databas
 
 
 async def test_a_failed_event_is_retried_after_its_backoff(database, fixed_clock) -> None:
+    """The event leaves the outbox at once (fanned out); its delivery keeps the failure."""
     await emit("transfer.requested", {"transferId": 1}, budget_id=1)
     calls: list[int] = []
 
@@ -38,17 +40,18 @@ async def test_a_failed_event_is_retried_after_its_backoff(database, fixed_clock
             raise RuntimeError("slack is down")
 
     assert await deliver_pending([flaky]) == 0
-    row = await OutboxEvent.get()
-    assert row.delivered_at is None and row.attempts == 1
+    row = await Delivery.get()
+    assert row.state == "PENDING" and row.attempts == 1 and row.delivered_at is None
     assert "slack is down" in (row.last_error or "")
+    assert (await OutboxEvent.get()).delivered_at is not None, "fanned out"
 
     assert await deliver_pending([flaky]) == 0, "not before the backoff has passed"
     assert len(calls) == 1
 
     fixed_clock[0] = fixed_clock[0] + backoff(1) + timedelta(seconds=1)
     assert await deliver_pending([flaky]) == 1
-    row = await OutboxEvent.get()
-    assert row.delivered_at is not None and row.attempts == 2 and row.last_error is None
+    row = await Delivery.get()
+    assert row.state == "DELIVERED" and row.attempts == 2 and row.last_error is None
     assert await deliver_pending([flaky]) == 0, "delivered events are not delivered again"
 
 

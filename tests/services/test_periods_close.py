@@ -13,6 +13,7 @@ from helpers import actor_of, both_databases, make_user
 from app.domain.errors import PeriodClosed, PermissionDenied, ValidationError
 from app.models import Allocation, BudgetPeriod, JournalEntry, Spend, TransferRequest
 from app.services import allocations, budgets, periods, plans, spending, transfers
+from app.services.lookup import with_open_spent
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
@@ -51,12 +52,15 @@ async def setup_budget(
 
 
 async def periods_of(budget_id: int) -> list[BudgetPeriod]:
-    return await BudgetPeriod.filter(budget_id=budget_id).order_by("seq")
+    """With an open period's spent filled in (it is the sum of its allocations)."""
+    return list(
+        await with_open_spent(await BudgetPeriod.filter(budget_id=budget_id).order_by("seq"))
+    )
 
 
 async def period_of_spend(spend: Spend) -> BudgetPeriod:
     allocation = await Allocation.get(id=spend.allocation_id)  # type: ignore[attr-defined]
-    return await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    return (await with_open_spent([await BudgetPeriod.get(id=allocation.period_id)]))[0]  # type: ignore[attr-defined]
 
 
 BOUNDARIES = [
@@ -274,7 +278,7 @@ async def test_a_spend_that_read_the_old_allocation_before_the_close_lands_in_th
     assert await verify() == []
 
 
-async def test_closing_on_demand_ends_the_period_today_and_opens_the_rest_of_the_month(
+async def test_closing_on_demand_ends_the_period_today_and_opens_the_next_regular_period(
     admin, fixed_clock
 ) -> None:
     _, actor, _ = admin
@@ -285,10 +289,11 @@ async def test_closing_on_demand_ends_the_period_today_and_opens_the_rest_of_the
         date(2026, 3, 15),
     )
     assert result.next is not None
-    assert (result.next.start_date, result.next.end_date) == (date(2026, 3, 16), date(2026, 3, 31))
-    fixed_clock[0] = datetime(2026, 4, 1, 0, 1, tzinfo=UTC)
+    # The next regular period opens at once: no period is funded for 16-31 March.
+    assert (result.next.start_date, result.next.end_date) == (date(2026, 4, 1), date(2026, 4, 30))
+    fixed_clock[0] = datetime(2026, 5, 1, 0, 1, tzinfo=UTC)
     [again] = await periods.close_due_periods()
-    assert again.next is not None and again.next.start_date == date(2026, 4, 1)
+    assert again.next is not None and again.next.start_date == date(2026, 5, 1)
     assert await verify() == []
 
 

@@ -685,7 +685,9 @@ def _budget(scene: Scene, **changes: Any) -> Any:
         pytest.param({"end_date": None}, "endDate", "required", id="grant-without-end"),
         pytest.param({"timezone": "Mars/Olympus_Mons"}, "timezone", "", id="bad-timezone"),
         pytest.param({"timezone": "EST5EDT_nope"}, "timezone", "", id="junk-timezone"),
-        pytest.param({"period_kind": "WEEKLY"}, "periodKind", "must be one of", id="bad-period"),
+        pytest.param(
+            {"period_kind": "FORTNIGHTLY"}, "periodKind", "must be one of", id="bad-period"
+        ),
         pytest.param({"currency": "US"}, "currency", "ISO 4217", id="bad-currency"),
         pytest.param(
             {"alert_thresholds": [50, 0]},

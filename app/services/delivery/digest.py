@@ -1,0 +1,69 @@
+"""Daily and weekly digests: alerts a person asked to get in one message.
+
+The fan-out writes a `DigestItem` per alert, person and channel instead of a delivery. After
+each digest boundary (ALLOT_DIGEST_HOUR_UTC every day; Mondays for weekly ones) this makes one
+`alert.digest` outbox event per person and channel holding every item from before the boundary
+— with a dedupe key per boundary, in one transaction with marking the items, so a digest is
+made once however many processes run the pass — and it is delivered like any event (its own
+delivery row, retries, DEAD).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.models import Alert, DigestItem
+from app.services.events import emit
+from app.settings import get_settings
+
+
+def boundary(now: datetime, frequency: str, hour: int) -> datetime:
+    """The latest digest time at or before `now` (UTC)."""
+    mark = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if mark > now:
+        mark -= timedelta(days=1)
+    if frequency == "WEEKLY":
+        mark -= timedelta(days=mark.weekday())  # back to Monday
+    return mark
+
+
+async def send_due(now: datetime | None = None) -> int:
+    """Make the digests whose boundary has passed; returns how many were made."""
+    now = now or clock.now()
+    hour = get_settings().digest_hour_utc
+    made = 0
+    for frequency in ("DAILY", "WEEKLY"):
+        until = boundary(now, frequency, hour)
+        items = await DigestItem.filter(
+            frequency=frequency, batched_at=None, created_at__lt=until
+        ).order_by("id")
+        groups: dict[tuple[int, str], list[DigestItem]] = defaultdict(list)
+        for item in items:
+            groups[(item.user_id, item.channel)].append(item)
+        for (user_id, channel), group in groups.items():
+            alert_ids = [i.alert_id for i in group]  # type: ignore[attr-defined]
+            alerts = {a.id: a for a in await Alert.filter(id__in=alert_ids)}
+            async with in_transaction():
+                claimed = await DigestItem.filter(
+                    id__in=[i.id for i in group], batched_at=None
+                ).update(batched_at=now)
+                if not claimed:
+                    continue  # another process made this digest
+                await emit(
+                    "alert.digest",
+                    {
+                        "userId": user_id,
+                        "channel": channel,
+                        "frequency": frequency,
+                        "alertIds": alert_ids,
+                        "lines": [alerts[a].message for a in alert_ids if a in alerts],
+                        "until": until.isoformat(),
+                    },
+                    dedupe_key=f"digest:{user_id}:{channel}:{frequency}:{until.isoformat()}",
+                )
+                made += 1
+    return made
