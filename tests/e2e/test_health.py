@@ -22,9 +22,7 @@ from app.server import create_app
 from app.settings import Settings
 
 #: Every migration of app/migrations, in order (the newest last).
-MIGRATIONS = sorted(
-    path.stem for path in (Path(db.__file__).parent / "migrations").glob("0*.py")
-)
+MIGRATIONS = sorted(path.stem for path in (Path(db.__file__).parent / "migrations").glob("0*.py"))
 
 
 def client_of() -> httpx.AsyncClient:
@@ -100,9 +98,7 @@ def test_the_server_refuses_to_start_without_every_migration(tmp_path: Path, sta
         assert allot(env, "migrate").returncode == 0
         with sqlite3.connect(path) as conn:
             conn.execute("DELETE FROM tortoise_migrations WHERE name = ?", (MIGRATIONS[-1],))
-        expected = (
-            f"the database is 1 migration(s) behind ({MIGRATIONS[-1]}): run `allot migrate`"
-        )
+        expected = f"the database is 1 migration(s) behind ({MIGRATIONS[-1]}): run `allot migrate`"
     else:
         expected = "the database has no Allot tables yet: run `allot migrate`"
     server = start(env, tmp_path / "serve.log")
