@@ -38,6 +38,8 @@ class PeriodKind(str, Enum):
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"
     ANNUAL = "ANNUAL"
+    WEEKLY = "WEEKLY"
+    DAILY = "DAILY"
     GRANT = "GRANT"
     CUSTOM = "CUSTOM"
 
@@ -180,6 +182,16 @@ def budgets_create(
     ),
     description: str = typer.Option(None, help="A line about the budget."),
     owner: list[str] = typer.Option(None, "--owner", help="Another owner's e-mail (repeatable)."),
+    fiscal_year_start_month: int = typer.Option(
+        None, help="QUARTERLY/ANNUAL: the month (1-12) the fiscal year begins in, e.g. 7."
+    ),
+    reset_day: int = typer.Option(
+        None, help="MONTHLY/QUARTERLY/ANNUAL: the day (1-28) periods begin on."
+    ),
+    week_start: str = typer.Option(None, help="WEEKLY: the first day, e.g. MONDAY or SUNDAY."),
+    prorate_first_period: bool = typer.Option(
+        False, "--prorate-first-period", help="Fund a short first period by its share of days."
+    ),
 ) -> None:
     """Create a budget and fund its first period; you become an owner (budget creators, admins)."""
     from app import clock
@@ -213,9 +225,21 @@ def budgets_create(
             enforce_pacing=enforce_pacing,
             slack_channel=slack_channel,
             slack_privacy=privacy,
+            fiscal_year_start_month=fiscal_year_start_month,
+            reset_day=reset_day,
+            week_start=week_start.upper() if week_start else None,
+            prorate_first_period=prorate_first_period,
         )
 
-    b = run(main, names={"amount": "--amount", "name": "--name", "currency": "--currency"})
+    names = {
+        "amount": "--amount",
+        "name": "--name",
+        "currency": "--currency",
+        "fiscalYearStartMonth": "--fiscal-year-start-month",
+        "resetDay": "--reset-day",
+        "weekStart": "--week-start",
+    }
+    b = run(main, names=names)
     say(
         f"created budget bud_{b.id} {b.name!r}: {money(pool, b.currency)} {b.period_kind}"
         f" from {b.start_date}; see `allot budgets show bud_{b.id}`"

@@ -97,5 +97,26 @@ def test_create_errors_name_the_option(lab: Cli) -> None:
     assert "--start" in lab.refused(
         *base, "--period", "monthly", "--start", "March", as_=PI, code=2
     )
-    result = lab(*base, "--period", "weekly", as_=PI)
-    assert result.exit_code == 2 and "weekly" in result.stderr
+    result = lab(*base, "--period", "fortnightly", as_=PI)
+    assert result.exit_code == 2 and "fortnightly" in result.stderr
+    assert "--week-start applies only to WEEKLY" in lab.refused(
+        *base, "--period", "monthly", "--week-start", "sunday", as_=PI
+    )
+    assert "--reset-day must be a day of the month from 1 to 28" in lab.refused(
+        *base, "--period", "monthly", "--reset-day", "31", as_=PI
+    )
+
+
+def test_create_on_a_fiscal_calendar(lab: Cli) -> None:
+    lab.ok(
+        "budgets", "create", "--name", "Ops FY", "--amount", "120k", "--period", "annual",
+        "--start", "2026-03-10", "--fiscal-year-start-month", "7", as_=PI,
+    )  # fmt: skip
+    shown = lab.ok("budgets", "show", "Ops FY", as_=PI)
+    # The first period runs to the fiscal year's end (30 June), not the calendar year's.
+    assert "2026-06-30" in shown and "2026-12-31" not in shown
+    lab.ok(
+        "budgets", "create", "--name", "LLM", "--amount", "20", "--period", "weekly",
+        "--start", "2026-03-10", "--week-start", "sunday", as_=PI,
+    )  # fmt: skip
+    assert "2026-03-14" in lab.ok("budgets", "show", "LLM", as_=PI)  # Tuesday to Saturday
