@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODELS = ["app.models"]
 
@@ -14,17 +17,50 @@ def normalize_url(url: str) -> str:
     for prefix in ("postgresql+asyncpg://", "postgres+asyncpg://", "postgresql://"):
         if url.startswith(prefix):
             return "postgres://" + url[len(prefix) :]
-    if url.startswith("sqlite://") and "busy_timeout" not in url and ":memory:" not in url:
-        # WAL with synchronous=NORMAL is durable across crashes of the process (a power cut may
-        # lose the last commits, never corrupt the file) and spares one fsync per commit.
-        sep = "&" if "?" in url else "?"
-        return f"{url}{sep}busy_timeout=5000&synchronous=NORMAL"
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        # The money tables live here: synchronous=FULL (the default) syncs the WAL at every
+        # commit, so an acknowledged spend survives a power cut or a failing file system, not
+        # only a crash of the process (NORMAL's guarantee, which may lose the last commits).
+        # The cost is one fsync per commit (measured by bench/outbox_backlog.py, README
+        # "Alerts and delivery"); `?synchronous=NORMAL` in the URL chooses speed instead.
+        params = parse_qs(urlsplit(url).query)
+        extra = [
+            f"{name}={value}"
+            for name, value in (("busy_timeout", "5000"), ("synchronous", "FULL"))
+            if name not in params
+        ]
+        if extra:
+            sep = "&" if "?" in url else "?"
+            return f"{url}{sep}{'&'.join(extra)}"
     return url
+
+
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled PostgreSQL connection that is not reset when it goes back to the pool.
+
+    asyncpg resets a released connection with `SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL` — one more round trip for every statement run outside a transaction
+    (each takes and returns a connection). Allot leaves no session state on pooled connections:
+    its advisory locks are transaction-scoped (pg_advisory_xact_lock), it declares no cursors
+    and sets no session settings, and LISTEN runs on the broker's own connection. asyncpg still
+    rolls back a transaction left open and drops listeners on release."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    url = normalize_url(url)
+    if not is_postgres(url):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["connection_class"] = PooledConnection
+    return config
 
 
 def tortoise_config(url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalize_url(url)},
+        "connections": {"default": _connection(url)},
         "apps": {
             "models": {
                 "models": MODELS,
@@ -44,17 +80,24 @@ def is_postgres(url: str) -> bool:
 async def init_db(url: str, *, shared: bool = False) -> None:
     """Open the database. `shared` makes it visible to every task (the server's request tasks
     do not inherit the lifespan task's context)."""
+    from app.services import actor_cache
+
+    actor_cache.forget()  # another database: nothing remembered of the last one holds
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=shared)
 
 
-async def migrate(url: str) -> None:
-    """Apply every migration in app/migrations (the schema is never created any other way)."""
+async def migrate(url: str, target: str | None = None) -> None:
+    """Apply every migration in app/migrations (the schema is never created any other way), or
+    those up to `target` ("models.0002_trust": the upgrade tests start from an older state)."""
     from tortoise.migrations.api import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(url))
+    await run_migrations(config=tortoise_config(url), target=target)
 
 
 async def close_db() -> None:
+    from app.services import actor_cache
+
+    actor_cache.forget()
     await connections.close_all()
 
 

@@ -14,10 +14,17 @@ from starlette.applications import Starlette
 from app import logs
 from app.server import Worker, create_app
 from app.settings import Settings, get_settings
+from bot.config import SlackSettingsError, slack_settings_problem
+
+__all__ = ["SlackSettingsError", "create", "slack_parts", "slack_settings_problem"]
 
 
 def slack_parts(settings: Settings) -> tuple[Any, Any]:
-    """The Bolt app and the outbox's Slack sink, or (None, None) without a signing secret."""
+    """The Bolt app and the outbox's Slack sink, or (None, None) without Slack settings.
+    Half of them is a SlackSettingsError with one line to act on."""
+    problem = slack_settings_problem(settings)
+    if problem:
+        raise SlackSettingsError(problem)
     if not settings.slack_signing_secret:
         return None, None
     from bot.app import build_app, web_client
@@ -70,7 +77,10 @@ def socket_mode_worker(slack_app: Any, app_token: str, api_url: str | None = Non
 def create(settings: Settings | None = None) -> Starlette:
     logs.configure()
     settings = settings or get_settings()
-    slack_app, notifier = slack_parts(settings)
+    try:
+        slack_app, notifier = slack_parts(settings)
+    except SlackSettingsError as exc:  # one line, not a traceback, from the server's start
+        raise SystemExit(f"error: {exc}") from None
     workers = outbox_workers(settings, notifier) if settings.run_workers else []
     if slack_app is not None and settings.slack_app_token:
         workers.append(

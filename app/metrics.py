@@ -222,6 +222,8 @@ class Gauge:
     name: str
     help: str
     value: float
+    #: (label, value) pairs; gauges of one name with different labels are one family.
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 class _Gauges:
@@ -229,8 +231,19 @@ class _Gauges:
         self.gauges = list(gauges)
 
     def collect(self) -> Iterator[Metric]:
+        families: dict[str, GaugeMetricFamily] = {}
         for gauge in self.gauges:
-            yield GaugeMetricFamily(gauge.name, gauge.help, value=gauge.value)
+            if not gauge.labels:
+                yield GaugeMetricFamily(gauge.name, gauge.help, value=gauge.value)
+                continue
+            family = families.get(gauge.name)
+            if family is None:
+                family = GaugeMetricFamily(
+                    gauge.name, gauge.help, labels=[k for k, _ in gauge.labels]
+                )
+                families[gauge.name] = family
+            family.add_metric([v for _, v in gauge.labels], gauge.value)
+        yield from families.values()
 
 
 class _Forward:

@@ -1,5 +1,6 @@
 """`GET /reports/{budget_id}/{report}.{csv|json|ndjson}?period=current|all|N`: grant-reporting
-downloads, streamed (a composition-root module: it authenticates like /graphql does).
+downloads, streamed (a composition-root module: it authenticates like /graphql does, by
+bearer token or by the web app's session cookie).
 
 Every malformed request gets a JSON error body, never a 500: a budget reference that cannot
 name a budget (not `bud_<n>` or `<n>` in ASCII digits, or a number beyond the budgets table's
@@ -62,8 +63,15 @@ def _period(request: Request) -> tuple[str | None, Response | None]:
 async def report_download(request: Request) -> Response:
     token = bearer(request.headers.get("authorization"))
     user = await authenticate(token) if token else None
+    if user is None and not request.headers.get("authorization"):
+        # The web app's download buttons: a GET that only reads, so the session cookie is
+        # enough (no CSRF token; SameSite=Lax keeps it off other sites' subrequests).
+        from app.sessions import load_session
+
+        session = await load_session(request)
+        user = session.user if session is not None else None
     if user is None:
-        return _error(401, "UNAUTHENTICATED", "send 'Authorization: Bearer <token>'")
+        return _error(401, "UNAUTHENTICATED", "sign in, or send 'Authorization: Bearer <token>'")
     budget_ref = request.path_params["budget_id"]
     name, dot, fmt = request.path_params["file"].rpartition(".")
     if not dot:

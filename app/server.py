@@ -39,12 +39,24 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from tortoise.exceptions import DBConnectionError
 
-from app import dashboard, db, graphiql, graphql_http, health, logs, metrics, reports_http
+from app import (
+    dashboard,
+    db,
+    gc_tuning,
+    graphiql,
+    graphql_http,
+    health,
+    logs,
+    metrics,
+    reports_http,
+    sessions,
+)
 from app.http_guard import RequestGuard, error_body
 from app.observe import Observer, OperationMetrics
 from app.settings import Settings, get_settings
+from app.unavailable_http import UnavailableAs503
 from schema import build_schema
-from schema.context import Context, bearer, context_for_token
+from schema.context import Context, bearer, context_for_token, context_for_user
 
 logger = logging.getLogger("allot.server")
 
@@ -56,6 +68,11 @@ UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 class InvalidToken(Exception):
     """A request sent credentials that authenticate nobody: 401, before any work."""
+
+
+class CsrfRefused(Exception):
+    """A POST authenticated by the session cookie without the session's X-CSRF-Token header:
+    403, before anything runs (app/sessions.py)."""
 
 
 class UnreadableBody(json.JSONDecodeError):
@@ -123,6 +140,8 @@ class AllotGraphQL(GraphQL):
             response = await self.run(request)
         except InvalidToken as exc:
             response = _json_error(401, str(exc), "UNAUTHENTICATED", UNAUTHORIZED_HEADERS, media)
+        except CsrfRefused as exc:
+            response = _json_error(403, str(exc), "CSRF", None, media)
         except HTTPException as exc:  # Strawberry's refusals and ours, as JSON
             code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
             headers = getattr(exc, "headers", None)
@@ -149,6 +168,17 @@ class AllotGraphQL(GraphQL):
             context = await context_for_token(token, request)
             if token is not None and context.user is None:
                 raise InvalidToken("invalid token: it is unknown or was revoked")
+            if not header and sessions.has_cookie(request):
+                # The web app's session cookie (no Authorization header at all). A POST may
+                # write, so it must prove it comes from Allot's own page (the CSRF header).
+                session = await sessions.load_session(request)
+                if session is not None:
+                    if request.method != "GET" and not sessions.csrf_ok(request, session):
+                        raise CsrfRefused(
+                            "a request signed in by cookie must send the X-CSRF-Token header"
+                            " (sign in again if the page is old)"
+                        )
+                    context = await context_for_user(session.user, request)
         # One id for the request's log lines, its X-Request-ID header and masked errors.
         context.request_id = logs.current_request_id() or context.request_id
         context.response = response
@@ -331,8 +361,8 @@ def graphql_app(settings: Settings) -> AllotGraphQL:
     schema = build_schema(settings)
     # Outermost of the extensions: it times and counts what the others decide.
     schema.extensions = [OperationMetrics, *schema.extensions]
-    # Queries by GET too (GraphQL over HTTP): they only read, and tokens travel in a header,
-    # never a cookie, so another site cannot make a browser send one with its credentials.
+    # Queries by GET too (GraphQL over HTTP): they only read. Tokens travel in a header; the
+    # web app's session cookie writes only with its CSRF header (app/sessions.py).
     return AllotGraphQL(schema, allow_queries_via_get=True)
 
 
@@ -363,9 +393,11 @@ def create_app(
         tasks = [
             asyncio.create_task(w(), name=getattr(w, "__name__", "worker")) for w in (workers or [])
         ]
+        gc_tuning.after_startup()  # gc.freeze() what start-up made; fewer young collections
         try:
             yield
         finally:
+            gc_tuning.restore()
             await stop_workers(tasks, settings.shutdown_grace_seconds)
             if init_database:
                 await db.close_db()
@@ -379,6 +411,7 @@ def create_app(
         Route("/graphql", graphql),
         *graphiql.routes(),  # the GraphiQL page's scripts and styles (app/graphiql/)
         *dashboard.routes(),  # the page at / and /dashboard (app/dashboard/)
+        *sessions.routes(settings),  # /auth/login, /auth/session, /auth/logout
         *reports_http.routes(),  # /reports/{budget_id}/{report}.{csv|json|ndjson}
         *(extra_routes or []),
     ]
@@ -392,7 +425,11 @@ def create_app(
         # recorded are those the client saw (the guard's 413s included).
         Middleware(Observer),
         Middleware(StartupRefusal),
+        # Database trouble escaping a route is a 503 with Retry-After, not a plain 500.
+        Middleware(UnavailableAs503),
         # Before any route, so nothing reads a body before its size is checked.
         Middleware(RequestGuard, max_body_bytes=settings.max_body_bytes),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app.state.settings = settings  # the session cookie's key (app/sessions.py)
+    return app

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     #: with 1009) before they are parsed. A 10,000-item `recordSpends` with every field filled
     #: in is about 3.8 MB.
     max_body_bytes: int = 5 * 1024 * 1024
+    #: The web app's sign-in (app/sessions.py): the key that signs session cookies. Unset, one
+    #: is derived that all workers share (app.sessions.session_key): for PostgreSQL from the
+    #: database URL and its password, for SQLite a random key in `<database file>.session-key`.
+    session_secret: str | None = None
+    #: How long a session lasts after sign-in.
+    session_max_age_hours: float = 12.0
+    #: Send the session cookie over HTTPS only (the `Secure` attribute): set it behind TLS.
+    session_cookie_secure: bool = False
     #: The bearer token `/metrics` asks for; without one `/metrics` answers 404.
     metrics_token: str | None = None
     #: On SIGTERM, how long in-flight requests may finish before they are cancelled.

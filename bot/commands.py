@@ -5,6 +5,7 @@ Parsing is syntax only. Whether a project exists, or the user may act on it, is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +20,8 @@ POOL = "pool"
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    #: `help spend`: that subcommand only.
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Spend:
     description: str | None = None
     project: str | None = None
     currency_symbol: str | None = None
+    budget: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,51 @@ class Reject:
 
 
 @dataclass(frozen=True)
+class Cancel:
+    transfer_id: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """`channel #lab-budget [budget]`: `channel` is a Slack channel id (C…/G…), or a `#name`
+    the listener matches against the channel the command was typed in; None: this channel."""
+
+    channel: str | None
+    channel_name: str | None = None
+    budget: str | None = None
+
+
+@dataclass(frozen=True)
 class Link:
     code: str | None = None
 
 
 Command = (
-    Help | Status | Budgets | Spend | Allocate | Transfer | TransferModal | Approve | Reject | Link
+    Help
+    | Status
+    | Budgets
+    | Spend
+    | Allocate
+    | Transfer
+    | TransferModal
+    | Approve
+    | Reject
+    | Cancel
+    | Channel
+    | Link
 )
+
+#: `<#C0123|lab-budget>` (Slack escapes a channel mention so) or a bare id.
+_CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+#: Transfer ids as people type them: `trf_42`, `42`, `T42`, `#42`.
+_TRANSFER_ID = re.compile(r"^(?:trf_|[Tt]|#)?(\d+)$")
+
+
+def transfer_id(text: str) -> str:
+    """The API's id (`trf_42`) for what was typed; anything else is passed on as typed."""
+    match = _TRANSFER_ID.match(text.strip())
+    return f"trf_{match[1]}" if match else text.strip()
 
 
 class _Parser:
@@ -127,7 +168,13 @@ class _Parser:
         name = self.tokens[0].value.lower()
         args = self.tokens[1:]
         if name in ("help", "?"):
-            return Help()
+            if len(args) > 1:
+                raise self.error("help", "`help` takes at most one command")
+            topic = args[0].value.lower() if args else None
+            if topic is not None and topic not in USAGE:
+                known = ", ".join(USAGE)
+                raise CommandError(f'There is no command "{args[0].value}". Try one of: {known}.')
+            return Help(topic)
         if name == "status":
             return Status(self.words(1, len(self.tokens)) or None)
         if name == "budgets":
@@ -146,11 +193,17 @@ class _Parser:
         if name == "approve":
             if len(args) != 1:
                 raise self.error("approve", "`approve` needs exactly one transfer id")
-            return Approve(args[0].value)
+            return Approve(transfer_id(args[0].value))
         if name == "reject":
             if not args:
                 raise self.error("reject", "`reject` needs a transfer id")
-            return Reject(args[0].value, self.rest(2))
+            return Reject(transfer_id(args[0].value), self.rest(2))
+        if name == "cancel":
+            if len(args) != 1:
+                raise self.error("cancel", "`cancel` needs exactly one transfer id")
+            return Cancel(transfer_id(args[0].value))
+        if name == "channel":
+            return self.channel(args)
         if name == "link":
             if len(args) > 1:
                 raise self.error("link", "`link` takes at most one code")
@@ -164,12 +217,31 @@ class _Parser:
     def spend(self, args: list[Token]) -> Spend:
         if len(args) < 2:
             raise self.error("spend", "`spend` needs an amount and a service")
-        if len(args) > 4:
+        if len(args) > 5:
             raise self.error("spend", "Too many words: put the description in quotes")
         money = self.amount("spend", args[0])
         description = (args[2].value.strip() or None) if len(args) > 2 else None
         project = args[3].value if len(args) > 3 else None
-        return Spend(money.amount, args[1].value, description, project, money.currency_symbol)
+        budget = args[4].value if len(args) > 4 else None
+        return Spend(
+            money.amount, args[1].value, description, project, money.currency_symbol, budget
+        )
+
+    def channel(self, args: list[Token]) -> Channel:
+        if len(args) > 2:
+            raise self.error("channel", "`channel` takes a channel and, optionally, a budget")
+        budget = args[1].value if len(args) > 1 else None
+        if not args:
+            return Channel(None)
+        raw = args[0].value.strip()
+        mention = _CHANNEL_MENTION.match(raw)
+        if mention:
+            return Channel(mention[1], mention[2] or None, budget)
+        if _CHANNEL_ID.match(raw):
+            return Channel(raw, None, budget)
+        if raw.startswith("#") and len(raw) > 1:
+            return Channel(None, raw[1:], budget)
+        raise self.error("channel", f'"{raw}" is not a channel; write it as #channel-name')
 
     def transfer(self) -> Transfer:
         if len(self.tokens) < 2 or self.tokens[1].value.lower() == "from":
@@ -206,6 +278,8 @@ __all__ = [
     "Allocate",
     "Approve",
     "Budgets",
+    "Cancel",
+    "Channel",
     "Command",
     "CommandError",
     "Help",

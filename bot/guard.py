@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.response import BoltResponse
@@ -22,6 +23,26 @@ from bot.listeners.common import link_help
 logger = logging.getLogger("allot.bot.guard")
 
 _OPEN_SUBCOMMANDS = ("link", "help", "?")
+
+#: How long a Slack user found linked is let through without asking the database again. The
+#: check sits on the ack path (Slack's 3 seconds); each operation still runs with a fresh
+#: context, so someone unlinked meanwhile can do nothing (their operations are refused).
+LINKED_TTL_SECONDS = 60.0
+
+
+class _LinkedCache:
+    def __init__(self, ttl: float = LINKED_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._seen: dict[tuple[str, str | None], float] = {}
+
+    def fresh(self, user: str, team: str | None) -> bool:
+        seen = self._seen.get((user, team))
+        return seen is not None and time.monotonic() - seen < self.ttl
+
+    def remember(self, user: str, team: str | None) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[(user, team)] = time.monotonic()
 
 
 def _team_of(body: dict[str, Any], context: Any) -> str | None:
@@ -51,6 +72,8 @@ def _ephemeral(text: str) -> BoltResponse:
 
 
 def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
+    linked = _LinkedCache()
+
     async def guard(body: dict[str, Any], context: Any, next: Any, client: Any) -> Any:
         team = _team_of(body, context)
         if team_id and team != team_id:
@@ -66,7 +89,10 @@ def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
         actor = SlackActor(schema, user, team)
         context["allot_actor"] = actor
         context["allot_command"] = command
-        if await actor.linked() or _open_to_unlinked(body):
+        if linked.fresh(user, team) or _open_to_unlinked(body):
+            return await next()
+        if await actor.linked():
+            linked.remember(user, team)
             return await next()
         text = link_help(command)
         if body.get("command"):

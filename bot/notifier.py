@@ -65,8 +65,16 @@ PERMANENT_ERRORS = frozenset(
         "not_authed",
         "msg_too_long",
         "no_text",
+        "invalid_blocks",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
     }
 )
+#: A posted copy that can no longer be edited: post the decided message afresh instead.
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+#: The budget's channel cannot take the post: the owners get it by DM instead.
+UNREACHABLE_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 METADATA_TYPE = "allot_delivery"
 
 
@@ -79,6 +87,10 @@ class DeliveryRefused(Exception):
 def _refused(exc: SlackApiError) -> Exception:
     code = str((exc.response or {}).get("error", ""))
     return DeliveryRefused(f"slack: {code}") if code in PERMANENT_ERRORS else exc
+
+
+def _error_code(exc: SlackApiError) -> str:
+    return str((exc.response or {}).get("error", ""))
 
 
 def _metadata(destination: dict[str, Any]) -> dict[str, Any]:
@@ -161,11 +173,7 @@ class SlackNotifier:
             return
         if decider.get("id") == requester.get("id"):
             return  # they decided it themselves (applied at once, or cancelled): they know
-        outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
-        text = (
-            f"Your transfer request was {outcome}: {transfer_summary(transfer)}.\n"
-            f"{decision_text(transfer)}"
-        )
+        text = decision_dm_text(transfer)
         await self.client.chat_postMessage(
             channel=await self._dm_channel(requester["slackUserId"]), text=text
         )
@@ -220,7 +228,14 @@ class SlackNotifier:
                 if posted["channel"] == channel:
                     return f"{posted['channel']} {posted['ts']}"
             privacy = FULL if dm else privacy_for(channel, budget)
-            receipt = await self._post(channel, destination, **message(transfer, privacy=privacy))
+            try:
+                receipt = await self._post(
+                    channel, destination, **message(transfer, privacy=privacy, budget=budget)
+                )
+            except SlackApiError as exc:
+                if dm or _error_code(exc) not in UNREACHABLE_CHANNEL_ERRORS:
+                    raise
+                return await self._to_owners_instead(transfer, budget, destination, channel, exc)
             await self._record(transfer["id"], receipt)
             return receipt
         if kind == "transfer.decided":
@@ -239,25 +254,91 @@ class SlackNotifier:
             input={"transferId": transfer_id, "channel": channel, "ts": ts},
         )
 
+    async def _to_owners_instead(
+        self,
+        transfer: dict[str, Any],
+        budget: dict[str, Any],
+        destination: dict[str, Any],
+        channel: str,
+        exc: SlackApiError,
+    ) -> str:
+        """The bot cannot post in the budget's channel (not invited, gone, archived): each
+        owner linked to Slack gets the request by DM, and the requester is told where it went.
+        Nobody to send it to: the channel's error, for good."""
+        logger.warning(
+            "cannot post transfer %s in %s (%s): sending it to the owners by DM",
+            transfer["id"],
+            channel,
+            _error_code(exc),
+        )
+        receipts: list[str] = []
+        posted = {m["channel"] for m in transfer.get("slackMessages") or []}
+        for owner in budget.get("owners") or []:
+            if not owner.get("slackUserId"):
+                continue
+            dm = await self._dm_channel(owner["slackUserId"])
+            if dm in posted:
+                continue
+            receipt = await self._post(
+                dm, destination, **message(transfer, privacy=FULL, budget=budget)
+            )
+            await self._record(transfer["id"], receipt)
+            receipts.append(receipt)
+        requester = transfer.get("requestedBy") or {}
+        if requester.get("slackUserId"):
+            where = (
+                "to the budget's owners by direct message"
+                if receipts
+                else "nowhere: no owner of the budget is linked to Slack"
+            )
+            await self._post(
+                await self._dm_channel(requester["slackUserId"]),
+                destination,
+                text=(
+                    f":information_source: I'm not in <#{channel}>, the channel of "
+                    f"*{escape(budget.get('name') or 'the budget')}*, so your request "
+                    f"`{transfer['id']}` went {where}. An owner can invite me with "
+                    f"`/invite @Allot` in that channel."
+                ),
+            )
+        if not receipts:
+            raise _refused(exc) from exc
+        return receipts[0]
+
     async def _update_copies(self, event: dict[str, Any]) -> None:
+        """Every posted copy brought up to date; a copy that is gone (deleted, too old to edit)
+        is posted afresh. One copy failing does not keep the others from being updated; a
+        permanent failure is not retried."""
         transfer, budget = await self._notice(event)
         if transfer is None:
             return
+        failed: Exception | None = None
         for posted in transfer.get("slackMessages") or []:
             privacy = privacy_for(posted["channel"], budget)
-            await self.client.chat_update(
-                channel=posted["channel"], ts=posted["ts"], **message(transfer, privacy=privacy)
-            )
+            content = message(transfer, privacy=privacy, budget=budget)
+            try:
+                await self.client.chat_update(channel=posted["channel"], ts=posted["ts"], **content)
+            except SlackApiError as exc:
+                if _error_code(exc) in GONE_MESSAGE_ERRORS:
+                    try:
+                        await self.client.chat_postMessage(channel=posted["channel"], **content)
+                        continue
+                    except SlackApiError as again:
+                        exc = again
+                logger.warning(
+                    "updating %s %s failed: %s", posted["channel"], posted["ts"], _error_code(exc)
+                )
+                refused = _refused(exc)
+                if failed is None or not isinstance(refused, DeliveryRefused):
+                    failed = refused
+        if failed is not None:
+            raise failed
 
     async def _decision_dm(self, event: dict[str, Any]) -> str | None:
         transfer, _budget = await self._notice(event)
         if transfer is None:
             return None
-        outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
-        return (
-            f"Your transfer request was {outcome}: {transfer_summary(transfer)}.\n"
-            f"{decision_text(transfer)}"
-        )
+        return decision_dm_text(transfer)
 
     async def _alert_text(self, event: dict[str, Any], channel: str, dm: bool) -> str | None:
         payload = event.get("payload") or {}
@@ -309,6 +390,14 @@ class SlackNotifier:
                     await self._record(transfer["id"], receipt)
             return receipt
         return None
+
+
+def decision_dm_text(transfer: dict[str, Any]) -> str:
+    """The requester's DM: "Your transfer request was approved: $300.00 from NLP Lab to GPU
+    Lab.", then who decided it and when (each said once)."""
+    outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
+    summary = transfer_summary(transfer).split(": ", 1)[-1]
+    return f"Your transfer request was {outcome}: {summary}.\n{decision_text(transfer)}"
 
 
 def _oldest(destination: dict[str, Any]) -> str:

@@ -179,6 +179,38 @@ mutation RejectTransfer($input: DecideTransferInput!) {
     + ERROR_FIELDS
 )
 
+CANCEL_TRANSFER = (
+    """
+mutation CancelTransfer($input: CancelTransferInput!) {
+  cancelTransfer(input: $input) {
+    ... on TransferDecided { transfer { ...TransferFields } }
+    ...ErrorFields
+  }
+}
+"""
+    + TRANSFER_FIELDS
+    + ERROR_FIELDS
+)
+
+SET_BUDGET_CHANNEL = (
+    """
+mutation SetBudgetChannel($input: UpdateBudgetInput!) {
+  updateBudget(input: $input) {
+    ... on BudgetUpdated { budget { id name slackChannel slackPrivacy } }
+    ...ErrorFields
+  }
+}
+"""
+    + ERROR_FIELDS
+)
+
+OWNED_BUDGETS = """
+query OwnedBudgets {
+  viewer { id }
+  budgets(first: 100) { nodes { id name owners { id } } }
+}
+"""
+
 TRANSFER = (
     """
 query Transfer($id: ID!) {
@@ -204,9 +236,9 @@ HOME = (
     """
 query Home {
   viewer { id }
-  projects(first: 50) { nodes { id name slug allocations { ...AllocationFields } } }
-  budgets(first: 50) { nodes { ...BudgetFields } }
-  pending: transfers(status: PENDING, first: 100) { nodes { ...TransferFields } }
+  projects(first: 50) { nodes { id name slug myRole allocations { ...AllocationFields } } }
+  budgets(first: 50) { totalCount nodes { ...BudgetFields } }
+  pending: transfers(status: PENDING, first: 100) { totalCount nodes { ...TransferFields } }
 }
 """
     + BUDGET_FIELDS

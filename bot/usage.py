@@ -21,9 +21,13 @@ USAGE: dict[str, Usage] = {
     ),
     "budgets": Usage("budgets", "The budgets you can see.", ("budgets",)),
     "spend": Usage(
-        'spend <amount> <service> ["description"] [project]',
-        "Record spend against a project.",
-        ("spend 12.50 aws-ec2", 'spend 12.50 aws-ec2 "GPU run" gpu-lab'),
+        'spend <amount> <service> ["description"] [project] [budget]',
+        "Record spend against a project; name the budget (or pick it) when several fund it.",
+        (
+            "spend 12.50 aws-ec2",
+            'spend 12.50 aws-ec2 "GPU run" gpu-lab',
+            'spend 12.50 aws-ec2 "GPU run" gpu-lab "Cloud Grant"',
+        ),
     ),
     "allocate": Usage(
         "allocate <budget> <project> <amount>",
@@ -35,16 +39,24 @@ USAGE: dict[str, Usage] = {
         "Ask to move money between projects; an owner approves. Alone, it opens a form.",
         ("transfer 5000 from gpu-lab to nlp-lab because the training run moved", "transfer"),
     ),
-    "approve": Usage("approve <transfer id>", "Approve a pending transfer.", ("approve T42",)),
+    "approve": Usage("approve <transfer id>", "Approve a pending transfer.", ("approve trf_42",)),
     "reject": Usage(
         "reject <transfer id> [note]",
         "Reject a pending transfer.",
-        ("reject T42 not this quarter",),
+        ("reject trf_42 not this quarter",),
+    ),
+    "cancel": Usage(
+        "cancel <transfer id>", "Withdraw your own pending request.", ("cancel trf_42",)
+    ),
+    "channel": Usage(
+        "channel [#channel] [budget]",
+        "Post a budget's requests and alerts in a channel (budget owners; invite me first).",
+        ("channel #lab-budget", 'channel #lab-budget "Cloud Grant"'),
     ),
     "link": Usage(
         "link [code]",
         "Link your Slack account to Allot, by your Slack e-mail or a one-time code.",
         ("link", "link 7GQ2-K9PX"),
     ),
-    "help": Usage("help", "Show this help.", ("help",)),
+    "help": Usage("help [command]", "Show this help, or one command's.", ("help", "help spend")),
 }

@@ -42,6 +42,7 @@ from schema.mutations.alerting import AlertingMutations
 from schema.mutations.allocations import AllocationMutations
 from schema.mutations.batch import BatchMutations
 from schema.mutations.budgets import BudgetMutations
+from schema.mutations.corrections import CorrectionMutations
 from schema.mutations.imports import ImportMutations
 from schema.mutations.periods import PeriodMutations
 from schema.mutations.pricing import PricingMutations
@@ -78,6 +79,7 @@ class Mutation(
     BudgetMutations,
     AllocationMutations,
     SpendMutations,
+    CorrectionMutations,
     TransferMutations,
     AccessMutations,
     SlackMutations,

@@ -166,4 +166,6 @@ async def paginate(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         count_query=query,
+        # A first page that holds every row needs no COUNT: totalCount is its length.
+        known_total=len(rows) if after_pk is None and not more else None,
     )

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.access import can_view_allocation, can_view_budget
+from app.domain.access import can_view_allocation, can_view_budget, is_owner
 from app.domain.errors import NotFound, ValidationError
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
@@ -84,6 +84,11 @@ def _lookup_pk(value: object, kind: str) -> int | None:
 
 
 async def _budget_visible(info: Info, row: BudgetRow) -> bool:
+    actor = info.context.actor
+    if is_owner(actor, row.id):
+        return True  # owners and admins: no need to read which projects it funds
+    if not actor.project_roles:
+        return False
     project_ids = [
         r["project_id"] for r in await info.context.loaders.project_ids_by_budget.load(row.id)
     ]
@@ -150,10 +155,17 @@ class Query:
         first: First = None,
         after: After = None,
         search: Search = None,
+        include_archived: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also list archived projects (left out by default; see archiveProject)."
+            ),
+        ] = False,
     ) -> Connection[Project]:
-        return await paginate(
-            _search(_visible_projects(info), search), first, after, Project.from_model
-        )
+        query = _visible_projects(info)
+        if not include_archived:
+            query = query.filter(archived_at=None)
+        return await paginate(_search(query, search), first, after, Project.from_model)
 
     @strawberry.field(
         description="A project by id or by slug (give exactly one); null when you may not see "
@@ -194,10 +206,17 @@ class Query:
         first: First = None,
         after: After = None,
         search: Search = None,
+        include_archived: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also list archived budgets (left out by default; see archiveBudget)."
+            ),
+        ] = False,
     ) -> Connection[Budget]:
-        return await paginate(
-            _search(_visible_budgets(info), search), first, after, Budget.from_model
-        )
+        query = _visible_budgets(info)
+        if not include_archived:
+            query = query.filter(archived_at=None)
+        return await paginate(_search(query, search), first, after, Budget.from_model)
 
     @strawberry.field(description="A budget by id; null when you may not see it.")
     async def budget(

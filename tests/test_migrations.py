@@ -107,3 +107,101 @@ def test_migrations_build_the_same_tables_as_the_models_on_postgres(pg_server: P
     migrated = asyncio.run(_columns(pg_server.create_database(), migrate=True))
     generated = asyncio.run(_columns(pg_server.create_database(), migrate=False))
     assert migrated == generated
+
+
+# --- upgrading a database that holds rows ----------------------------------------------------
+
+_FIRST = "0002_trust"  # the oldest state real installations run today
+
+
+async def _fill_every_table(url: str) -> dict[str, int]:
+    """One row in every table, NOT NULL columns given a value of their type, foreign keys off:
+    what matters is that each later migration keeps the rows (a NOT NULL column added without a
+    database default fails here, never on an empty test database)."""
+    from app.services.sql import execute, fetch
+
+    counts = {}
+    if db.is_postgres(url):
+        await execute("SET session_replication_role = replica")  # no FK checks for this fill
+        tables = [
+            r["tbl"]
+            for r in await fetch(
+                "SELECT table_name AS tbl FROM information_schema.tables"
+                " WHERE table_schema = 'public' AND table_name NOT LIKE 'tortoise_%'"
+            )
+        ]
+    else:
+        await execute("PRAGMA foreign_keys = OFF")  # no FK checks for this fill
+        tables = [
+            r["name"]
+            for r in await fetch(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'tortoise_%'"
+            )
+        ]
+    for table in tables:
+        if db.is_postgres(url):
+            columns = await fetch(
+                "SELECT column_name AS name, data_type AS type,"
+                " is_nullable = 'NO' AND column_default IS NULL AS required"
+                " FROM information_schema.columns WHERE table_name = ?",
+                table,
+            )
+        else:
+            columns = [
+                {
+                    "name": r["name"],
+                    "type": r["type"],
+                    "required": r["notnull"] and r["dflt_value"] is None,
+                }
+                for r in await fetch(f'SELECT * FROM pragma_table_info("{table}")')
+            ]
+        names, values = [], []
+        for c in columns:
+            if not c["required"]:
+                continue
+            kind = str(c["type"]).lower()
+            names.append(f'"{c["name"]}"')
+            if "json" in kind:
+                values.append("'{}'")
+            elif "int" in kind or "numeric" in kind or ("bool" in kind and not db.is_postgres(url)):
+                values.append("1")
+            elif "bool" in kind:
+                values.append("true")
+            elif "timestamp" in kind:
+                values.append("'2026-03-01 00:00:00+00'")
+            elif "date" in kind:
+                values.append("'2026-03-01'")
+            else:
+                values.append("'x'")
+        await execute(f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join(values)})')
+        counts[table] = 1
+    return counts
+
+
+async def _upgrade_with_rows(url: str) -> tuple[dict[str, int], dict[str, int]]:
+    from app.services.sql import fetch
+
+    await db.migrate(url, target=f"models.{_FIRST}")
+    await db.close_db()
+    await db.init_db(url)
+    before = await _fill_every_table(url)
+    await db.close_db()
+    await db.migrate(url)  # every later migration, over tables that hold rows
+    await db.close_db()
+    await db.init_db(url)
+    after = {t: (await fetch(f'SELECT COUNT(*) AS n FROM "{t}"'))[0]["n"] for t in before}
+    await db.close_db()
+    return before, after
+
+
+def test_every_migration_upgrades_a_database_that_holds_rows_on_sqlite(tmp_path: Path) -> None:
+    before, after = asyncio.run(_upgrade_with_rows(f"sqlite://{tmp_path / 'old.db'}"))
+    assert after == before
+
+
+def test_every_migration_upgrades_a_database_that_holds_rows_on_postgres(
+    pg_server: PgServer,
+) -> None:
+    before, after = asyncio.run(_upgrade_with_rows(pg_server.create_database()))
+    assert after == before

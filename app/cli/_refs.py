@@ -15,7 +15,11 @@ from app.domain.errors import AmbiguousReference, NotFound, ValidationError
 
 POOL = "pool"
 
-_BUDGETS = "query($search: String) { budgets(first: 100, search: $search) { nodes { id name } } }"
+# Archived budgets too: `allot budgets restore NAME` names one (writes to it stay refused).
+_BUDGETS = (
+    "query($search: String) {"
+    " budgets(first: 100, search: $search, includeArchived: true) { nodes { id name } } }"
+)
 _PROJECT = "query($slug: String!) { project(slug: $slug) { id } }"
 _PROJECTS = (
     "query($search: String) { projects(first: 100, search: $search) { nodes { id slug name } } }"

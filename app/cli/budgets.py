@@ -244,3 +244,42 @@ def budgets_create(
         f"created budget bud_{b.id} {b.name!r}: {money(pool, b.currency)} {b.period_kind}"
         f" from {b.start_date}; see `allot budgets show bud_{b.id}`"
     )
+
+
+_BUDGET_ARG = typer.Argument(..., metavar="BUDGET", help="Budget id (bud_3) or name.")
+
+
+@budgets_app.command("archive")
+def budgets_archive(budget: str = _BUDGET_ARG) -> None:
+    """Archive a budget (owners): read-only and hidden from lists until restored."""
+    from app.services import archiving
+
+    async def main(s: Session) -> Any:
+        return await archiving.archive_budget(s.actor, budget_id=await _refs.budget(s, budget))
+
+    b = run(main)
+    say(f"archived budget bud_{b.id} {b.name!r}: read-only; `allot budgets restore bud_{b.id}`")
+
+
+@budgets_app.command("restore")
+def budgets_restore(budget: str = _BUDGET_ARG) -> None:
+    """Restore an archived budget (owners): writable and listed again."""
+    from app.services import archiving
+
+    async def main(s: Session) -> Any:
+        return await archiving.restore_budget(s.actor, budget_id=await _refs.budget(s, budget))
+
+    b = run(main)
+    say(f"restored budget bud_{b.id} {b.name!r}")
+
+
+@budgets_app.command("delete")
+def budgets_delete(budget: str = _BUDGET_ARG) -> None:
+    """Delete a budget that never moved money (owners); archive one that did."""
+    from app.services import archiving
+
+    async def main(s: Session) -> Any:
+        return await archiving.delete_budget(s.actor, budget_id=await _refs.budget(s, budget))
+
+    run(main)
+    say(f"deleted budget {budget}")

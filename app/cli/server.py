@@ -54,6 +54,10 @@ def serve(
     config = settings()
     host = host or config.host
     port = port or config.port
+    from bot.config import slack_settings_problem
+
+    if problem := slack_settings_problem(config):
+        fail(problem)
     if workers > 1 and not db.is_postgres(config.database_url):
         fail(
             "several workers need PostgreSQL (ALLOT_DATABASE_URL=postgres://…);"
@@ -94,11 +98,12 @@ def demo(
         False, "--if-empty", help="Skip quietly (exit 0) when the database already has data."
     ),
 ) -> None:
-    """Load three demo budgets (a grant, a lab quarter, a class) and print an admin token."""
+    """Load three demo budgets (a grant, a lab quarter, a class) and print an admin token and
+    the admin's web-app password."""
     from app.models import Budget
     from app.services import demo as demo_service
 
-    async def main() -> tuple[bool, str | None]:
+    async def main() -> tuple[bool, str | None, str | None]:
         if not if_empty:
             count = await Budget.all().count()
             if count:
@@ -108,12 +113,28 @@ def demo(
                     " empty database; use a new ALLOT_DATABASE_URL, or `allot demo --if-empty`"
                     " to skip quietly"
                 )
-        return await demo_service.load(if_empty=if_empty)
+        loaded, token = await demo_service.load(if_empty=if_empty)
+        password = None
+        if token:  # the admin was created now: a password to sign in to the web app with
+            import secrets
 
-    loaded, token = run_db(main, migrate=True)
+            from app.models import User
+            from app.services import actors
+
+            admin = await User.get(email=demo_service.ADMIN_EMAIL)
+            password = secrets.token_urlsafe(12)
+            await actors.set_password(None, user_id=admin.id, password=password)
+        return loaded, token, password
+
+    loaded, token, password = run_db(main, migrate=True)
     say("demo data loaded" if loaded else "database already has data; demo not loaded")
     if token:
         say(f"admin API token (shown once): {token}")
+    if password:
+        say(
+            f"web app sign-in (shown once): {demo_service.ADMIN_EMAIL} / {password}"
+            " (change it: allot users set-password)"
+        )
 
 
 def verify() -> None:

@@ -52,6 +52,29 @@ def _set_creator(email: str, allowed: bool) -> None:
     say(f"{user.email} {verb} create budgets and projects")
 
 
+@users_app.command("set-password")
+def users_set_password(
+    email: str = typer.Argument(..., metavar="EMAIL", help="The user's e-mail."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="ALLOT_NEW_PASSWORD",
+        help="The new password (asked for when not given; or ALLOT_NEW_PASSWORD).",
+    ),
+) -> None:
+    """Set the password the user signs in to the web app with (ends their sessions)."""
+    from app.services import actors
+
+    async def main(actor: Any) -> Any:
+        user = await find_user(email, "EMAIL")
+        return await actors.set_password(actor, user_id=user.id, password=password)
+
+    user = run_operator(main)
+    say(f"{user.email} may now sign in with the new password")
+
+
 @users_app.command("grant-creator")
 def users_grant_creator(
     email: str = typer.Argument(..., metavar="EMAIL", help="The user's e-mail."),

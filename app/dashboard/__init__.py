@@ -1,9 +1,15 @@
-"""The dashboard: one static page (index.html, dashboard.js, dashboard.css) that talks to
-/graphql with the user's API token. No build step and no CDN: the files are served as they
-are, the page at `/` and `/dashboard`, its script and style under `/dashboard/`."""
+"""The web app: one page (index.html) whose ES modules (app.js and the modules it imports) talk
+to /graphql with the signed-in person's session (app/sessions.py). Components are Preact + htm,
+vendored in vendor/ (VENDOR.md): no build step and no CDN, the files are served as they are.
+
+The page is served at `/`, `/dashboard`, `/login`, `/settings` and at every deep link the app routes
+(`/budgets/bud_1`, `/projects/prj_3`, `/transfers/trf_12`: Slack messages link to them); its
+scripts and styles under `/dashboard/` and `/dashboard/vendor/`.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from starlette.requests import Request
@@ -11,13 +17,17 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 DIRECTORY = Path(__file__).resolve().parent
+VENDOR = DIRECTORY / "vendor"
 
-# Only these files: a StaticFiles mount would also hand out this module and __pycache__.
-ASSETS = {
-    "index.html": "text/html; charset=utf-8",
-    "dashboard.js": "text/javascript; charset=utf-8",
-    "dashboard.css": "text/css; charset=utf-8",
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
 }
+#: Only files named like this, from these two folders: a StaticFiles mount would also hand out
+#: this module and __pycache__.
+_ASSET_NAME = re.compile(r"^[a-z][a-z0-9_-]*\.(?:js|mjs|css)$")
 
 
 #: Headers of every HTML page (the GraphiQL page adds its own policy, app/server.py): not in
@@ -28,17 +38,14 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-#: The dashboard loads only its own script and style and talks only to its own /graphql; it
-#: has no inline script or <style>, and sets text with textContent only. One exception:
-#: dashboard.js sets the progress bars' widths with a style="width: …%" attribute, which
-#: style-src-attr allows (an attribute cannot run script; setting `node.style.width` in
-#: dashboard.js instead would let this line go).
+#: The page loads only its own scripts and style and talks only to its own /graphql; it has no
+#: inline script or <style>. Preact sets the progress bars' widths through the CSSOM
+#: (`element.style`), which style-src does not govern; no markup carries a style attribute.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",
@@ -49,23 +56,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def _serve(name: str) -> FileResponse:
+def _serve(path: Path) -> FileResponse:
     # no-cache: the browser revalidates (ETag), so an upgrade shows at the next load.
     headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    if name == "index.html":
+    if path.suffix == ".html":
         headers |= {**PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
-    return FileResponse(DIRECTORY / name, media_type=ASSETS[name], headers=headers)
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=headers)
+
+
+def _not_found() -> Response:
+    return Response("Not Found", status_code=404, media_type="text/plain")
 
 
 async def page(_: Request) -> Response:
-    return _serve("index.html")
+    return _serve(DIRECTORY / "index.html")
 
 
-async def asset(request: Request) -> Response:
-    name = request.path_params["name"]
-    if name not in ASSETS:
-        return Response("Not Found", status_code=404, media_type="text/plain")
-    return _serve(name)
+def _asset_in(folder: Path):  # type: ignore[no-untyped-def]
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        path = folder / name
+        if not _ASSET_NAME.match(name) or not path.is_file():
+            return _not_found()
+        return _serve(path)
+
+    return asset
 
 
 def routes() -> list[BaseRoute]:
@@ -74,5 +89,11 @@ def routes() -> list[BaseRoute]:
         Route("/", page, methods=methods),
         Route("/dashboard", page, methods=methods),
         Route("/dashboard/", page, methods=methods),
-        Route("/dashboard/{name:str}", asset, methods=methods),
+        Route("/login", page, methods=methods),
+        Route("/settings", page, methods=methods),
+        Route("/budgets/{ref}", page, methods=methods),
+        Route("/projects/{ref}", page, methods=methods),
+        Route("/transfers/{ref}", page, methods=methods),
+        Route("/dashboard/vendor/{name:str}", _asset_in(VENDOR), methods=methods),
+        Route("/dashboard/{name:str}", _asset_in(DIRECTORY), methods=methods),
     ]

@@ -38,6 +38,13 @@ pool); anyone with a role on the target may *ask the pool*. A request that *take
 project always waits for a budget owner, whatever `autoApproveBelow` says: auto-approval applies
 to gifts and to requests from the pool only (`transfer_applies_at_once`).
 
+Corrections
+-----------
+A void, refund or move of a spend is checked like recording it (`can_correct_spend`); a move
+needs that right on both sides (`can_move_spend`). A credit (negative recordSpend) beyond what
+the allocation spent needs an owner (`can_credit_beyond_spent`). Archiving, restoring and
+deleting a budget: its owners; a project: its leads (`can_archive_*`), admins always.
+
 Errors never show what the reader may not see
 ---------------------------------------------
 `InsufficientFunds.available` names another project's figures only to readers of that project;
@@ -164,6 +171,43 @@ def can_manage_routing(actor: Actor, budget_id: int | None, funding_budgets: Ite
     if budget_id is not None and not is_owner(actor, budget_id):
         return False
     return any(is_owner(actor, b) for b in funding_budgets)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections (issue #9): each is checked like the write it corrects
+
+
+def can_correct_spend(actor: Actor, budget_id: int, project_id: int) -> bool:
+    """Voiding or refunding a spend: whoever may record spend on its allocation (the
+    project's leads and members, the budget's owners, admins)."""
+    return can_record_spend(actor, budget_id, project_id)
+
+
+def can_move_spend(
+    actor: Actor, from_budget: int, from_project: int, to_budget: int, to_project: int
+) -> bool:
+    """Moving a spend reverses it on one side and records it on the other: the actor must be
+    allowed to write spend on both."""
+    return can_record_spend(actor, from_budget, from_project) and can_record_spend(
+        actor, to_budget, to_project
+    )
+
+
+def can_credit_beyond_spent(actor: Actor, budget_id: int) -> bool:
+    """A credit (negative recordSpend) larger than what the allocation spent: owners and
+    admins only; members are limited to what was spent."""
+    return is_owner(actor, budget_id)
+
+
+def can_archive_budget(actor: Actor, budget_id: int) -> bool:
+    """Archiving, restoring or deleting a budget: its owners and admins (like its settings)."""
+    return is_owner(actor, budget_id)
+
+
+def can_archive_project(actor: Actor, project_id: int) -> bool:
+    """Archiving, restoring or deleting a project: its leads and admins. An owner of a budget
+    funding it gains no right over the project itself."""
+    return actor.is_admin or actor.project_roles.get(project_id) == ProjectRole.LEAD
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class EntryKind(str, Enum):
     SPEND = "SPEND"  # allocation -> spent
     REFUND = "REFUND"  # spent -> allocation
     ROLLOVER = "ROLLOVER"  # allocation/pool of period n -> period n+1
+    REVERSAL = "REVERSAL"  # spent -> allocation (or back): a correction of an earlier spend
 
 
 @dataclass(frozen=True)

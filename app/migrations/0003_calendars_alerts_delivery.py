@@ -325,7 +325,10 @@ class Migration(migrations.Migration):
             model_name="Alert",
             name="crossed",
             field=fields.JSONField(
-                default=list, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads
+                default=list,
+                db_default="[]",
+                encoder=functools.partial(dumps, separators=(",", ":")),
+                decoder=loads,
             ),
         ),
         ops.AddField(
@@ -361,7 +364,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Alert",
             name="scope",
-            field=fields.CharField(default="ALLOCATION", max_length=16),
+            field=fields.CharField(default="ALLOCATION", db_default="ALLOCATION", max_length=16),
         ),
         ops.AddField(
             model_name="Alert",
@@ -371,7 +374,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Alert",
             name="state",
-            field=fields.CharField(default="OPEN", max_length=16),
+            field=fields.CharField(default="OPEN", db_default="OPEN", max_length=16),
         ),
         ops.AddIndex(model_name="Alert", index=Index(fields=("state",))),
         ops.AddField(
@@ -387,22 +390,22 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Budget",
             name="fiscal_year_start_month",
-            field=fields.SmallIntField(default=1),
+            field=fields.SmallIntField(default=1, db_default=1),
         ),
         ops.AddField(
             model_name="Budget",
             name="prorate_first_period",
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name="Budget",
             name="reset_day",
-            field=fields.SmallIntField(default=1),
+            field=fields.SmallIntField(default=1, db_default=1),
         ),
         ops.AddField(
             model_name="Budget",
             name="week_start",
-            field=fields.CharField(default="MONDAY", max_length=9),
+            field=fields.CharField(default="MONDAY", db_default="MONDAY", max_length=9),
         ),
         ops.AlterModelOptions(
             name="OutboxEvent",

@@ -15,6 +15,9 @@ class User(Model):
     is_budget_creator = fields.BooleanField(default=False)
     slack_user_id = fields.CharField(max_length=32, null=True, unique=True)
     slack_team_id = fields.CharField(max_length=32, null=True)
+    # An argon2 hash (argon2-cffi's PHC string), or None: the user cannot sign in to the web
+    # app (API tokens still work). Set by an admin (setPassword, `allot users set-password`).
+    password_hash = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

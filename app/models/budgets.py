@@ -12,6 +12,8 @@ class Project(Model):
     slug = fields.CharField(max_length=100, unique=True)
     slack_channel = fields.CharField(max_length=100, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Archived: read-only and left out of lists unless asked for (restorable).
+    archived_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "project"
@@ -31,12 +33,13 @@ class Budget(Model):
     # The anchors of a recurring calendar (app.domain.periods.Calendar): the month QUARTERLY and
     # ANNUAL periods begin in, the day MONTHLY, QUARTERLY and ANNUAL periods begin on, and the
     # first day (MONDAY … SUNDAY) of a WEEKLY period. Kinds that do not use one keep its default.
-    fiscal_year_start_month = fields.SmallIntField(default=1)
-    reset_day = fields.SmallIntField(default=1)
-    week_start = fields.CharField(max_length=9, default="MONDAY")
+    # (Database defaults too: a migration adds these columns to tables that already hold rows.)
+    fiscal_year_start_month = fields.SmallIntField(default=1, db_default=1)
+    reset_day = fields.SmallIntField(default=1, db_default=1)
+    week_start = fields.CharField(max_length=9, default="MONDAY", db_default="MONDAY")
     # Fund a first period that starts inside a calendar period with amount × its days ÷ the
     # whole period's days (rounded down to the micro) instead of the full amount.
-    prorate_first_period = fields.BooleanField(default=False)
+    prorate_first_period = fields.BooleanField(default=False, db_default=False)
     alert_thresholds = fields.JSONField(default=list)
     rollover_policy = fields.CharField(max_length=16, default="NONE")
     # The most one envelope (an allocation, or the pool) carries into the next period, or None.
@@ -53,6 +56,8 @@ class Budget(Model):
     # What channel posts show of money: FULL, AMOUNTS (default) or NONE (app.domain.access).
     slack_privacy = fields.CharField(max_length=16, default="AMOUNTS")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Archived: read-only and left out of lists unless asked for (restorable).
+    archived_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "budget"
@@ -102,6 +107,9 @@ class Allocation(Model):
     alert_threshold = fields.IntField(null=True)
     rollover_policy = fields.CharField(max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Set when releaseAllocation returned everything and nothing was ever spent on it: the
+    # envelope leaves the lists (allocating the project again brings it back).
+    released_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "allocation"

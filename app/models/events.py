@@ -26,19 +26,19 @@ class Alert(Model):
     )
     # TRANSFER_PENDING_TOO_LONG names its transfer.
     transfer_id = fields.IntField(null=True)
-    scope = fields.CharField(max_length=16, default="ALLOCATION")
+    scope = fields.CharField(max_length=16, default="ALLOCATION", db_default="ALLOCATION")
     kind = fields.CharField(max_length=32)
     # THRESHOLD: the highest level crossed, as percent used or as amount remaining (micros).
     threshold = fields.IntField(null=True)
     remaining_threshold_micros = fields.BigIntField(null=True)
     # Every threshold this alert stands for ("50%", "80%", "remaining 100"), lowest first.
-    crossed = fields.JSONField(default=list)
+    crossed = fields.JSONField(default=list, db_default="[]")
     # The figures when it was raised (or last escalated).
     allocated_micros = fields.BigIntField(null=True)
     spent_micros = fields.BigIntField(null=True)
     projected_micros = fields.BigIntField(null=True)
     exhaustion_date = fields.DateField(null=True)
-    state = fields.CharField(max_length=16, default="OPEN")
+    state = fields.CharField(max_length=16, default="OPEN", db_default="OPEN")
     # Unique per scope, condition and generation: two spends crossing one line at the same
     # moment raise one alert.
     dedupe_key = fields.CharField(max_length=200, unique=True)

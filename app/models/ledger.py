@@ -76,13 +76,26 @@ class Spend(Model):
         "models.User", related_name="spends", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Corrections (app.services.corrections): a correction is a new spend row that reverses
+    # (part of) an earlier one, `corrects_id`, as VOID, REFUND or MOVE, with its reason. The
+    # corrected row keeps its amount; `reversed_micros` caches how much of it corrections gave
+    # back (same sign as the amount; verify checks it), and a void or move-out marks it voided.
+    corrects_id = fields.BigIntField(null=True)
+    correction_kind = fields.CharField(max_length=16, null=True)
+    correction_reason = fields.TextField(null=True)
+    reversed_micros = fields.BigIntField(default=0, db_default=0)
+    voided_at = fields.DatetimeField(null=True)
+    voided_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="voided_spends", null=True, on_delete=fields.SET_NULL
+    )
+    void_reason = fields.TextField(null=True)
 
     class Meta:
         table = "spend"
         # Per project: an externalId is the caller's own key, never a probe into other projects.
         # Imports dedupe across projects themselves (app.services.imports), as one source's file.
         unique_together = (("source", "external_id", "project"),)
-        indexes = (("allocation_id", "occurred_at"),)
+        indexes = (("allocation_id", "occurred_at"), ("corrects_id",))
 
 
 class SpendDaily(Model):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -21,6 +24,7 @@ from app.domain.access import (
 )
 from app.domain.errors import Conflict, InvalidState, NotFound, ValidationError
 from app.models import ApiToken, Budget, BudgetOwner, Project, ProjectMember, User
+from app.services import actor_cache
 
 TOKEN_PREFIX = "allot_"
 
@@ -30,6 +34,15 @@ def hash_token(token: str) -> str:
 
 
 async def load_actor(user: User) -> Actor:
+    """The user's role snapshot: read from the database, except for a user `authenticate`
+    has just answered from its cache (app.services.actor_cache), whose snapshot it carries."""
+    carried = user.__dict__.pop(_CARRIED_ACTOR, None)
+    if carried is not None and carried[1] == actor_cache.generation():
+        return carried[0]  # type: ignore[no-any-return]
+    return await _read_actor(user)
+
+
+async def _read_actor(user: User) -> Actor:
     owned = await BudgetOwner.filter(user_id=user.id).values_list("budget_id", flat=True)
     roles = await ProjectMember.filter(user_id=user.id).values_list("project_id", "role")
     return Actor(
@@ -41,14 +54,35 @@ async def load_actor(user: User) -> Actor:
     )
 
 
+#: Where `authenticate` leaves the cached role snapshot for the `load_actor` that follows.
+_CARRIED_ACTOR = "_allot_carried_actor"
+
+
 async def authenticate(token: str) -> User | None:
-    """The user behind a bearer token, or None. Revoked tokens authenticate nobody."""
+    """The user behind a bearer token, or None. Revoked tokens authenticate nobody.
+
+    A known token costs no statement: the user and their roles are cached briefly and forgotten
+    at once when tokens or roles change (app.services.actor_cache says how, and how long
+    another process's change may take). The user returned is a copy, carrying the cached roles
+    for the `load_actor` call that follows."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = await ApiToken.filter(token_hash=hash_token(token), revoked_at=None).first()
-    if row is None:
-        return None
-    return await User.get(id=row.user_id)  # type: ignore[attr-defined]
+    digest = hash_token(token)
+    known = actor_cache.get(digest)
+    if known is None:
+        read_in = actor_cache.generation()
+        query = ApiToken.filter(token_hash=digest, revoked_at=None).select_related("user")
+        row = await query.first()
+        if row is None:
+            return None
+        user = row.user
+        actor_cache.put(digest, user, await _read_actor(user), read_in)
+        known = actor_cache.get(digest)
+        if known is None:  # access changed while we read: answer without caching
+            return user
+    user = copy.copy(known.user)
+    user.__dict__[_CARRIED_ACTOR] = (known.actor, known.generation)
+    return user
 
 
 def _clean_email(email: str) -> str:
@@ -65,8 +99,10 @@ async def create_user(
     email: str,
     is_admin: bool = False,
     is_budget_creator: bool = False,
+    password: str | None = None,
 ) -> tuple[User, str]:
-    """Create a user and their first API token; the plain token is returned once.
+    """Create a user and their first API token; the plain token is returned once. With a
+    password, the user may also sign in to the web app.
 
     `actor` None means the CLI, which runs with the operator's authority.
     """
@@ -74,15 +110,78 @@ async def create_user(
         require(can_manage_users(actor), "create users")
     name = rules.name(name)
     email = _clean_email(email)
+    password_hash = hash_password(password) if password is not None else None
     try:
         async with in_transaction():
             user = await User.create(
-                name=name, email=email, is_admin=is_admin, is_budget_creator=is_budget_creator
+                name=name,
+                email=email,
+                is_admin=is_admin,
+                is_budget_creator=is_budget_creator,
+                password_hash=password_hash,
             )
             token = await _new_token(user, "default")
     except IntegrityError:
         raise Conflict(f"a user with e-mail {email} exists already", field="email") from None
     return user, token
+
+
+# ---------------------------------------------------------------------------------------------
+# Passwords (the web app's sign-in)
+
+#: argon2id with argon2-cffi's defaults (RFC 9106's second recommended profile).
+_HASHER = PasswordHasher()
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1000
+#: Verified when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a password anyone has")
+
+
+def hash_password(password: str) -> str:
+    if not isinstance(password, str) or not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
+        raise ValidationError(
+            "password", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"
+        )
+    if not password.strip():
+        raise ValidationError("password", "must not be only spaces")
+    return _HASHER.hash(password)
+
+
+def password_version(user: User) -> str:
+    """A short fingerprint of the user's password hash, kept in their session cookie: a new
+    password (or none) ends every session signed in with the old one."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+async def check_password(email: str, password: str) -> User | None:
+    """The user with this e-mail and password, or None (the same answer, in about the same
+    time, for an unknown e-mail, a user without a password and a wrong password)."""
+    user = await User.filter(email=(email or "").strip().lower()).first()
+    stored = user.password_hash if user is not None and user.password_hash else None
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or stored is None:
+        return None
+    if _HASHER.check_needs_rehash(stored):
+        user.password_hash = _HASHER.hash(password)
+        await user.save(update_fields=["password_hash"])
+    return user
+
+
+async def set_password(actor: Actor | None, *, user_id: int, password: str | None) -> User:
+    """Set or clear (None) a user's password: admins for anyone, a user for themselves;
+    `actor` None is the CLI. Every session signed in with the old password ends."""
+    if actor is not None and actor.user_id != user_id:
+        require(can_manage_users(actor), "set other users' passwords")
+    password_hash = hash_password(password) if password is not None else None
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound("User", user_id, field="userId")
+    user.password_hash = password_hash
+    await user.save(update_fields=["password_hash"])
+    return user
 
 
 async def _new_token(user: User, name: str) -> str:
@@ -103,7 +202,10 @@ async def create_api_token(actor: Actor | None, *, user_id: int, name: str = "")
 
 
 async def revoke_tokens(user_id: int) -> int:
-    return await ApiToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=clock.now())
+    unrevoked = ApiToken.filter(user_id=user_id, revoked_at=None)
+    revoked = await unrevoked.update(revoked_at=clock.now())
+    actor_cache.forget()  # a bulk update sends no signal
+    return revoked
 
 
 async def set_budget_creator(actor: Actor | None, *, user_id: int, allowed: bool) -> User:
@@ -141,6 +243,7 @@ async def remove_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> 
         if len(owners) == 1:
             raise InvalidState("a budget keeps at least one owner; add another owner first")
         await BudgetOwner.filter(budget_id=budget_id, user_id=user_id).delete()
+    actor_cache.forget()  # committed now; a bulk delete sends no signal
 
 
 async def add_project_member(
@@ -168,6 +271,7 @@ async def remove_project_member(actor: Actor, *, project_id: int, user_id: int) 
     if not await Project.exists(id=project_id):
         raise NotFound("Project", project_id, field="projectId")
     removed = await ProjectMember.filter(project_id=project_id, user_id=user_id).delete()
+    actor_cache.forget()  # a bulk delete sends no signal
     if not removed:
         raise NotFound("ProjectMember", user_id, field="userId")
 

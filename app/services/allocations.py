@@ -9,11 +9,12 @@ from enum import Enum
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app import clock
 from app.domain import validation as rules
 from app.domain.access import Actor, require_owner
 from app.domain.errors import Conflict, InsufficientFunds, ValidationError
 from app.domain.money import from_micros, split_by_weights, split_evenly, to_micros
-from app.models import Allocation, Budget, BudgetPeriod
+from app.models import Allocation, Budget, BudgetPeriod, Spend
 from app.services import idempotency, ledger, lookup
 from app.services.events import emit, for_projects
 from app.services.sql import fetch
@@ -91,7 +92,11 @@ async def _set(
     threshold: int | None,
 ) -> Allocation:
     await ledger.hold_period(period.id)  # period row before allocation rows: no deadlock
+    lookup.writable_project(await lookup.project(project_id))
     allocation = await _get_or_create(period, project_id)
+    if allocation.released_at is not None:  # allocating a released envelope brings it back
+        await Allocation.filter(id=allocation.id).update(released_at=None)
+        allocation.released_at = None
     for _ in range(5):
         current = allocation.allocated_micros
         delta = target - current
@@ -235,6 +240,8 @@ async def release_allocation(actor: Actor, *, allocation_id: int) -> Allocation:
     allocation = await lookup.allocation(allocation_id)
     budget = await lookup.budget(allocation.budget_id)  # type: ignore[attr-defined]
     require_owner(actor, budget.id, "release this allocation")
+    lookup.writable_budget(budget)
+    lookup.writable_project(allocation.project)
     async with in_transaction():
         period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
         if period.status != "OPEN":
@@ -247,6 +254,9 @@ async def release_allocation(actor: Actor, *, allocation_id: int) -> Allocation:
             await ledger.release(
                 period, allocation.id, remaining, actor.user_id, currency=budget.currency
             )
+        if not await Spend.exists(allocation_id=allocation.id):
+            # Nothing was ever spent on it: the envelope leaves the lists (its journal stays).
+            await Allocation.filter(id=allocation.id).update(released_at=clock.now())
         await emit(
             "allocation.changed",
             {"allocationId": allocation.id},

@@ -36,7 +36,7 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.models import Allocation, Budget, Project
-from app.services import batch_ledger, periods
+from app.services import batch_ledger, lookup, periods
 from app.services.batch_dedupe import answer_repeats, drop_duplicates
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult, validate
 from app.services.spending import SpendInput, choose_allocation
@@ -156,6 +156,8 @@ async def _resolve(actor: Actor, items: list[Item], results: dict[int, ItemResul
             if isinstance(picked, str):
                 raise _resolve_error(picked, item, known_projects, known_budgets)
             budget = picked.budget
+            lookup.writable_budget(budget)  # archived: read-only (InvalidState)
+            lookup.writable_project(picked.project)
             if item.currency is not None and item.currency != budget.currency:
                 raise CurrencyMismatch(
                     f"amount is in {item.currency} but the budget is in {budget.currency};"

@@ -40,16 +40,18 @@ async def drop_duplicates(
             wanted[item.source].append(item.external_id)
     # key -> (spend id or None, first index in this batch or -1, item content)
     seen: dict[tuple, tuple[int | None, int, tuple[object, ...]]] = {}  # type: ignore[type-arg]
+    # A cost moved to another project (moveSpend) has a row under each: across projects, the
+    # row of the item's own project answers first (app.services.corrections).
+    own: dict[tuple, tuple[int | None, int, tuple[object, ...]]] = {}  # type: ignore[type-arg]
     for source, external_ids in wanted.items():
         rows = await find_external_ids(
             "spend", "external_id, id, amount_micros, project_id, service", source, external_ids
         )
         for r in rows:
-            seen[_key(source, r["external_id"], r["project_id"], across_projects)] = (
-                r["id"],
-                -1,
-                (r["amount_micros"], r["project_id"], r["service"]),
-            )
+            found_row = (r["id"], -1, (r["amount_micros"], r["project_id"], r["service"]))
+            seen[_key(source, r["external_id"], r["project_id"], across_projects)] = found_row
+            if across_projects:
+                own[(source, r["external_id"], r["project_id"])] = found_row
     keys: set[str] = set()
     live: list[Item] = []
     repeats: list[tuple[int, int]] = []
@@ -76,7 +78,7 @@ async def drop_duplicates(
                     continue
             found = None
             if item.external_id is not None:
-                found = seen.get(
+                found = own.get((item.source, item.external_id, item.project_id)) or seen.get(
                     _key(item.source, item.external_id, item.project_id, across_projects)
                 )
             if found is not None:

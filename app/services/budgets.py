@@ -210,6 +210,7 @@ async def update_budget(actor: Actor, budget_id: int, **changes: object) -> Budg
         raise ValidationError(sorted(unknown)[0], "cannot be changed")
     budget = await lookup.budget(budget_id)
     require_owner(actor, budget.id, "change this budget")
+    lookup.writable_budget(budget)
     fields: dict[str, object] = {}
     for key, value in changes.items():
         if value is None and key not in {

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from tortoise.functions import Sum
 
-from app.domain.errors import NotFound, PeriodClosed
+from app.domain.errors import InvalidState, NotFound, PeriodClosed
 from app.models import Allocation, Budget, BudgetPeriod, Project
 
 
@@ -36,7 +36,22 @@ async def current_period(budget_id: int) -> BudgetPeriod | None:
     return await BudgetPeriod.filter(budget_id=budget_id, status="OPEN").order_by("-seq").first()
 
 
+def writable_budget(b: Budget) -> Budget:
+    """An archived budget is read-only (restoreBudget makes it writable again)."""
+    if b.archived_at is not None:
+        raise InvalidState(f"budget {b.name!r} is archived (read-only); restore it first")
+    return b
+
+
+def writable_project(p: Project) -> Project:
+    """An archived project is read-only (restoreProject makes it writable again)."""
+    if p.archived_at is not None:
+        raise InvalidState(f"project {p.name!r} is archived (read-only); restore it first")
+    return p
+
+
 async def open_period(b: Budget) -> BudgetPeriod:
+    writable_budget(b)
     period = await current_period(b.id)
     if period is None:
         raise PeriodClosed(f"budget {b.name!r} is closed: it takes no more spend or allocation")

@@ -1,10 +1,10 @@
 """The outbox worker: fan each event out to its destinations, then deliver each on its own.
 
-1. **Fan-out.** An undelivered `outbox_event` is claimed with a lease (a conditional UPDATE
-   moving its `next_attempt_at`, as before), its destinations are planned
-   (app.services.delivery.plan) and written as `Delivery` rows — together with marking the
-   event delivered (`delivered_at`: it left the outbox), in one transaction — and then it is
-   broadcast to live subscribers at once: they never wait for Slack.
+1. **Fan-out.** Due `outbox_event`s are claimed with a lease (one conditional UPDATE moving
+   their `next_attempt_at`), their destinations are planned (app.services.delivery.plan) and
+   written as `Delivery` rows — together with marking the events delivered (`delivered_at`:
+   they left the outbox), in one transaction per batch — and then they are broadcast to live
+   subscribers at once: they never wait for Slack.
 2. **Delivery.** `Dispatcher` (app.services.delivery.dispatch) sends each row with its own
    attempts, backoff, cap (DEAD) and per-call timeout, in parallel per destination kind.
 
@@ -29,7 +29,7 @@ from app import clock
 from app.services.delivery import CallableSender, as_senders
 from app.services.delivery.dispatch import Dispatcher, as_event, backoff
 from app.services.delivery.plan import destinations
-from app.services.sql import execute, fetch
+from app.services.sql import execute, fetch, is_postgres
 
 logger = logging.getLogger("allot.outbox")
 
@@ -41,18 +41,28 @@ LEASE = timedelta(seconds=120)
 __all__ = ["LEASE", "backoff", "deliver_pending", "fan_out", "run_outbox_worker"]
 
 
-async def _claim(event_id: int) -> dict[str, Any] | None:
+_RETURNING = " RETURNING id, kind, budget_id, payload, audience, created_at, attempts"
+_DUE = "delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+
+
+async def _claim_due(limit: int) -> list[dict[str, Any]]:
+    """Claim up to `limit` due events, oldest first, in one statement (a lease each).
+
+    The outer WHERE repeats the due test: on PostgreSQL a row another worker claimed
+    meanwhile is re-checked after its lock and skipped, and `SKIP LOCKED` lets two workers
+    take different events instead of queueing on the same rows; SQLite writers take turns."""
     now = clock.now()
+    skip = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     rows = await fetch(
         "UPDATE outbox_event SET next_attempt_at = ?, attempts = attempts + 1"
-        " WHERE id = ? AND delivered_at IS NULL"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " RETURNING id, kind, budget_id, payload, audience, created_at, attempts",
+        f" WHERE id IN (SELECT id FROM outbox_event WHERE {_DUE} ORDER BY id LIMIT ?{skip})"
+        f" AND {_DUE}" + _RETURNING,
         now + LEASE,
-        event_id,
+        now,
+        limit,
         now,
     )
-    return rows[0] if rows else None
+    return sorted(rows, key=lambda r: int(r["id"]))
 
 
 _INSERT_DELIVERY = (
@@ -66,66 +76,84 @@ _INSERT_DIGEST = (
 )
 
 
-async def _fan_out_one(event: dict[str, Any], senders: list[Any], channels: frozenset[str]) -> None:
-    dests, digests = await destinations(event, channels)
+async def _write(
+    planned: list[tuple[dict[str, Any], list[Any], list[Any]]], senders: list[Any]
+) -> None:
+    """The deliveries and digest entries of planned events, and their being fanned out."""
     now = clock.now()
-    async with in_transaction():
+    sinks = [s for s in senders if isinstance(s, CallableSender)]
+    for event, dests, digests in planned:
         for d in dests:
             await execute(_INSERT_DELIVERY, event["id"], d.channel, d.target, d.user_id, now, now)
-        for s in senders:
-            if isinstance(s, CallableSender):
-                await execute(_INSERT_DELIVERY, event["id"], "SINK", s.name, None, now, now)
+        for s in sinks:
+            await execute(_INSERT_DELIVERY, event["id"], "SINK", s.name, None, now, now)
         for g in digests:
             await execute(
                 _INSERT_DIGEST, g.user_id, g.channel, g.frequency, g.alert_id, event["id"], now
             )
-        await execute(
-            "UPDATE outbox_event SET delivered_at = ?, last_error = NULL WHERE id = ?",
-            now,
-            event["id"],
-        )
+    ids = [event["id"] for event, _, _ in planned]
+    await execute(
+        "UPDATE outbox_event SET delivered_at = ?, last_error = NULL"
+        f" WHERE id IN ({', '.join('?' * len(ids))})",
+        now,
+        *ids,
+    )
+
+
+async def _failed(row: dict[str, Any], exc: Exception) -> None:
+    attempts = int(row["attempts"])
+    logger.warning("outbox event %s: fan-out failed, attempt %s: %s", row["id"], attempts, exc)
+    await execute(
+        "UPDATE outbox_event SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+        clock.now() + backoff(attempts),
+        f"{type(exc).__name__}: {exc}"[:2000],
+        row["id"],
+    )
 
 
 async def fan_out(
     senders: Sequence[Any], limit: int = 100, *, broadcast: Sink | None = None
 ) -> int:
-    """Plan up to `limit` due events, oldest first, and broadcast each; returns how many."""
+    """Plan up to `limit` due events, oldest first, and broadcast each; returns how many.
+
+    The claimed events are written in one transaction (one commit, one fsync on SQLite, for
+    the whole batch); if that fails, each is tried in a transaction of its own, so one event
+    that cannot be written never holds back the others."""
     senders = list(senders)
     channels = frozenset(c for s in senders for c in s.channels)
-    now = clock.now()
-    due = await fetch(
-        "SELECT id FROM outbox_event WHERE delivered_at IS NULL"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-        now,
-        limit,
-    )
-    done = 0
-    for candidate in due:
-        row = await _claim(int(candidate["id"]))
-        if row is None:
-            continue  # another worker claimed it between our SELECT and UPDATE
+    rows = await _claim_due(limit)
+    planned: list[tuple[dict[str, Any], list[Any], list[Any]]] = []
+    for row in rows:
         event = as_event(row)
         try:
-            await _fan_out_one(event, senders, channels)
+            dests, digests = await destinations(event, channels)
         except Exception as exc:
-            attempts = int(row["attempts"])
-            logger.warning(
-                "outbox event %s: fan-out failed, attempt %s: %s", event["id"], attempts, exc
-            )
-            await execute(
-                "UPDATE outbox_event SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                clock.now() + backoff(attempts),
-                f"{type(exc).__name__}: {exc}"[:2000],
-                event["id"],
-            )
+            await _failed(row, exc)
             continue
-        done += 1
-        if broadcast is not None:
+        planned.append((event, dests, digests))
+    by_id = {int(r["id"]): r for r in rows}
+    done: list[dict[str, Any]] = []
+    if planned:
+        try:
+            async with in_transaction():
+                await _write(planned, senders)
+            done = [event for event, _, _ in planned]
+        except Exception:
+            for one in planned:
+                try:
+                    async with in_transaction():
+                        await _write([one], senders)
+                except Exception as exc:
+                    await _failed(by_id[one[0]["id"]], exc)
+                    continue
+                done.append(one[0])
+    if broadcast is not None:
+        for event in done:
             try:
                 await broadcast(event)
             except Exception:
                 logger.exception("broadcasting outbox event %s failed", event["id"])
-    return done
+    return len(done)
 
 
 async def deliver_pending(

@@ -50,6 +50,11 @@ SPEND_COLUMNS = (
     "quantity",
     "unit",
     "recorded_by",
+    # Corrections (app.services.corrections): VOID / REFUND / MOVE and the spend corrected;
+    # when the spend itself was voided or moved away.
+    "correction_kind",
+    "corrects_spend_id",
+    "voided_at",
 )
 JOURNAL_COLUMNS = (
     "entry_id",
@@ -177,6 +182,9 @@ async def _spend_rows(scope: Scope) -> AsyncIterator[Row]:
                 "quantity",
                 "unit",
                 "recorded_by__email",
+                "correction_kind",
+                "corrects_id",
+                "voided_at",
             )
         )
 
@@ -198,6 +206,9 @@ async def _spend_rows(scope: Scope) -> AsyncIterator[Row]:
                 "quantity": r["quantity"],
                 "unit": r["unit"],
                 "recorded_by": r["recorded_by__email"],
+                "correction_kind": r["correction_kind"],
+                "corrects_spend_id": r["corrects_id"],
+                "voided_at": utc_iso(r["voided_at"]),
             }
 
 

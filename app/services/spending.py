@@ -13,7 +13,12 @@ from tortoise.transactions import in_transaction
 
 from app import clock
 from app.domain import validation as rules
-from app.domain.access import Actor, can_record_spend, can_view_project
+from app.domain.access import (
+    Actor,
+    can_credit_beyond_spent,
+    can_record_spend,
+    can_view_project,
+)
 from app.domain.errors import (
     AmbiguousReference,
     CurrencyMismatch,
@@ -24,7 +29,7 @@ from app.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
-from app.domain.money import parse_decimal, to_micros
+from app.domain.money import from_micros, parse_decimal, to_micros
 from app.domain.periods import local_date
 from app.models import Allocation, Budget, Spend
 from app.services import alerts, idempotency, lookup, periods
@@ -112,6 +117,8 @@ async def resolve_allocation(
         raise AmbiguousReference(
             f"the project is funded by {len(names)} budgets; name one with budgetId", names
         )
+    lookup.writable_budget(picked.budget)
+    lookup.writable_project(picked.project)
     return picked, picked.budget
 
 
@@ -150,15 +157,21 @@ async def record_spend(
     allow_credit: bool = False,
     round_half_even: bool = False,
     allow_zero: bool = False,
+    credits: bool = False,
 ) -> tuple[Spend, bool]:
-    """Record one spend. Returns (spend, created); a replay returns the first spend."""
+    """Record one spend. Returns (spend, created); a replay returns the first spend.
+
+    `allow_credit`: a negative amount is recorded as the source reports it (imports).
+    `credits` (recordSpend): a negative amount is a credit, at most what the allocation spent
+    unless an owner records it (app.domain.access.can_credit_beyond_spent)."""
     if item.usage is not None or item.amount is None:
         from app.services import pricing  # pricing builds on this module
 
         return await pricing.record_usage(actor, item, allow_credit=allow_credit)
     amount = to_micros(item.amount, field="amount", round_half_even=round_half_even)
-    if (amount == 0 and not allow_zero) or (amount < 0 and not allow_credit):
+    if (amount == 0 and not allow_zero) or (amount < 0 and not (allow_credit or credits)):
         raise ValidationError("amount", "must be greater than zero")
+    limit_credit = amount < 0 and not allow_credit
     now = clock.now()
     occurred_at = item.occurred_at
     if occurred_at is not None:
@@ -184,6 +197,8 @@ async def record_spend(
     for attempt in range(3):
         try:
             async with in_transaction():
+                if limit_credit:
+                    await _check_credit(actor, budget, allocation, amount)
                 return await _record(
                     actor,
                     item,
@@ -207,6 +222,20 @@ async def record_spend(
                 raise
             allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _check_credit(actor: Actor, budget: Budget, allocation: Allocation, amount: int) -> None:
+    """A credit by a member gives back at most what the allocation spent (owners: any)."""
+    if can_credit_beyond_spent(actor, budget.id):
+        return
+    spent = await Allocation.get(id=allocation.id).values_list("spent_micros", flat=True)
+    if -amount > int(spent):  # type: ignore[call-overload]
+        raise ValidationError(
+            "amount",
+            f"a credit (negative amount) must be at most what this allocation spent "
+            f"({from_micros(max(0, int(spent)))} {budget.currency}); "  # type: ignore[call-overload]
+            "only the budget's owners may credit more",
+        )
 
 
 async def _record(

@@ -11,6 +11,9 @@ from datetime import datetime
 from app import clock
 from app.metrics import Gauge
 from app.models import Budget, OutboxEvent, Spend, TransferRequest
+from app.services.delivery import CHANNELS
+from app.services.delivery.dispatch import as_datetime
+from app.services.sql import fetch
 
 
 async def gauges(now: datetime | None = None) -> list[Gauge]:
@@ -41,4 +44,54 @@ async def gauges(now: datetime | None = None) -> list[Gauge]:
             " delivery that is stuck or failing shows here before anyone misses a message.",
             age,
         ),
+        *await delivery_gauges(now),
     ]
+
+
+#: Delivery states a scrape counts (DELIVERED rows only grow: counters count those).
+OPEN_STATES = ("PENDING", "SENDING", "DEAD")
+
+
+async def delivery_gauges(now: datetime) -> list[Gauge]:
+    """Per-destination deliveries not delivered, by state and channel (every pair, zeros
+    included, so an alert on `allot_deliveries_open{state="DEAD"} > 0` has a series to watch), how
+    many are dead, and how long the oldest waiting one has waited."""
+    rows = await fetch(
+        "SELECT state, channel, COUNT(*) AS n, MIN(created_at) AS oldest FROM delivery"
+        " WHERE state IN ('PENDING', 'SENDING', 'DEAD') GROUP BY state, channel"
+    )
+    counts = {(r["state"], r["channel"]): int(r["n"]) for r in rows}
+    waiting = [as_datetime(r["oldest"]) for r in rows if r["state"] in ("PENDING", "SENDING")]
+    oldest = min((w for w in waiting if w is not None), default=None)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    help_ = (
+        "Deliveries (one per event and destination) not delivered, by state: PENDING (due or"
+        " backing off), SENDING (a call in flight), DEAD (given up: `deliveries(state: DEAD)`,"
+        " `retryDelivery`)."
+    )
+    out = [
+        Gauge(
+            "allot_deliveries_open",
+            help_,
+            counts.get((state, channel), 0),
+            (("state", state), ("channel", channel)),
+        )
+        for state in OPEN_STATES
+        for channel in CHANNELS
+    ]
+    out.append(
+        Gauge(
+            "allot_deliveries_dead",
+            "Deliveries given up on (DEAD), waiting for an admin's retry or nothing.",
+            sum(n for (state, _), n in counts.items() if state == "DEAD"),
+        )
+    )
+    out.append(
+        Gauge(
+            "allot_delivery_oldest_waiting_age_seconds",
+            "Age of the oldest delivery still PENDING or SENDING (0 when there is none).",
+            max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0,
+        )
+    )
+    return out

@@ -79,6 +79,7 @@ async def verify() -> list[Drift]:
         _cmp(drifts, f"allocation {alloc_id} spent", spent, balances.spent.get(alloc_id, 0))  # type: ignore[arg-type]
         _cmp(drifts, f"allocation {alloc_id} daily roll-up", daily.get(alloc_id, 0), spent)  # type: ignore[arg-type]
     await _verify_holds(drifts)
+    await _verify_corrections(drifts)
     periods = await BudgetPeriod.all().values_list(
         "id", "funded_micros", "unallocated_micros", "allocated_micros", "spent_micros", "status"
     )
@@ -91,6 +92,33 @@ async def verify() -> list[Drift]:
         if unallocated < 0:
             drifts.append(Drift(f"period {pid} pool is negative", unallocated, 0))
     return drifts
+
+
+async def _verify_corrections(drifts: list[Drift]) -> None:
+    """spend.reversed_micros is what its reversal rows gave back (app.services.corrections),
+    and never more than the spend itself."""
+    from app.models import Spend
+
+    given: dict[int, int] = defaultdict(int)
+    rows = await Spend.filter(source="correction", corrects_id__not_isnull=True).values_list(
+        "corrects_id", "amount_micros"
+    )
+    for spend_id, amount in rows:
+        given[spend_id] -= amount  # type: ignore[index,operator]
+    cached = await Spend.filter(reversed_micros__not=0).values_list(
+        "id", "amount_micros", "reversed_micros"
+    )
+    seen = set()
+    for spend_id, amount, reversed_ in cached:
+        seen.add(spend_id)
+        _cmp(drifts, f"spend {spend_id} reversed", reversed_, given.get(spend_id, 0))  # type: ignore[arg-type]
+        if abs(reversed_) > abs(amount):  # type: ignore[arg-type]
+            drifts.append(
+                Drift(f"spend {spend_id} reversed more than its amount", reversed_, amount)
+            )  # type: ignore[arg-type]
+    for spend_id, amount in given.items():
+        if spend_id not in seen and amount:
+            drifts.append(Drift(f"spend {spend_id} reversed", 0, amount))
 
 
 async def _verify_holds(drifts: list[Drift]) -> None:

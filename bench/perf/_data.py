@@ -150,6 +150,17 @@ async def _upgrade(url: str) -> None:
     await db.close_db()
 
 
+def _upgraded(url: str, key: str) -> bool:
+    """Bring a cached database up to date; False (it is rebuilt) if a migration cannot apply
+    to it (one that adds a NOT NULL column to a table the dataset has rows in, say)."""
+    try:
+        asyncio.run(_upgrade(url))
+    except Exception as exc:  # any failure means: rebuild from scratch
+        print(f"  (cached {key} cannot be migrated ({str(exc)[:120]}): rebuilding)", flush=True)
+        return False
+    return True
+
+
 class Datasets:
     """Hands out copies of cached datasets for SQLite (files) and PostgreSQL (databases)."""
 
@@ -196,8 +207,9 @@ class Datasets:
                 Path(f"{building}{suffix}").unlink(missing_ok=True)
             shutil.move(building, cached)
             (self.cache / f"{key}.json").write_text(json.dumps(meta))
-        elif key not in self._current:
-            asyncio.run(_upgrade(f"sqlite://{cached}"))
+        elif key not in self._current and not _upgraded(f"sqlite://{cached}", key):
+            cached.unlink()
+            return self.sqlite(allocations, spends)
         self._current.add(key)
         self._metas[key] = meta
         self._copies += 1
@@ -217,8 +229,9 @@ class Datasets:
                 meta = self._build(key, url, allocations, spends)
                 self.cluster.dump(template, dump)
                 (self.cache / f"{key}.json").write_text(json.dumps(meta))
-            else:
-                asyncio.run(_upgrade(self.cluster.restore(template, dump)))
+            elif not _upgraded(self.cluster.restore(template, dump), key):
+                dump.unlink()
+                return self.postgres(allocations, spends, logged=logged)
             self._metas[key] = meta
             self._templates.add(template)
         meta = self._metas[key]

@@ -37,7 +37,11 @@ async def _budget(conn: Conn, auth: str | None, budget_id: str) -> Row:
         raise Refused("invalid token")
     rows = await conn.fetch(
         "SELECT p.id, p.start_date, p.end_date, p.status, p.funded_micros,"
-        " p.unallocated_micros, p.allocated_micros, p.spent_micros, b.name, b.timezone,"
+        " p.unallocated_micros, p.allocated_micros,"
+        # An open period's spent is the SUM of its allocations (app.services.lookup).
+        " CASE WHEN p.status = 'OPEN' THEN (SELECT CAST(COALESCE(SUM(a.spent_micros), 0)"
+        " AS BIGINT) FROM allocation a WHERE a.period_id = p.id) ELSE p.spent_micros END,"
+        " b.name, b.timezone,"
         " EXISTS (SELECT 1 FROM budget_owner o WHERE o.budget_id = b.id AND o.user_id = ?)"
         " FROM budget b JOIN budget_period p ON p.budget_id = b.id WHERE b.id = ?"
         " ORDER BY p.seq",

@@ -86,11 +86,11 @@ async def record_spend(db: Db, auth: str | None, v: dict[str, Any]) -> dict:
         if not rows:
             return _error("recordSpend", "Duplicate", "externalId recorded before")
         spend_id = rows[0][0]
+        # As Allot (app/services/spend_post.py): the period is only checked (shared lock on
+        # PostgreSQL), never updated: its spent is the SUM of its allocations.
+        share = " FOR SHARE" if db.dialect == "postgres" else ""
         if not await tx.fetch(
-            "UPDATE budget_period SET spent_micros = spent_micros + ? WHERE id = ?"
-            " AND status = 'OPEN' RETURNING id",
-            amount,
-            a[1],
+            f"SELECT id FROM budget_period WHERE id = ? AND status = 'OPEN'{share}", a[1]
         ):
             raise RuntimeError("the period closed meanwhile")
         guard = " AND allocated_micros - spent_micros >= ?" if flag(a[7]) else ""

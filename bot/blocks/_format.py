@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from app.domain.errors import ValidationError
 from app.domain.money import format_money, parse_decimal, to_micros
+
+#: Slack's Block Kit limits (characters) that the builders' texts are clipped to.
+SECTION_TEXT_LIMIT = 3000
+FIELD_TEXT_LIMIT = 2000
+CONTEXT_TEXT_LIMIT = 2000
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+OPTION_TEXT_LIMIT = 75
+MESSAGE_TEXT_LIMIT = 4000  # the `text` fallback next to blocks (Slack truncates at 40,000)
+
+#: What must not be cut in half at the end of a clipped text: an HTML entity (`&amp;`), a
+#: link or mention (`<@U1>`, `<!date^…>`), or an unclosed `code` span.
+_CUT_ENTITY = re.compile(r"&[a-zA-Z#0-9]*$")
+_CUT_ANGLE = re.compile(r"<[^>]*$")
 
 FILLED = "▓"
 EMPTY = "░"
@@ -24,6 +39,19 @@ _STATUS_BADGES = {
 def escape(text: object) -> str:
     """Escape user text for mrkdwn, so a reason like "<!channel>" cannot ping anyone."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut after escaping without breaking an entity or a
+    mention, ending with "…" when it was cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    cut = _CUT_ENTITY.sub("", cut)
+    cut = _CUT_ANGLE.sub("", cut)
+    if cut.count("`") % 2:
+        cut = cut[: cut.rfind("`")]
+    return cut + "…"
 
 
 def money(value: object, currency: str | None) -> str:
@@ -77,10 +105,15 @@ def currency_of(allocation: dict[str, Any] | None) -> str | None:
     return budget.get("currency")
 
 
-def project_name(allocation: dict[str, Any] | None) -> str:
-    """One side of a transfer: the project's name, or the pool when there is no allocation."""
+#: A side of a transfer the reader may not see (the API gives null with fromPool/toPool false).
+HIDDEN_SIDE = "another project"
+
+
+def project_name(allocation: dict[str, Any] | None, *, pool: bool | None = True) -> str:
+    """One side of a transfer: the project's name; without an allocation the pool when `pool`
+    (the transfer's fromPool/toPool), else a project the reader may not see."""
     if not allocation:
-        return "Pool"
+        return "Pool" if pool or pool is None else HIDDEN_SIDE
     project = allocation.get("project") or {}
     return escape(project.get("name") or project.get("slug") or allocation.get("id", "?"))
 
@@ -109,12 +142,17 @@ def slack_date(iso: str | None) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
+def side_name(transfer: dict[str, Any], side: str) -> str:
+    """`side` ("from" or "to") of a GraphQL Transfer dict, as its reader may see it."""
+    return project_name(transfer.get(side), pool=transfer.get(f"{side}Pool"))
 
 
-def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
 def section(text: str, **extra: Any) -> dict[str, Any]:
@@ -122,11 +160,26 @@ def section(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [mrkdwn(text)]}
+    return {"type": "context", "elements": [mrkdwn(text, CONTEXT_TEXT_LIMIT)]}
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": plain(text[:150])}
+    return {"type": "header", "text": plain(text, HEADER_TEXT_LIMIT)}
+
+
+def button(
+    text: str, action_id: str, value: str, *, style: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain(text, BUTTON_TEXT_LIMIT),
+        "value": value[:2000],
+        **extra,
+    }
+    if style:
+        element["style"] = style
+    return element
 
 
 def divider() -> dict[str, Any]:

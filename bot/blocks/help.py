@@ -25,15 +25,21 @@ _ERROR_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def help_blocks(command_name: str = "/allot") -> list[dict[str, Any]]:
-    """Every subcommand with its syntax and runnable examples."""
+def help_blocks(command_name: str = "/allot", topic: str | None = None) -> list[dict[str, Any]]:
+    """Every subcommand (or the one `topic`) with its syntax and runnable examples."""
     blocks: list[dict[str, Any]] = [header(f"{command_name} — shared budgets in Slack")]
     for name, usage in USAGE.items():
-        examples = "\n".join(f"`{command_name} {escape(example)}`" for example in usage.examples)
+        if topic is not None and name != topic:
+            continue
+        examples = "\n".join(
+            f"`{command_name} {escape(example)}`"
+            for example in usage.examples
+            if example != usage.syntax  # a line the syntax already shows
+        )
         blocks.append(
             section(
                 f"*{name}* — {escape(usage.summary)}\n"
-                f"`{command_name} {escape(usage.syntax)}`\n{examples}",
+                f"`{command_name} {escape(usage.syntax)}`" + (f"\n{examples}" if examples else ""),
                 block_id=f"help_{name}",
             )
         )

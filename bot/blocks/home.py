@@ -6,9 +6,10 @@ from typing import Any
 
 from bot.blocks._format import context, divider, escape, header, section, slack_date
 from bot.blocks.status import allocation_text, budget_text
-from bot.blocks.transfers import transfer_request_blocks, transfer_summary
+from bot.blocks.transfers import cancel_actions, transfer_request_blocks, transfer_summary
 
 #: A Home view holds 100 blocks; these caps keep a busy user's tab under it.
+MAX_BLOCKS = 100
 MAX_ALLOCATIONS = 15
 MAX_BUDGETS = 10
 MAX_PENDING = 8
@@ -24,14 +25,39 @@ def _project_blocks(projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for project in projects:
         allocations = project.get("allocations") or []
         if not allocations:
+            # Only my own projects are worth a line without money: an owner or admin reads
+            # every project of the installation, most of them none of their business.
+            if project.get("myRole") is None and "myRole" in project:
+                continue
             name = escape(project.get("name") or project.get("slug") or "?")
             texts.append(f"*{name}* — no allocation yet")
             continue
         for allocation in allocations:
             texts.append(allocation_text({"project": project, **allocation}))
     blocks = [section(text) for text in texts[:MAX_ALLOCATIONS]]
-    blocks += _more(MAX_ALLOCATIONS, len(texts), "See them all with `/allot status`.")
+    blocks += _more(
+        min(MAX_ALLOCATIONS, len(texts)), len(texts), "See them all with `/allot status`."
+    )
     return blocks or [section("You are not a member of any project yet.")]
+
+
+def _fill(
+    blocks: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    render: Any,
+    cap: int,
+    reserve: int,
+) -> int:
+    """Append `render(item)` for as many items as fit under `cap` and the block limit (keeping
+    `reserve` blocks for what follows); returns how many were shown."""
+    shown = 0
+    for item in items[:cap]:
+        more = render(item)
+        if len(blocks) + len(more) + 1 + reserve > MAX_BLOCKS:
+            break
+        blocks += more
+        shown += 1
+    return shown
 
 
 def home_view(
@@ -39,29 +65,54 @@ def home_view(
     budgets: list[dict[str, Any]],
     my_pending: list[dict[str, Any]],
     awaiting_me: list[dict[str, Any]],
+    *,
+    budgets_total: int | None = None,
+    pending_cut: bool = False,
 ) -> dict[str, Any]:
-    """A `views.publish` view. Requests awaiting the user carry the same buttons as in chat."""
+    """A `views.publish` view. Requests awaiting the user carry the same buttons as in chat;
+    the user's own pending requests a Cancel button. `budgets_total`: how many budgets there
+    are beyond the page read (the connection's totalCount); `pending_cut`: the pending
+    requests read were not all of them."""
     blocks: list[dict[str, Any]] = [header("Your projects"), *_project_blocks(projects)]
 
     blocks += [divider(), header("Budgets")]
-    blocks += [section(budget_text(b)) for b in budgets[:MAX_BUDGETS]] or [
+    shown = min(MAX_BUDGETS, len(budgets))
+    blocks += [section(budget_text(b)) for b in budgets[:shown]] or [
         section("You can't see any budgets yet.")
     ]
-    blocks += _more(MAX_BUDGETS, len(budgets), "See them all with `/allot budgets`.")
+    blocks += _more(
+        shown, max(budgets_total or 0, len(budgets)), "See them all with `/allot budgets`."
+    )
 
     blocks += [divider(), header("Your pending requests")]
-    for transfer in my_pending[:MAX_PENDING]:
-        blocks.append(section(transfer_summary(transfer)))
-        blocks.append(context(f"Requested {slack_date(transfer.get('createdAt'))}"))
+    reserve = 5 + (3 if awaiting_me else 0)
+    shown = _fill(
+        blocks,
+        my_pending,
+        lambda t: [
+            section(transfer_summary(t)),
+            context(f"Requested {slack_date(t.get('createdAt'))} · `{escape(t['id'])}`"),
+            cancel_actions(str(t["id"])),
+        ],
+        MAX_PENDING,
+        reserve,
+    )
     if not my_pending:
         blocks.append(section("Nothing pending."))
-    blocks += _more(MAX_PENDING, len(my_pending), "")
+    blocks += _more(shown, len(my_pending), "")
+    if pending_cut:
+        blocks.append(context("There are more pending requests than shown here; see Allot."))
 
     if awaiting_me:
         blocks += [divider(), header("Awaiting your decision")]
-        for transfer in awaiting_me[:MAX_AWAITING]:
-            blocks += transfer_request_blocks(transfer)
-            blocks.append(divider())
-        blocks.pop()
-        blocks += _more(MAX_AWAITING, len(awaiting_me), "")
+        shown = _fill(
+            blocks,
+            awaiting_me,
+            lambda t: [*transfer_request_blocks(t), divider()],
+            MAX_AWAITING,
+            1,
+        )
+        if shown and blocks[-1]["type"] == "divider":
+            blocks.pop()
+        blocks += _more(shown, len(awaiting_me), "Decide them with `/allot approve <id>`.")
     return {"type": "home", "blocks": blocks}

@@ -30,3 +30,16 @@ POOL_OPTION_VALUE = "pool"
 
 def transfer_actions_block_id(transfer_id: str) -> str:
     return f"{TRANSFER_ACTIONS_BLOCK_ID}:{transfer_id}"
+
+
+#: The requester's Cancel button on their own pending request (`value`: the transfer id).
+TRANSFER_CANCEL_ACTION_ID = "transfer_cancel"
+#: The small modal Reject opens for an optional note; private_metadata holds where it was
+#: clicked ({"transfer", "channel", "ts"}).
+REJECT_NOTE_CALLBACK_ID = "transfer_reject_note"
+REJECT_NOTE_BLOCK_ID = "reject_note"
+REJECT_NOTE_ACTION_ID = "note"
+#: The budget picker `/allot spend` answers with when the project has several budgets;
+#: each option's value is the budget id, the spend itself rides in the block id's suffix.
+SPEND_BUDGET_ACTION_ID = "spend_budget"
+SPEND_BUDGET_BLOCK_ID = "spend_budget"

@@ -7,6 +7,9 @@ from typing import Any
 from bot.blocks._format import plain, section
 from bot.blocks.ids import (
     POOL_OPTION_VALUE,
+    REJECT_NOTE_ACTION_ID,
+    REJECT_NOTE_BLOCK_ID,
+    REJECT_NOTE_CALLBACK_ID,
     TRANSFER_AMOUNT_ACTION_ID,
     TRANSFER_AMOUNT_BLOCK_ID,
     TRANSFER_BUDGET_ACTION_ID,
@@ -114,6 +117,85 @@ def transfer_modal(
     return view
 
 
+def _external(
+    block_id: str, action_id: str, label: str, placeholder: str, *, min_query_length: int = 0
+) -> dict[str, Any]:
+    """A picker whose options Slack asks for as the user types (block_suggestion)."""
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder),
+        "min_query_length": min_query_length,
+    }
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": element,
+    }
+
+
+def transfer_form(*, private_metadata: str = "") -> dict[str, Any]:
+    """The transfer modal as `views.open` gets it at once, before any database work: every
+    picker is an external_select whose options come from `transfer_options` (filtered by what
+    is typed and, for From/To, by the chosen budget), so there is no 100-option cap."""
+    return {
+        "type": "modal",
+        "callback_id": TRANSFER_MODAL_CALLBACK_ID,
+        "title": plain("Request a transfer"),
+        "submit": plain("Request"),
+        "close": plain("Cancel"),
+        "private_metadata": private_metadata,
+        "blocks": [
+            _external(
+                TRANSFER_BUDGET_BLOCK_ID, TRANSFER_BUDGET_ACTION_ID, "Budget", "Choose a budget…"
+            ),
+            _external(
+                TRANSFER_SOURCE_BLOCK_ID,
+                TRANSFER_SOURCE_ACTION_ID,
+                "From",
+                "A project of that budget, or its pool",
+            ),
+            _external(
+                TRANSFER_TARGET_BLOCK_ID,
+                TRANSFER_TARGET_ACTION_ID,
+                "To",
+                "A project of that budget, or its pool",
+            ),
+            _text_input(
+                TRANSFER_AMOUNT_BLOCK_ID,
+                TRANSFER_AMOUNT_ACTION_ID,
+                "Amount",
+                "e.g. 1,250.50 or $5k",
+            ),
+            _text_input(
+                TRANSFER_REASON_BLOCK_ID,
+                TRANSFER_REASON_ACTION_ID,
+                "Reason",
+                "Why does the money need to move? The approver reads this.",
+                multiline=True,
+            ),
+        ],
+    }
+
+
+def budget_options(budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_option(str(b.get("name") or b["id"]), str(b["id"])) for b in budgets[:100]]
+
+
+def side_options(refs: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:
+    """The pool (when the query could mean it) and the allocations found, at most 100."""
+    options = []
+    if not query or "pool".startswith(query.strip().lower()):
+        options.append(_option("Pool (unallocated money)", POOL_OPTION_VALUE))
+    for ref in refs:
+        if len(options) >= 100:
+            break
+        label = f"{ref['projectName']} · {ref['budgetName']}"
+        options.append(_option(label, str(ref["id"])))
+    return options
+
+
 def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
     return (values.get(block_id) or {}).get(action_id) or {}
 
@@ -160,3 +242,36 @@ def transfer_modal_errors(submitted: dict[str, Any]) -> dict[str, str]:
     if not submitted.get("reason"):
         errors[TRANSFER_REASON_BLOCK_ID] = "Give a reason: the approver reads it."
     return errors
+
+
+def reject_note_modal(transfer_id: str, private_metadata: str) -> dict[str, Any]:
+    """Reject's small form: an optional note for the requester."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": REJECT_NOTE_ACTION_ID,
+        "placeholder": plain("Shown to the requester"),
+        "multiline": True,
+        "max_length": 2000,
+    }
+    return {
+        "type": "modal",
+        "callback_id": REJECT_NOTE_CALLBACK_ID,
+        "title": plain("Reject transfer"),
+        "submit": plain("Reject"),
+        "close": plain("Back"),
+        "private_metadata": private_metadata,
+        "blocks": [
+            section(f"Reject transfer `{transfer_id}`?"),
+            {
+                "type": "input",
+                "block_id": REJECT_NOTE_BLOCK_ID,
+                "optional": True,
+                "label": plain("Note (optional)"),
+                "element": element,
+            },
+        ],
+    }
+
+
+def read_reject_note(view_state_values: dict[str, Any]) -> str | None:
+    return _typed(view_state_values, REJECT_NOTE_BLOCK_ID, REJECT_NOTE_ACTION_ID) or None

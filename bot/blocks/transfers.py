@@ -13,9 +13,13 @@ shows no money figure at all. The builders never read a figure the setting leave
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, TypedDict
 
 from bot.blocks._format import (
+    FIELD_TEXT_LIMIT,
+    button,
+    clip,
     context,
     currency_of,
     escape,
@@ -24,12 +28,14 @@ from bot.blocks._format import (
     project_name,
     runway,
     section,
+    side_name,
     slack_date,
     status_badge,
     user_ref,
 )
 from bot.blocks.ids import (
     TRANSFER_APPROVE_ACTION_ID,
+    TRANSFER_CANCEL_ACTION_ID,
     TRANSFER_REJECT_ACTION_ID,
     transfer_actions_block_id,
 )
@@ -59,6 +65,9 @@ _DECISIONS = {
     "PENDING": ":hourglass_flowing_sand: Pending",
 }
 
+#: A decider's note as shown (after escaping): whole in Allot, cut in Slack.
+NOTE_LIMIT = 1500
+
 _OUTCOMES = {
     "APPLIED": "approved",
     "REJECTED": "rejected",
@@ -83,9 +92,13 @@ def _change(label: str, before: str, after: str | None) -> str:
 
 
 def _side_text(
-    role: str, allocation: dict[str, Any] | None, change: SideChange | None, currency: str | None
+    role: str,
+    allocation: dict[str, Any] | None,
+    change: SideChange | None,
+    currency: str | None,
+    pool: bool | None = True,
 ) -> str:
-    lines = [f"*{role}: {project_name(allocation)}*"]
+    lines = [f"*{role}: {project_name(allocation, pool=pool)}*"]
     now: SideFigures = change.get("before", {}) if change else {}
     if not now and allocation:
         now = {
@@ -118,7 +131,7 @@ def _side_text(
             runway(after.get("runwayDays")) if after else None,
         )
     )
-    return "\n".join(lines)
+    return clip("\n".join(lines), FIELD_TEXT_LIMIT)
 
 
 def _quote(text: str) -> str:
@@ -129,7 +142,42 @@ def _quote(text: str) -> str:
 
 
 def _sides(transfer: dict[str, Any]) -> str:
-    return f"*{project_name(transfer.get('from'))}* to *{project_name(transfer.get('to'))}*"
+    return f"*{side_name(transfer, 'from')}* to *{side_name(transfer, 'to')}*"
+
+
+def budget_name(transfer: dict[str, Any]) -> str | None:
+    """The budget's name: the transfer's `budget` (set by the notifier) or a side's."""
+    for found in (
+        transfer.get("budget"),
+        (transfer.get("from") or {}).get("budget"),
+        (transfer.get("to") or {}).get("budget"),
+    ):
+        if found and found.get("name"):
+            return str(found["name"])
+    return None
+
+
+def _in_budget(transfer: dict[str, Any]) -> str:
+    name = budget_name(transfer)
+    return f" in *{escape(name)}*" if name else ""
+
+
+def cannot_cover(transfer: dict[str, Any], before_after: BeforeAfter | None) -> bool:
+    """Would the source go below zero (the pool's shortfall is the API's to refuse)?"""
+    after = ((before_after or {}).get("from") or {}).get("after") or {}
+    remaining = after.get("remaining")
+    if remaining is None:
+        source = transfer.get("from") or {}
+        if source.get("remaining") is None or transfer.get("amount") is None:
+            return False
+        try:
+            return Decimal(str(source["remaining"])) < Decimal(str(transfer["amount"]))
+        except ArithmeticError:
+            return False
+    try:
+        return Decimal(str(remaining)) < 0
+    except ArithmeticError:
+        return False
 
 
 def _headline(transfer: dict[str, Any], title: str, privacy: str) -> str:
@@ -138,11 +186,11 @@ def _headline(transfer: dict[str, Any], title: str, privacy: str) -> str:
     if privacy == NONE:
         asks = "asks" if transfer.get("status", "PENDING") == "PENDING" else "asked"
         return (
-            f"{title}\n{who} {asks} to move money from {_sides(transfer)} — "
-            "open Allot to see the amount"
+            f"{title}\n{who} {asks} to move money from {_sides(transfer)}"
+            f"{_in_budget(transfer)} — open Allot to see the amount"
         )
     amount = money(transfer.get("amount"), _currency(transfer))
-    return f"{title} from {who}\n*{amount}* from {_sides(transfer)}"
+    return f"{title} from {who}\n*{amount}* from {_sides(transfer)}{_in_budget(transfer)}"
 
 
 def _figures(transfer: dict[str, Any], before_after: BeforeAfter | None) -> dict[str, Any]:
@@ -154,11 +202,19 @@ def _figures(transfer: dict[str, Any], before_after: BeforeAfter | None) -> dict
         "fields": [
             {
                 "type": "mrkdwn",
-                "text": _side_text("From", transfer.get("from"), changes.get("from"), currency),
+                "text": _side_text(
+                    "From",
+                    transfer.get("from"),
+                    changes.get("from"),
+                    currency,
+                    transfer.get("fromPool"),
+                ),
             },
             {
                 "type": "mrkdwn",
-                "text": _side_text("To", transfer.get("to"), changes.get("to"), currency),
+                "text": _side_text(
+                    "To", transfer.get("to"), changes.get("to"), currency, transfer.get("toPool")
+                ),
             },
         ],
     }
@@ -174,6 +230,13 @@ def _body(
     ]
     if privacy == FULL:
         blocks.append(_figures(transfer, before_after))
+        if transfer.get("status", "PENDING") == "PENDING" and cannot_cover(transfer, before_after):
+            blocks.append(
+                section(
+                    ":warning: *The source cannot cover this amount*: approving it would "
+                    "take the source below zero, so Allot will refuse it."
+                )
+            )
     blocks.append(
         context(
             f"Requested {slack_date(transfer.get('createdAt'))} · "
@@ -183,26 +246,55 @@ def _body(
     return blocks
 
 
-def approve_reject_actions(transfer_id: str) -> dict[str, Any]:
-    """The Approve and Reject buttons; both carry the transfer id as their value."""
+def _approve_confirm(transfer: dict[str, Any], privacy: str) -> dict[str, Any]:
+    """Block Kit's `confirm` dialog on Approve: what moves where, in the message's privacy."""
+    if privacy_of(privacy) == NONE:
+        what = "this transfer"
+    else:
+        what = money(transfer.get("amount"), _currency(transfer))
+    sides = f"{side_name(transfer, 'from')} to {side_name(transfer, 'to')}"
+    return {
+        "title": plain("Approve this transfer?", 100),
+        "text": {"type": "mrkdwn", "text": clip(f"Move {what} from {sides} now?", 300)},
+        "confirm": plain("Approve", 30),
+        "deny": plain("Not yet", 30),
+    }
+
+
+def approve_reject_actions(
+    transfer_id: str, transfer: dict[str, Any] | None = None, privacy: str = FULL
+) -> dict[str, Any]:
+    """The Approve (with a confirmation dialog) and Reject (opens a note form) buttons; both
+    carry the transfer id as their value."""
+    approve = button("Approve", TRANSFER_APPROVE_ACTION_ID, transfer_id, style="primary")
+    approve["confirm"] = _approve_confirm(transfer or {"id": transfer_id}, privacy)
     return {
         "type": "actions",
         "block_id": transfer_actions_block_id(transfer_id),
         "elements": [
-            {
-                "type": "button",
-                "action_id": TRANSFER_APPROVE_ACTION_ID,
-                "text": plain("Approve"),
-                "style": "primary",
-                "value": transfer_id,
-            },
-            {
-                "type": "button",
-                "action_id": TRANSFER_REJECT_ACTION_ID,
-                "text": plain("Reject"),
-                "style": "danger",
-                "value": transfer_id,
-            },
+            approve,
+            button("Reject", TRANSFER_REJECT_ACTION_ID, transfer_id, style="danger"),
+        ],
+    }
+
+
+def cancel_actions(transfer_id: str) -> dict[str, Any]:
+    """The requester's Cancel button on their own pending request."""
+    return {
+        "type": "actions",
+        "block_id": f"transfer_cancel:{transfer_id}",
+        "elements": [
+            button(
+                "Cancel request",
+                TRANSFER_CANCEL_ACTION_ID,
+                transfer_id,
+                confirm={
+                    "title": plain("Cancel this request?", 100),
+                    "text": {"type": "mrkdwn", "text": "The owners will no longer see it."},
+                    "confirm": plain("Cancel it", 30),
+                    "deny": plain("Keep it", 30),
+                },
+            )
         ],
     }
 
@@ -213,7 +305,7 @@ def transfer_request_blocks(
     """A pending request with its buttons. FULL by default: for a reader who may see all of
     it (App Home, an owner's DM); posts to a channel pass the budget's setting."""
     blocks = _body(transfer, before_after, ":arrows_counterclockwise: *Transfer request*", privacy)
-    blocks.append(approve_reject_actions(str(transfer["id"])))
+    blocks.append(approve_reject_actions(str(transfer["id"]), transfer, privacy))
     return blocks
 
 
@@ -228,7 +320,7 @@ def decision_text(transfer: dict[str, Any]) -> str:
     line += f" at {slack_date(transfer.get('decidedAt') or transfer.get('createdAt'))}"
     note = transfer.get("note") or transfer.get("decisionNote")
     if note:
-        line += f" — {escape(note)}"
+        line += f" — {clip(escape(note), NOTE_LIMIT)}"
     return line
 
 
@@ -247,7 +339,7 @@ def transfer_summary(transfer: dict[str, Any], *, privacy: str = FULL) -> str:
     what = (
         "Transfer request" if status == "PENDING" else f"Transfer {_OUTCOMES.get(status, status)}"
     )
-    sides = f"{project_name(transfer.get('from'))} to {project_name(transfer.get('to'))}"
+    sides = f"{side_name(transfer, 'from')} to {side_name(transfer, 'to')}"
     if privacy_of(privacy) == NONE:
         return f"{what}: money from {sides}"
     return f"{what}: {money(transfer.get('amount'), _currency(transfer))} from {sides}"

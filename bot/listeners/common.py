@@ -10,8 +10,8 @@ from bot.blocks import error_text
 #: What an unlinked Slack user is told, whatever they tried.
 LINK_HELP = (
     "Your Slack account isn't linked to Allot yet, so I can't act for you. "
-    "Type `{command} link` to link it by your Slack e-mail, or create a one-time code in "
-    "Allot (`createSlackLinkCode`) and type `{command} link CODE`."
+    "Type `{command} link` to link it by your Slack e-mail, or, with a one-time link code "
+    "from Allot, type `{command} link CODE`."
 )
 
 

@@ -43,6 +43,28 @@ class CreateUserInput:
     is_budget_creator: bool = strawberry.field(
         default=False, description="May create budgets and projects (a department manager)."
     )
+    password: str | None = strawberry.field(
+        default=None,
+        description="A password to sign in to the web app with (10 to 1,000 characters; "
+        "stored as an argon2 hash). Omitted: the user signs in only once one is set "
+        "(setPassword).",
+    )
+
+
+@strawberry.input(description="Set or clear the password a user signs in to the web app with.")
+class SetPasswordInput:
+    user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose password; omitted: your own. Others' need an admin."
+    )
+    password: str | None = strawberry.field(
+        description="The new password (10 to 1,000 characters); null removes it, so the user "
+        "can no longer sign in to the web app (API tokens keep working)."
+    )
+
+
+@strawberry.type(description="The password was set (or removed); older sessions have ended.")
+class PasswordSet:
+    user: User = strawberry.field(description="The user.")
 
 
 @strawberry.input(description="Grant or withdraw the right to create budgets and projects.")
@@ -179,6 +201,7 @@ class SlackUserLinked(UserLinked):
 
 
 CreateUserPayload = payload("CreateUserPayload", UserCreated)
+SetPasswordPayload = payload("SetPasswordPayload", PasswordSet)
 CreateApiTokenPayload = payload("CreateApiTokenPayload", ApiTokenCreated)
 AddBudgetOwnerPayload = payload("AddBudgetOwnerPayload", BudgetOwnerAdded)
 AddProjectMemberPayload = payload("AddProjectMemberPayload", ProjectMemberAdded)
@@ -193,7 +216,8 @@ AcknowledgeAlertPayload = payload("AcknowledgeAlertPayload", AlertAcknowledged)
 class AccessMutations:
     @strawberry.mutation(
         description="Create a user and their first API token (admins only). Errors: "
-        "PermissionDenied, ValidationError (empty name, bad e-mail), Conflict (e-mail taken)."
+        "PermissionDenied, ValidationError (empty name, bad e-mail, password), Conflict (e-mail "
+        "taken)."
     )
     async def create_user(
         self,
@@ -207,8 +231,29 @@ class AccessMutations:
                 email=input.email,
                 is_admin=input.is_admin,
                 is_budget_creator=input.is_budget_creator,
+                password=input.password,
             )
             return UserCreated(user=User.from_model(user), token=token)
+
+        return await run(call)
+
+    @strawberry.mutation(
+        description="Set or remove the password a user signs in to the web app with: your "
+        "own, or anyone's (admins). Their sessions signed in with the old one end. Errors: "
+        "PermissionDenied, NotFound (userId), ValidationError (password)."
+    )
+    async def set_password(
+        self,
+        info: Info,
+        input: Annotated[
+            SetPasswordInput, strawberry.argument(description="The user and the password.")
+        ],
+    ) -> SetPasswordPayload:
+        async def call() -> PasswordSet:
+            actor = info.context.actor
+            user_id = ids.decode_optional(input.user_id, "User", "userId") or actor.user_id
+            user = await service.set_password(actor, user_id=user_id, password=input.password)
+            return PasswordSet(user=User.from_model(user))
 
         return await run(call)
 

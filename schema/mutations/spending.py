@@ -26,8 +26,11 @@ class RecordSpendInput:
     project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
     amount: Decimal | None = strawberry.field(
         default=None,
-        description="The cost, > 0, as an exact decimal string with at most 6 decimals "
-        '("12.50", "0.000123"); or give usage (and service or model) instead.',
+        description="The cost, as an exact decimal string with at most 6 decimals "
+        '("12.50", "0.000123"); or give usage (and service or model) instead. A negative '
+        'amount ("-3.20") is a credit the source reports: the project\'s members may credit '
+        "at most what the allocation spent, the budget's owners any amount (else a "
+        "ValidationError naming amount). recordSpends takes charges only (> 0).",
     )
     budget_id: strawberry.ID | None = strawberry.field(
         default=None,
@@ -135,7 +138,9 @@ class SpendMutations:
         input: Annotated[RecordSpendInput, strawberry.argument(description="The cost.")],
     ) -> RecordSpendPayload:
         async def call() -> SpendRecorded:
-            row, created = await service.record_spend(info.context.actor, to_spend_input(input))
+            row, created = await service.record_spend(
+                info.context.actor, to_spend_input(input), credits=True
+            )
             return SpendRecorded(spend=Spend.from_model(row), duplicate=not created)
 
         return await run(call)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from tortoise.expressions import Q
@@ -53,6 +56,8 @@ from schema.types.period import BudgetPeriod
 from schema.types.rollover_preview import RolloverPreview
 from schema.types.transfer import Transfer, visible_transfers
 from schema.types.user import User
+
+T = TypeVar("T")
 
 
 @strawberry.type(
@@ -116,6 +121,19 @@ class Budget(Node, pacing.PacingFields):
         description="What channel posts show of money (FULL, AMOUNTS, NONE)."
     )
     row: strawberry.Private[BudgetRow]
+    #: Figures several fields share (the scoped totals, the forecast's history), fetched once
+    #: per request however many fields ask (see `_once`).
+    memo: strawberry.Private[dict[str, asyncio.Future[Any]]] = dataclasses.field(
+        default_factory=dict
+    )
+
+    def _once(self, key: str, make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """`make()` run once for this object, its result shared by every field that asks
+        (concurrent ones too; a cancelled waiter leaves the shared task running)."""
+        task = self.memo.get(key)
+        if task is None:
+            task = self.memo[key] = asyncio.ensure_future(make())
+        return asyncio.shield(task)
 
     @classmethod
     def from_model(cls, row: BudgetRow) -> Budget:
@@ -148,6 +166,9 @@ class Budget(Node, pacing.PacingFields):
 
     async def _figures(self, info: Info) -> Figures:
         """The period's figures, scoped to what the viewer may see (see `Figures`)."""
+        return await self._once("figures", lambda: self._load_figures(info))
+
+    async def _load_figures(self, info: Info) -> Figures:
         p = await self._period(info)
         actor = info.context.actor
         if is_owner(actor, self.row.id):
@@ -288,8 +309,15 @@ class Budget(Node, pacing.PacingFields):
         ]
 
     @strawberry.field(
+        description="When the budget was archived (archiveBudget): read-only and left out of "
+        "lists unless includeArchived; null when it is not archived."
+    )
+    def archived_at(self) -> datetime | None:
+        return getattr(self.row, "archived_at", None)
+
+    @strawberry.field(
         description="The envelopes of the current period (for a project's people: their own "
-        "projects'), in id order."
+        "projects'), in id order; a released envelope nothing was spent on is left out."
     )
     async def allocations(
         self, info: Info, first: First = None, after: After = None
@@ -300,7 +328,7 @@ class Budget(Node, pacing.PacingFields):
             return await allocations_for(info, rows, budgets={self.row.id: self})
 
         return await paginate(
-            visible_allocations(info, self.row.id, p.id),
+            visible_allocations(info, self.row.id, p.id).filter(released_at=None),
             first,
             after,
             build_all=build,
@@ -339,7 +367,11 @@ class Budget(Node, pacing.PacingFields):
 
     async def _history(self, f: Figures, today: date) -> dict[date, int]:
         """Daily spend of the recent weeks, across periods (the forecast window, see
-        docs/forecast.md): a young period learns from the end of the previous one."""
+        docs/forecast.md): a young period learns from the end of the previous one. Read once
+        per request (pace, dailyDrip and forecast all need it)."""
+        return await self._once(f"history:{today}", lambda: self._load_history(f, today))
+
+    async def _load_history(self, f: Figures, today: date) -> dict[date, int]:
         rows = (
             await f.scoped(
                 SpendDaily.filter(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from app.domain.access import can_view_allocation, can_view_project, is_owner
@@ -38,13 +40,25 @@ class Project(Node):
         )
 
     @strawberry.field(
+        description="When the project was archived (archiveProject): read-only and left out of "
+        "lists unless includeArchived; null when it is not archived."
+    )
+    def archived_at(self) -> datetime | None:
+        return getattr(self.row, "archived_at", None)
+
+    @strawberry.field(
         description="The project's envelopes in every budget and period whose figures you may "
-        "see (its people and those budgets' owners)."
+        "see (its people and those budgets' owners); released envelopes nothing was spent on "
+        "are left out."
     )
     async def allocations(self, info: Info) -> list[Allocation]:
         rows = await info.context.loaders.allocations_by_project.load(self.row.id)
         actor = info.context.actor
-        visible = [r for r in rows if can_view_allocation(actor, r.budget_id, r.project_id)]
+        visible = [
+            r
+            for r in rows
+            if r.released_at is None and can_view_allocation(actor, r.budget_id, r.project_id)
+        ]
         return await allocations_for(info, visible, projects={self.row.id: self})
 
     @strawberry.field(

@@ -16,14 +16,16 @@ from schema.types.user import User
 
 
 @strawberry.type(
-    description="One recorded cost on an allocation (id `spd_…`), immutable: a correction is a "
-    "new record (a credit). Visible to the budget's owners and the project's people."
+    description="One recorded cost on an allocation (id `spd_…`), immutable: a correction "
+    "(voidSpend, refundSpend, moveSpend) is a new record that names it (`corrects`). Visible to "
+    "the budget's owners and the project's people."
 )
 class Spend(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id of the spend record.")
     amount: Decimal = strawberry.field(
         description='The cost, exact to the micro ("0.000123"), in the budget\'s currency; '
-        "negative for a credit or refund from an import."
+        "negative for a credit: an import's, a negative recordSpend, or a correction "
+        "(correctionKind)."
     )
     service: str | None = strawberry.field(
         description='What it was spent on, e.g. "aws-ec2" or "gpt-4o".'
@@ -77,6 +79,65 @@ class Spend(Node):
             metadata=row.metadata,
             row=row,
         )
+
+    @strawberry.field(
+        description="True when the spend was voided (voidSpend) or moved away (moveSpend): a "
+        "reversing record gave back what remained of it; the row itself is never changed."
+    )
+    def voided(self) -> bool:
+        return self.row.voided_at is not None
+
+    @strawberry.field(description="When it was voided or moved away; null if it was not.")
+    def voided_at(self) -> datetime | None:
+        return self.row.voided_at
+
+    @strawberry.field(description="Why it was voided or moved away (the reason given).")
+    def void_reason(self) -> str | None:
+        return self.row.void_reason
+
+    @strawberry.field(description="Who voided or moved it; null if nobody did (or they are gone).")
+    async def voided_by(self, info: Info) -> User | None:
+        pk = self.row.voided_by_id  # type: ignore[attr-defined]
+        return None if pk is None else User.from_model(await info.context.loaders.user.load(pk))
+
+    @strawberry.field(
+        description="How much of the spend corrections gave back (refunds, a void, a move), "
+        '"0" when none did.'
+    )
+    def reversed_amount(self) -> Decimal:
+        return from_micros(self.row.reversed_micros)
+
+    @strawberry.field(
+        description="What is left of the spend after its corrections (amount − reversedAmount)."
+    )
+    def net_amount(self) -> Decimal:
+        return from_micros(self.row.amount_micros - self.row.reversed_micros)
+
+    @strawberry.field(
+        description="For a correction record: VOID, REFUND or MOVE (a move's reversal, and the "
+        "moved spend on its new allocation); null for an ordinary spend."
+    )
+    def correction_kind(self) -> str | None:
+        return self.row.correction_kind
+
+    @strawberry.field(description="For a correction record: the reason given for it.")
+    def correction_reason(self) -> str | None:
+        return self.row.correction_reason
+
+    @strawberry.field(
+        description="For a correction record: the spend it corrects (null when you may not "
+        "see that spend's allocation)."
+    )
+    async def corrects(self, info: Info) -> Spend | None:
+        from app.domain.access import can_view_allocation
+
+        pk = self.row.corrects_id
+        if pk is None:
+            return None
+        row = await SpendRow.get_or_none(id=pk)
+        actor = info.context.actor
+        ok = row is not None and can_view_allocation(actor, row.budget_id, row.project_id)  # type: ignore[attr-defined]
+        return Spend.from_model(row) if ok and row is not None else None
 
     @strawberry.field(description="The envelope the spend was recorded on.")
     async def allocation(self, info: Info) -> Allocation:

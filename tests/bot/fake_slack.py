@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import uvicorn
+from blockkit import violations
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -50,6 +51,8 @@ class SlackCall:
     params: dict[str, Any]
     headers: dict[str, str] = field(repr=False)
     http_method: str = "POST"
+    #: When it arrived (time.perf_counter), for benchmarks (bench/slack_ack.py).
+    at: float = field(default_factory=time.perf_counter, repr=False, compare=False)
 
     @property
     def token(self) -> str | None:
@@ -69,6 +72,12 @@ class FakeSlack:
         self.users: dict[str, str | None] = {}
         #: Method → Slack error code: every call to it answers {"ok": false, "error": code}.
         self.errors: dict[str, str] = {}
+        #: (method, channel) → Slack error code, for that channel only (e.g. not_in_channel).
+        self.channel_errors: dict[tuple[str, str], str] = {}
+        #: Block Kit violations (tests/bot/blockkit.py) of the payloads received, by method;
+        #: the `fake_slack` fixture fails the test that sent any. Such a call gets
+        #: Slack's `invalid_blocks`.
+        self.violations: list[tuple[str, list[str]]] = []
         self._calls: list[SlackCall] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -207,9 +216,11 @@ class FakeSlack:
         with self._lock:
             self._calls.clear()
             self._acks.clear()
+            self.violations.clear()
             self.socket_connections = 0
         self.users.clear()
         self.errors.clear()
+        self.channel_errors.clear()
 
     @staticmethod
     def dm_channel(user_id: str) -> str:
@@ -237,8 +248,20 @@ class FakeSlack:
             self._calls.append(call)
         return call
 
+    def _check(self, method: str, params: dict[str, Any]) -> bool:
+        """Block Kit check of a payload that carries blocks or a view; False if it fails."""
+        if not (method.startswith(("chat.", "views.")) or method == "response_url"):
+            return True
+        problems = violations(params)
+        if problems:
+            with self._lock:
+                self.violations.append((method, problems))
+        return not problems
+
     async def _response_url(self, request: Request) -> JSONResponse:
-        await self._record(request, "response_url", {"_name": request.path_params["name"]})
+        call = await self._record(request, "response_url", {"_name": request.path_params["name"]})
+        if not self._check("response_url", call.params):
+            return JSONResponse({"ok": False, "error": "invalid_blocks"}, status_code=400)
         return JSONResponse({"ok": True})
 
     async def _socket_mode(self, websocket: WebSocket) -> None:
@@ -278,6 +301,11 @@ class FakeSlack:
         call = await self._record(request, method)
         if method in self.errors:
             return JSONResponse({"ok": False, "error": self.errors[method]})
+        channel_error = self.channel_errors.get((method, str(call.params.get("channel", ""))))
+        if channel_error:
+            return JSONResponse({"ok": False, "error": channel_error})
+        if not self._check(method, call.params):
+            return JSONResponse({"ok": False, "error": "invalid_blocks"})
         if not call.token:
             return JSONResponse({"ok": False, "error": "not_authed"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)

@@ -283,7 +283,10 @@ def test_home_is_a_home_view_with_projects_budgets_and_my_pending_requests() -> 
     assert view["type"] == "home"
     assert "48%" in shown and "*Idle* — no allocation yet" in shown and "Cloud Q3" in shown
     assert "Transfer request: $5,000.00 from GPU Lab to NLP Lab" in shown
-    assert actions(view["blocks"]) == []
+    # my own pending request: only a Cancel button, never Approve/Reject
+    assert [e["action_id"] for b in actions(view["blocks"]) for e in b["elements"]] == [
+        "transfer_cancel"
+    ]
     assert "Awaiting your decision" not in shown
 
 

@@ -41,8 +41,56 @@ async def test_a_bare_transfer_opens_the_form_with_pickers(slack, world):
     assert opened[0].params["trigger_id"] == "trigger-1"
     view = opened[0].params["view"]
     assert view["callback_id"] == "transfer_modal"
-    text = str(view["blocks"])
-    assert "GPU Lab" in text and "NLP Lab" in text and "Pool" in text
+    pickers = [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"][:3]
+    assert pickers == ["external_select"] * 3, "searchable, no 100-option cap"
+
+
+def _suggestion(action_id: str, query: str, values: dict | None = None) -> str:
+    """A block_suggestion payload (Slack asks an external_select for its options)."""
+    import json
+    from urllib.parse import parse_qs, urlencode
+
+    from signing import view_submission_body
+
+    body = json.loads(
+        parse_qs(view_submission_body("transfer_modal", values or {}, "UMIA", "T111"))["payload"][0]
+    )
+    body.update(
+        type="block_suggestion",
+        action_id=action_id,
+        block_id=f"transfer_{action_id}",
+        value=query,
+        container={"type": "view", "view_id": body["view"]["id"]},
+    )
+    return urlencode({"payload": json.dumps(body)})
+
+
+async def test_the_form_pickers_search_budgets_and_the_chosen_budgets_projects(slack, world):
+    found = (await slack.post(_suggestion("budget", "cloud"))).json()
+    assert [o["text"]["text"] for o in found["options"]] == ["Cloud Grant"]
+    chosen = {
+        "transfer_budget": {"budget": {"selected_option": {"value": f"bud_{world.budget_id}"}}}
+    }
+    sides = (await slack.post(_suggestion("source", "", chosen))).json()["options"]
+    labels = [o["text"]["text"] for o in sides]
+    assert labels[0].startswith("Pool") and "GPU Lab · Cloud Grant" in labels
+    typed = (await slack.post(_suggestion("target", "nlp", chosen))).json()["options"]
+    assert [o["text"]["text"] for o in typed] == ["NLP Lab · Cloud Grant"]
+
+
+async def test_an_api_refusal_is_shown_on_the_open_form_not_as_a_dm(slack, world):
+    values = _form(
+        f"bud_{world.budget_id}",
+        f"alc_{world.gpu_allocation_id}",
+        f"alc_{world.gpu_allocation_id}",
+        "100",
+        "to itself",
+    )
+    response = await slack.submit_view("transfer_modal", values, "UMIA")
+    answer = response.json()
+    assert answer["response_action"] == "errors" and len(answer["errors"]) == 1, answer
+    assert slack.fake.calls_to("chat.postMessage") == []
+    assert await TransferRequest.all().count() == 0
 
 
 async def test_submitting_the_form_requests_the_transfer_and_dms_the_requester(slack, world):
@@ -101,7 +149,7 @@ async def test_app_home_shows_an_owner_the_requests_awaiting_them_with_buttons(s
     assert "Awaiting your decision" in str(blocks)
 
 
-async def test_app_home_shows_a_requester_their_pending_request_without_buttons(slack, world):
+async def test_app_home_shows_a_requester_their_pending_request_with_only_cancel(slack, world):
     await request_transfer(
         await load_actor(world.mia),
         amount="300",
@@ -120,8 +168,11 @@ async def test_app_home_shows_a_requester_their_pending_request_without_buttons(
     )
     published = await slack.fake.wait_for("views.publish")
     blocks = published[0].params["view"]["blocks"]
-    assert not any(b["type"] == "actions" for b in blocks)
+    buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["transfer_cancel"]
     assert "Transfer request" in str(blocks) and "GPU Lab" in str(blocks)
+    # NLP Lab is not Mia's to see: it is "another project", never "Pool"
+    assert "from another project to GPU Lab" in str(blocks) and "Pool" not in str(blocks)
 
 
 async def test_app_home_tells_an_unlinked_user_how_to_link(slack, world):

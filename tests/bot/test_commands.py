@@ -115,9 +115,16 @@ def test_an_apostrophe_or_an_unclosed_quote_is_an_ordinary_character() -> None:
 # -- subcommands --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", "?", "help transfer"])
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", "?"])
 def test_empty_text_and_help_ask_for_help(text: str) -> None:
     assert parse_command(text) == Help()
+
+
+def test_help_with_a_command_asks_for_that_commands_help() -> None:
+    assert parse_command("help transfer") == Help("transfer")
+    assert parse_command("help SPEND") == Help("spend")
+    with pytest.raises(CommandError, match='no command "bogus"'):
+        parse_command("help bogus")
 
 
 def test_status_without_a_name_means_my_projects() -> None:
@@ -233,9 +240,10 @@ def test_approve_takes_one_transfer_id() -> None:
 
 
 def test_reject_takes_an_id_and_an_optional_note() -> None:
-    assert parse_command("reject T42") == Reject("T42", None)
-    assert parse_command("reject T42 not this quarter") == Reject("T42", "not this quarter")
-    assert parse_command('reject T42 "not now"') == Reject("T42", "not now")
+    # T42, 42 and #42 are the API's trf_42 (help's own examples must work)
+    assert parse_command("reject T42") == Reject("trf_42", None)
+    assert parse_command("reject 42 not this quarter") == Reject("trf_42", "not this quarter")
+    assert parse_command('reject trf_42 "not now"') == Reject("trf_42", "not now")
     with pytest.raises(CommandError, match="needs a transfer id"):
         parse_command("reject")
 

@@ -120,3 +120,17 @@ def test_create_on_a_fiscal_calendar(lab: Cli) -> None:
         "--start", "2026-03-10", "--week-start", "sunday", as_=PI,
     )  # fmt: skip
     assert "2026-03-14" in lab.ok("budgets", "show", "LLM", as_=PI)  # Tuesday to Saturday
+
+
+def test_archive_restore_and_delete(lab: Cli) -> None:
+    lab.ok("budgets", "create", "--name", "Spare", "--amount", "100", "--period", "monthly", as_=PI)
+    assert "archived budget" in lab.ok("budgets", "archive", "Spare", as_=PI)
+    assert "Spare" not in lab.ok("budgets", "list", as_=PI)
+    assert "already archived" in lab.refused("budgets", "archive", "Spare", as_=PI)
+    assert "restored budget" in lab.ok("budgets", "restore", "Spare", as_=PI)
+    assert "Spare" in lab.ok("budgets", "list", as_=PI)
+    assert "deleted budget" in lab.ok("budgets", "delete", "Spare", as_=PI)
+    assert 'no budget "Spare"' in lab.refused("budgets", "show", "Spare", as_=PI)
+    # A budget that moved money is archived, not deleted; a member may do neither.
+    assert "archive" in lab.refused("budgets", "delete", "Lab", as_=PI)
+    assert lab.refused("budgets", "archive", "Lab", as_=MEMBER)

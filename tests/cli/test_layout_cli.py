@@ -31,7 +31,7 @@ def test_help_lists_every_command(cli: Cli) -> None:
         ("projects", ["list", "create", "members"]),
         ("transfers", ["list", "request", "approve", "reject", "cancel"]),
         ("periods", ["list", "close"]),
-        ("users", ["create", "list", "grant-creator", "revoke-creator"]),
+        ("users", ["create", "list", "set-password", "grant-creator", "revoke-creator"]),
     ],
 )
 def test_each_group_has_its_verbs(cli: Cli, group: str, verbs: list[str]) -> None:

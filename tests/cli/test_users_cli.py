@@ -63,3 +63,14 @@ def test_a_duplicate_e_mail_names_the_option(lab: Cli) -> None:
     line = lab.refused("users", "create", "--name", "Pat Again", "--email", PI)
 
     assert line == f"error: a user with e-mail {PI} exists already (--email)"
+
+
+def test_set_password_lets_the_user_sign_in_and_is_checked_like_the_api(lab: Cli) -> None:
+    out = lab.ok("users", "set-password", MEMBER, ALLOT_NEW_PASSWORD="a long enough password")
+    assert f"{MEMBER} may now sign in" in out
+    assert "10 to 1000 characters" in lab.refused(
+        "users", "set-password", MEMBER, "--password", "short"
+    )
+    assert "not allowed to set other users' passwords" in lab.refused(
+        "users", "set-password", PI, "--password", "a takeover attempt", as_=MEMBER
+    )

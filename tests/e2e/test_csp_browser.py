@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from live import LiveServer
 from test_dashboard_browser import (  # the same headless Chromium, skipped the same way
-    _enter_token,
     _lab_with_a_pending_request,
+    _signed_in_ada,
     _wait,
     browser,
+    live_server,
 )
 
-__all__ = ["browser"]
+__all__ = ["browser", "live_server"]
 
 RECORDER = """
 window.__csp = [];
@@ -52,14 +53,14 @@ def test_the_dashboard_works_under_its_policy(
     from selenium.webdriver.common.by import By
 
     made = _lab_with_a_pending_request(live_server)
-    _enter_token(browser, f"{live_server.url}/#{made['budget']}", live_server.token)
+    _signed_in_ada(live_server, browser, f"/budgets/{made['budget']}")
     row = f'tr[data-allocation-id="{made["allocation"]}"]'
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, row))
-    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline svg polyline.spent"))
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#pending button.approve"))
     assert violations() == []
-    # The usage bar's width (a style attribute set by dashboard.js) is applied.
+    # The usage bar's width (set through the CSSOM by the page's own module) is applied.
     width = browser.execute_script(
-        f"return document.querySelector('{row} .fill').getBoundingClientRect().width"
+        f"return document.querySelector('{row} .bar span').getBoundingClientRect().width"
     )
     assert width > 0
     # The recorder does see a violation: an inline script is refused.

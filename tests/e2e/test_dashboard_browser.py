@@ -1,5 +1,7 @@
-"""The dashboard in a real browser: headless Chromium (driven by selenium and chromedriver)
-against a real server. Data is made through GraphQL; the page is read and clicked like a user.
+"""The web app in a real browser: headless Chromium (driven by selenium and chromedriver)
+against a real server. People sign in with their password; some data is made through GraphQL,
+the rest is typed and clicked like a person would. Each test writes screenshots at 1400 and
+390 px wide to $ALLOT_SCREENSHOTS (default: <tmp>/allot-screenshots, never committed).
 
 Skips when Chromium, chromedriver or selenium are missing, unless ALLOT_REQUIRE_BROWSER=1
 (CI), which turns the skip into a failure.
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live import LiveServer
+from live import LiveServer, allot
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = (
@@ -54,6 +56,8 @@ GQL_REQUEST = """mutation($to: ID!) { requestTransfer(input: {fromPool: true, to
   ... on TransferRequested { transfer { id status } } ... on Error { code message } } }"""
 GQL_CANCEL = """mutation($id: ID!) { cancelTransfer(input: {transferId: $id}) { __typename
   ... on Error { code message } } }"""
+GQL_PASSWORD = """mutation($u: ID!, $p: String!) { setPassword(input: {userId: $u, password: $p}) {
+  __typename ... on Error { code message } } }"""
 GQL_TRANSFER = (
     """query($id: ID!) { node(id: $id) { ... on Transfer { status decidedBy { name } } } }"""
 )
@@ -144,9 +148,21 @@ def _lab_with_a_pending_request(s: LiveServer) -> dict[str, str]:
 
 
 def _wait(driver: Any, condition: Callable[[Any], Any]) -> Any:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+    try:
+        return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+    except TimeoutException as exc:  # say what the page said
+        notices = driver.execute_script(
+            "return [...document.querySelectorAll('.notice, .field-error')].map(e => e.textContent)"
+        )
+        raise AssertionError(f"timed out at {driver.current_url}; the page says {notices}") from exc
+
+
+ADA_PASSWORD = "ada's long password"
+BOB_PASSWORD = "bob's long password"
+WIDE, NARROW = 1400, 390
 
 
 def _text_of(driver: Any, css: str) -> str:
@@ -155,84 +171,479 @@ def _text_of(driver: Any, css: str) -> str:
     return str(driver.find_element(By.CSS_SELECTOR, css).text)
 
 
-def _enter_token(driver: Any, url: str, token: str) -> None:
+def _texts(driver: Any, css: str) -> list[str]:
     from selenium.webdriver.common.by import By
 
-    driver.get(url)
-    field = driver.find_element(By.ID, "token")
+    return [str(e.text) for e in driver.find_elements(By.CSS_SELECTOR, css)]
+
+
+def screenshot_dir() -> Path:
+    folder = Path(
+        os.environ.get("ALLOT_SCREENSHOTS")
+        or os.environ.get("ALLOT_SCREENSHOT_DIR")
+        or Path(tempfile.gettempdir()) / "allot-screenshots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _viewport(driver: Any, width: int) -> None:
+    driver.set_window_size(width, 1000)
+    # The window's outer size includes nothing in headless mode, but check what the page sees.
+    _wait(driver, lambda d: abs(d.execute_script("return window.innerWidth") - width) <= 20)
+
+
+def _no_horizontal_overflow(driver: Any) -> None:
+    """Nothing sticks out to the right: the page never scrolls sideways."""
+    wide = driver.execute_script(
+        "const w = document.documentElement.clientWidth;"
+        " return [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-wrap'))"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 5);"
+    )
+    assert driver.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), wide
+    assert wide == [], wide
+
+
+def _shots(driver: Any, name: str) -> None:
+    """Screenshots at 1400 and 390 px; at 390 the page must not overflow sideways."""
+    for width in (WIDE, NARROW):
+        _viewport(driver, width)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(int(height) + 20, 800), 6000))
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(str(screenshot_dir() / f"{name}-{width}.png"))
+        if width == NARROW:
+            _no_horizontal_overflow(driver)
+    _viewport(driver, WIDE)
+
+
+def _set(driver: Any, css: str, value: str) -> None:
+    """Type into a field (date inputs get their value set, as their typing is locale-bound)."""
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.CSS_SELECTOR, css)
+    if field.get_attribute("type") == "date" or field.tag_name == "select":
+        driver.execute_script(
+            "const [el, v] = arguments; el.value = v;"
+            " el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input',"
+            " {bubbles: true}));",
+            field,
+            value,
+        )
+        return
     field.clear()
-    field.send_keys(token)
-    driver.find_element(By.ID, "token-save").click()
+    driver.execute_script(
+        "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+        field,
+    )
+    field.send_keys(value)
 
 
-def test_the_dashboard_shows_a_budget_and_approves_its_pending_transfer(
-    live_server: LiveServer, browser: Any, tmp_path: Path
+def _field(form: str, name: str, tag: str = "input") -> str:
+    return f'{form} [data-field-name="{name}"] {tag}'
+
+
+def _sign_in(driver: Any, url: str, email: str, password: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{url}/login")
+    driver.delete_all_cookies()
+    driver.get(f"{url}/login")
+    _wait(driver, lambda d: d.find_elements(By.ID, "login-form"))
+    _set(driver, _field("#login-form", "email"), email)
+    _set(driver, _field("#login-form", "password"), password)
+    driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    _wait(driver, lambda d: d.find_elements(By.ID, "viewer"))
+
+
+def _ada_password(s: LiveServer) -> None:
+    done = allot(
+        {**s.env, "ALLOT_NEW_PASSWORD": ADA_PASSWORD}, "users", "set-password", "ada@example.org"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "may now sign in" in done.stdout
+
+
+def _signed_in_ada(s: LiveServer, driver: Any, path: str = "/") -> None:
+    _ada_password(s)
+    _sign_in(driver, s.url, "ada@example.org", ADA_PASSWORD)
+    if path != "/":
+        driver.get(f"{s.url}{path}")
+
+
+def _row(driver: Any, project: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    for row in driver.find_elements(By.CSS_SELECTOR, "#allocations tbody tr"):
+        if row.find_element(By.CSS_SELECTOR, "th").text.startswith(project):
+            return row
+    raise AssertionError(f"no row for {project}")
+
+
+def _cells(driver: Any, project: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    row = _row(driver, project)
+    amount = row.find_elements(By.CSS_SELECTOR, "input.amount")
+    cells = [c.text for c in row.find_elements(By.CSS_SELECTOR, "td.num")]
+    if amount:
+        cells[0] = amount[0].get_attribute("value")
+    return cells
+
+
+def test_sign_in_sign_out_and_a_wrong_password(live_server: LiveServer, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    s = live_server
+    _ada_password(s)
+    browser.delete_all_cookies()
+    browser.get(f"{s.url}/budgets/bud_1")  # a deep link, signed out: the login page
+    _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
+    assert browser.current_url.endswith("/login")
+    assert not browser.find_elements(By.ID, "token")  # the bare token paste is gone
+    _shots(browser, "login")
+
+    _set(browser, _field("#login-form", "email"), "ada@example.org")
+    _set(browser, _field("#login-form", "password"), "not the password")
+    browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    _wait(browser, lambda d: "do not match" in _text_of(d, "#login-error"))
+    cookie = browser.get_cookie("allot_session")
+    assert cookie is None
+
+    _sign_in(browser, s.url, "ada@example.org", ADA_PASSWORD)
+    assert _text_of(browser, "#viewer") == "Ada Admin (admin)"
+    cookie = browser.get_cookie("allot_session")
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+    assert browser.execute_script("return document.cookie") == ""  # not readable by scripts
+    browser.refresh()  # the session survives a reload
+    _wait(browser, lambda d: d.find_elements(By.ID, "viewer"))
+
+    browser.find_element(By.ID, "sign-out").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
+    assert browser.get_cookie("allot_session") is None
+    browser.get(f"{s.url}/")
+    _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
+
+
+def test_the_grant_persona_creates_funds_spends_and_reallocates(
+    live_server: LiveServer, browser: Any
+) -> None:
+    """$50k grant → three projects funded → spend → $5k moved with a reason → the PDF."""
+    from selenium.webdriver.common.by import By
+
+    s = live_server
+    _signed_in_ada(s, browser)
+    _wait(browser, lambda d: d.find_elements(By.ID, "new-budget"))
+    browser.find_element(By.ID, "new-budget").click()
+    form = "#budget-form"
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, form))
+    start = datetime.now(UTC).date().replace(day=1)
+    _set(browser, _field(form, "name"), "NSF Grant")
+    _set(browser, _field(form, "amount"), "$50k")
+    assert "$50,000.00" in _text_of(browser, f'{form} [data-field-name="amount"] .understood')
+    _set(browser, _field(form, "periodKind", "select"), "GRANT")
+    _set(browser, _field(form, "startDate"), start.isoformat())
+    browser.find_element(By.ID, "create-budget").click()  # no end date: said where it belongs
+    _wait(browser, lambda d: "last day" in _text_of(d, f'{form} [data-field-name="endDate"]'))
+    _set(browser, _field(form, "endDate"), start.replace(year=start.year + 1).isoformat())
+    _set(browser, _field(form, "timezone"), "Mars/Olympus_Mons")
+    browser.find_element(By.ID, "create-budget").click()  # the API's field error, in place
+    _wait(
+        browser,
+        lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'{form} [data-field-name="timezone"] .field-error'
+        ),
+    )
+    _shots(browser, "budget-form-errors")
+    _set(browser, _field(form, "timezone"), "America/New_York")
+    browser.find_element(By.ID, "create-budget").click()
+    _wait(browser, lambda d: "/budgets/bud_" in d.current_url)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="unallocated"]'))
+    assert _text_of(browser, "#budget-name") == "NSF Grant"
+    assert _text_of(browser, '[data-field="amount"]') == "$50,000.00"
+
+    for name, amount in (("Imaging", "20,000"), ("Modeling", "15k"), ("Outreach", "$10,000.00")):
+        if not browser.find_elements(By.ID, "add-project-form"):
+            browser.find_element(By.ID, "add-project").click()
+        _wait(browser, lambda d: d.find_elements(By.ID, "add-project-form"))
+        _set(browser, _field("#add-project-form", "project", "select"), "new")
+        _set(browser, _field("#add-project-form", "name"), name)
+        _set(browser, _field("#add-project-form", "amount"), amount)
+        browser.find_element(By.ID, "add-project-submit").click()
+        _wait(browser, lambda d, n=name: n in " ".join(_texts(d, "#allocations tbody th")))
+    _wait(browser, lambda d: _text_of(d, '[data-field="unallocated"]') == "$5,000.00")
+    assert _text_of(browser, '[data-field="allocated"]') == "$45,000.00"
+
+    # Over the pool: the table says so before anything is sent, and Save is disabled.
+    amount_input = _row(browser, "Imaging").find_element(By.CSS_SELECTOR, "input.amount")
+    _set(browser, f"#{amount_input.get_attribute('id')}", "26k")
+    _wait(browser, lambda d: "more than the pool holds" in _text_of(d, "#pool-after"))
+    assert not browser.find_element(By.ID, "save-allocations").is_enabled()
+    _set(browser, f"#{amount_input.get_attribute('id')}", "$21,000")
+    _wait(browser, lambda d: "$4,000.00" in _text_of(d, "#pool-after"))
+    browser.find_element(By.ID, "save-allocations").click()
+    _wait(browser, lambda d: _text_of(d, '[data-field="unallocated"]') == "$4,000.00")
+
+    # Spend on Imaging, typed as people type it.
+    _set(
+        browser,
+        _field("#spend-form", "projectId", "select"),
+        _row(browser, "Imaging")
+        .find_element(By.CSS_SELECTOR, "th a")
+        .get_attribute("href")
+        .rsplit("/", 1)[1],
+    )
+    _set(browser, _field("#spend-form", "amount"), "$1,250.50")
+    _set(browser, _field("#spend-form", "service"), "microscope")
+    browser.find_element(By.ID, "spend-submit").click()
+    _wait(browser, lambda d: _text_of(d, '[data-field="spent"]') == "$1,250.50")
+
+    # Reallocate $5k from Imaging to Modeling, with a reason (an owner's move applies at once).
+    ids = {
+        name: _row(browser, name).get_attribute("data-allocation-id")
+        for name in ("Imaging", "Modeling")
+    }
+    _set(browser, _field("#transfer-form", "from", "select"), ids["Imaging"])
+    _set(browser, _field("#transfer-form", "to", "select"), ids["Modeling"])
+    _set(browser, _field("#transfer-form", "amount"), "5k")
+    _wait(
+        browser,
+        lambda d: (
+            "$21,000.00 → $16,000.00" in _text_of(d, '#transfer-form [data-field-name="from"]')
+        ),
+    )
+    _set(browser, _field("#transfer-form", "reason"), "Modeling needs the GPU time")
+    browser.find_element(By.ID, "transfer-submit").click()
+    _wait(browser, lambda d: "APPLIED" in _text_of(d, "#message"))
+    _wait(browser, lambda d: _cells(d, "Imaging")[0] == "16,000.00")
+    assert _cells(browser, "Modeling")[0] == "20,000.00"
+    assert _cells(browser, "Imaging")[1:3] == ["$1,250.50", "$14,749.50"]
+    _shots(browser, "grant-budget")
+
+    # The grant report downloads with the session (no token anywhere in the page).
+    pdf = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        " const a = [...document.querySelectorAll('.downloads a')]"
+        ".find(a => a.href.endsWith('summary.pdf'));"
+        " fetch(a.href).then(async r => done([r.status, r.headers.get('content-type'),"
+        " (await r.text()).slice(0, 5)]));"
+    )
+    assert pdf == [200, "application/pdf", "%PDF-"]
+
+    browser.get(f"{s.url}/")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".budget-card"))
+    card = _text_of(browser, ".budget-card")
+    assert "NSF Grant" in card and "$50,000.00" in card and "Projects\n3" in card
+    _shots(browser, "budgets")
+
+
+def test_an_owner_splits_equally_and_approves_with_a_confirmation(
+    live_server: LiveServer, browser: Any
 ) -> None:
     from selenium.webdriver.common.by import By
 
     s = live_server
     made = _lab_with_a_pending_request(s)
-    _enter_token(browser, f"{s.url}/", s.token)
-    _wait(
-        browser, lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-budget-id="{made["budget"]}"]')
-    )
-    browser.find_element(By.CSS_SELECTOR, f'[data-budget-id="{made["budget"]}"]').click()
-    _wait(browser, lambda d: _text_of(d, '[data-field="unallocated"]') == "30,000.00")
+    for name in ("Student A", "Student B", "Student C"):
+        project = _ok(s.graphql(GQL_PROJECT, name=name), "createProject")["project"]["id"]
+        _ok(s.graphql(GQL_ALLOCATE, b=made["budget"], p=project, amount="1"), "allocate")
+    _signed_in_ada(s, browser, f"/budgets/{made['budget']}")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#allocations tbody tr"))
+    for name in ("Student A", "Student B", "Student C"):
+        _row(browser, name).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "split-form"))
+    _set(browser, _field("#split-form", "total"), "$450")
+    browser.find_element(By.ID, "split-submit").click()
+    _wait(browser, lambda d: _cells(d, "Student A")[0] == "150.00")
+    assert _cells(browser, "Student B")[0] == _cells(browser, "Student C")[0] == "150.00"
 
-    assert _text_of(browser, "#budget-name") == "Dashboard Lab"
-    assert _text_of(browser, '[data-field="amount"]') == "100,000.00"
-    assert _text_of(browser, '[data-field="allocated"]') == "70,000.00"
-    assert _text_of(browser, '[data-field="spent"]') == "1,234.56"
-    assert _text_of(browser, '[data-field="remaining"]') == "98,765.44"
-    assert _text_of(browser, "#budget-status") == "Healthy"
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-allocation-id="{made["allocation"]}"]')
-    cells = [c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")]
-    assert cells[:4] == ["Genomics", "70,000.00", "1,234.56", "68,765.44"]
-    assert cells[4] == "1.8%" and cells[5] == "Healthy"
-    assert browser.find_elements(By.CSS_SELECTOR, "#timeline svg polyline.spent")
-    assert browser.find_elements(By.CSS_SELECTOR, "#timeline svg line.ideal")
-    assert "aws-ec2" in _text_of(browser, "#services")
-    pending = browser.find_element(By.CSS_SELECTOR, f'tr[data-transfer-id="{made["transfer"]}"]')
-    assert "5,000.00" in pending.text and "Bob Member" in pending.text
-    browser.save_screenshot(str(tmp_path / "dashboard.png"))
-    if shot_dir := os.environ.get("ALLOT_SCREENSHOT_DIR"):  # to look at the page by hand
-        browser.save_screenshot(str(Path(shot_dir) / "dashboard.png"))
-
-    pending.find_element(By.CSS_SELECTOR, "button.approve").click()
+    pending = f'li[data-transfer-id="{made["transfer"]}"]'
+    assert "$5,000.00" in _text_of(browser, pending) and "Bob Member" in _text_of(browser, pending)
+    browser.find_element(By.CSS_SELECTOR, f"{pending} button.approve").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    _shots(browser, "approve-dialog")
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] textarea").send_keys("ok for the deadline")
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
     _wait(browser, lambda d: "APPLIED" in _text_of(d, "#message"))
-    _wait(browser, lambda d: _text_of(d, '[data-field="unallocated"]') == "25,000.00")
     assert s.graphql(GQL_TRANSFER, id=made["transfer"])["node"] == {
         "status": "APPLIED",
         "decidedBy": {"name": "Ada Admin"},
     }
-    assert not browser.find_elements(By.CSS_SELECTOR, f'tr[data-transfer-id="{made["transfer"]}"]')
+    _wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, f"#pending {pending}"))
 
 
-def test_the_dashboard_says_so_when_the_token_is_refused(
+def test_the_class_persona_splits_3750_over_25_students_who_each_see_only_their_own(
     live_server: LiveServer, browser: Any
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    _enter_token(browser, f"{live_server.url}/dashboard", "not-a-real-token")
-    _wait(browser, lambda d: "token was not accepted" in _text_of(d, "#message"))
-    assert not browser.find_elements(By.CSS_SELECTOR, "[data-budget-id]")
-    assert not browser.find_element(By.ID, "budget").is_displayed()
+    s = live_server
+    start = datetime.now(UTC).date().replace(day=1)
+    budget = _ok(
+        s.graphql(
+            GQL_BUDGET,
+            input={
+                "name": "CS 101 credits",
+                "amount": "3750",
+                "periodKind": "CUSTOM",
+                "startDate": start.isoformat(),
+                "endDate": start.replace(year=start.year + 1).isoformat(),
+            },
+        ),
+        "createBudget",
+    )["budget"]["id"]
+    projects = []
+    for n in range(1, 26):
+        project = _ok(s.graphql(GQL_PROJECT, name=f"Student {n:02d}"), "createProject")
+        projects.append(project["project"]["id"])
+        _ok(s.graphql(GQL_ALLOCATE, b=budget, p=projects[-1], amount="0"), "allocate")
+    student = _ok(s.graphql(GQL_USER, name="Sam Student", email="sam@example.org"), "createUser")
+    _ok(s.graphql(GQL_MEMBER, p=projects[6], u=student["user"]["id"]), "addProjectMember")
+    _ok(s.graphql(GQL_PASSWORD, u=student["user"]["id"], p="sam's long password"), "setPassword")
+
+    _signed_in_ada(s, browser, f"/budgets/{budget}")
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#allocations tbody tr")) == 25)
+    browser.find_element(By.ID, "select-all").click()
+    _wait(browser, lambda d: "25 selected" in _text_of(d, "#split-form h3"))
+    _set(browser, _field("#split-form", "total"), "$3,751")  # more than the pool
+    browser.find_element(By.ID, "split-submit").click()
+    _wait(browser, lambda d: "At most $3,750.00" in _text_of(d, "#split-form"))
+    _set(browser, _field("#split-form", "total"), "3,750")
+    browser.find_element(By.ID, "split-submit").click()
+    _wait(browser, lambda d: _text_of(d, '[data-field="unallocated"]') == "$0.00")
+    amounts = {_cells(browser, f"Student {n:02d}")[0] for n in range(1, 26)}
+    assert amounts == {"150.00"}
+    _shots(browser, "class-budget")
+
+    browser.find_element(By.ID, "sign-out").click()
+    _sign_in(browser, s.url, "sam@example.org", "sam's long password")
+    browser.get(f"{s.url}/budgets/{budget}")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#allocations tbody tr"))
+    assert _texts(browser, "#allocations tbody th") == ["Student 07 your allocation"]
+    assert _text_of(browser, '[data-field="allocated"]') == "$150.00"
+    _shots(browser, "class-student")
 
 
-def test_the_dashboard_shows_the_typed_error_when_a_transfer_was_decided_elsewhere(
+def test_a_transfer_decided_elsewhere_shows_the_typed_error(
     live_server: LiveServer, browser: Any
 ) -> None:
     from selenium.webdriver.common.by import By
 
     s = live_server
     made = _lab_with_a_pending_request(s)
-    _enter_token(browser, f"{s.url}/#{made['budget']}", s.token)
-    row = f'tr[data-transfer-id="{made["transfer"]}"]'
-    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, row))
+    _signed_in_ada(s, browser, f"/transfers/{made['transfer']}")  # the deep link Slack sends
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.approve"))
+    assert _text_of(browser, '[data-field="status"]') == "PENDING"
     assert _ok(s.graphql(GQL_CANCEL, token=made["bob"], id=made["transfer"]), "cancelTransfer")
+    browser.find_element(By.CSS_SELECTOR, "button.approve").click()
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _wait(browser, lambda d: "Could not approve" in _text_of(d, "#message"))
+    _wait(browser, lambda d: _text_of(d, '[data-field="status"]') == "CANCELLED")
+    _shots(browser, "transfer")
 
-    browser.find_element(By.CSS_SELECTOR, f"{row} button.approve").click()
-    _wait(browser, lambda d: "INVALID_STATE" in _text_of(d, "#message"))
-    assert "Could not approve" in _text_of(browser, "#message")
-    _wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, row))
-    assert s.graphql(GQL_TRANSFER, id=made["transfer"])["node"]["status"] == "CANCELLED"
+
+def test_a_member_sees_their_envelope_and_the_pool_and_is_denied_the_rest(
+    live_server: LiveServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    s = live_server
+    made = _lab_with_a_pending_request(s)
+    other = _ok(
+        s.graphql(
+            GQL_BUDGET,
+            input={
+                "name": "Secret",
+                "amount": "10",
+                "periodKind": "MONTHLY",
+                "startDate": datetime.now(UTC).date().replace(day=1).isoformat(),
+            },
+        ),
+        "createBudget",
+    )["budget"]["id"]
+    bob_id = s.graphql("{ viewer { id } }", token=made["bob"])["viewer"]["id"]
+    _ok(s.graphql(GQL_PASSWORD, u=bob_id, p=BOB_PASSWORD), "setPassword")
+    _sign_in(browser, s.url, "bob@example.org", BOB_PASSWORD)
+    assert not browser.find_elements(By.ID, "new-budget")  # not a budget creator
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".budget-card"))
+    assert _texts(browser, ".budget-card h2") == ["Dashboard Lab"]  # not "Secret"
+    card = _text_of(browser, ".budget-card")
+    assert "The pool\n$30,000.00" in card and "Your allocation\n$70,000.00" in card
+    _shots(browser, "member-budgets")
+
+    browser.find_element(By.CSS_SELECTOR, ".budget-card h2 a").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="unallocated"]'))
+    labels = _texts(browser, ".figures.big dt")
+    assert labels == ["Your allocation", "Your spend", "The pool"]
+    assert "your allocation" in _text_of(browser, "#allocations tbody")
+    assert not browser.find_elements(By.CSS_SELECTOR, "input.amount")  # no editing
+    assert not browser.find_elements(By.ID, "add-project")
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.approve")
+    assert "Waiting for an owner" in _text_of(browser, "#pending")
+    _shots(browser, "member-budget")
+    browser.find_element(By.CSS_SELECTOR, "#pending button.cancel").click()  # their own request
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _wait(browser, lambda d: "CANCELLED" in _text_of(d, "#message"))
+
+    # Their project's page: their envelope across budgets, labelled as theirs, and the pool.
+    _row(browser, "Genomics").find_element(By.CSS_SELECTOR, "th a").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "project-name"))
+    project = _text_of(browser, "li.card")
+    assert "Your allocation\n$70,000.00" in project and "The pool\n$30,000.00" in project
+    assert "Your role: member" in _text_of(browser, "article")
+    _shots(browser, "member-project")
+
+    # What the page does not offer, the API refuses: the refusal is shown, nothing is made.
+    browser.get(f"{s.url}/budgets/new")
+    _wait(browser, lambda d: d.find_elements(By.ID, "budget-form"))
+    _set(browser, _field("#budget-form", "name"), "Bob's own")
+    _set(browser, _field("#budget-form", "amount"), "1m")
+    _set(browser, _field("#budget-form", "periodKind", "select"), "MONTHLY")
+    browser.find_element(By.ID, "create-budget").click()
+    _wait(browser, lambda d: "Could not create the budget" in _text_of(d, "#message"))
+    assert "create budgets" in _text_of(browser, "#message")
+    browser.get(f"{s.url}/budgets/{other}")
+    _wait(browser, lambda d: "may not see it" in _text_of(d, "#message"))
+    names = [b["name"] for b in s.graphql("{ budgets { nodes { name } } }")["budgets"]["nodes"]]
+    assert "Bob's own" not in names
+
+
+def test_an_admin_adds_a_person_who_signs_in_and_changes_their_password(
+    live_server: LiveServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    s = live_server
+    _signed_in_ada(s, browser)
+    browser.find_element(By.ID, "settings-link").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "person-form"))
+    form = "#person-form"
+    _set(browser, _field(form, "name"), "Cy Student")
+    _set(browser, _field(form, "email"), "cy@example.org")
+    _set(browser, _field(form, "password"), "short")
+    browser.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]").click()
+    # The API's rule, shown at the field it names.
+    _wait(browser, lambda d: "10 to 1000" in _text_of(d, f'{form} [data-field-name="password"]'))
+    _set(browser, _field(form, "password"), "cy's first password")
+    browser.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]").click()
+    _wait(browser, lambda d: "they can sign in now" in _text_of(d, f"{form} .notice"))
+    _shots(browser, "settings")
+
+    browser.find_element(By.ID, "sign-out").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
+    _sign_in(browser, s.url, "cy@example.org", "cy's first password")
+    assert _text_of(browser, "#viewer") == "Cy Student"
+    browser.get(f"{s.url}/settings")
+    _wait(browser, lambda d: d.find_elements(By.ID, "password-form"))
+    assert not browser.find_elements(By.ID, "person-form")  # admins only
+    _set(browser, _field("#password-form", "password"), "cy's own password")
+    _set(browser, _field("#password-form", "again"), "cy's own password")
+    browser.find_element(By.CSS_SELECTOR, "#password-form button[type=submit]").click()
+    _wait(browser, lambda d: "Password changed" in _text_of(d, "#password-form .notice"))
+    # A new password ends the sessions of the old one, this one included: sign in again.
+    browser.get(f"{s.url}/")
+    _wait(browser, lambda d: d.find_elements(By.ID, "login-form"))
+    _sign_in(browser, s.url, "cy@example.org", "cy's own password")

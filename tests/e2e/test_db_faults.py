@@ -28,7 +28,13 @@ mutation($i: AllocateInput!) { allocate(input: $i) { __typename
 """
 
 
-async def _world(admin_user: Any) -> tuple[Any, int, int, int]:
+SPEND = """
+mutation($i: RecordSpendInput!) { recordSpend(input: $i) { __typename
+  ... on SpendRecorded { spend { id } duplicate } ... on Error { code message } } }
+"""
+
+
+async def _world(admin_user: Any) -> tuple[Any, int, int, int, int]:
     actor = await actors.load_actor(admin_user)
     member, _ = await make_user("Mo Member")
     budget = await budgets.create_budget(
@@ -39,7 +45,7 @@ async def _world(admin_user: Any) -> tuple[Any, int, int, int]:
     p2 = await budgets.create_project(actor, name="P2")
     await actors.add_project_member(actor, project_id=p1.id, user_id=member.id)
     a1 = await allocations.allocate(actor, budget_id=budget.id, project_id=p1.id, amount="100")
-    return member, budget.id, a1.id, p2.id
+    return member, budget.id, a1.id, p2.id, p1.id
 
 
 async def _at_once(user: Any, document: str, variables: dict[str, Any], n: int = 8) -> list[Any]:
@@ -53,7 +59,7 @@ async def _at_once(user: Any, document: str, variables: dict[str, Any], n: int =
 
 @both_databases
 async def test_eight_identical_requests_at_once_all_get_the_first_result(database, admin):
-    member, budget_id, a1, p2 = await _world(admin[0])
+    member, budget_id, a1, p2, p1 = await _world(admin[0])
     results = await _at_once(
         member,
         REQUEST,
@@ -86,6 +92,17 @@ async def test_eight_identical_requests_at_once_all_get_the_first_result(databas
     )
     assert [r.errors for r in results] == [None] * 8
     assert len({r.data["allocate"]["allocation"]["id"] for r in results}) == 1
+
+    results = await _at_once(
+        member,
+        SPEND,
+        {"i": {"projectId": f"prj_{p1}", "amount": "1.5", "idempotencyKey": "k-3"}},
+    )
+    assert [r.errors for r in results] == [None] * 8
+    payloads = [r.data["recordSpend"] for r in results]
+    assert {p["__typename"] for p in payloads} == {"SpendRecorded"}, payloads
+    assert len({p["spend"]["id"] for p in payloads}) == 1
+    assert sorted(p["duplicate"] for p in payloads) == [False] + [True] * 7
 
 
 async def _pragma(sql: str) -> None:
@@ -135,3 +152,28 @@ async def test_sqlite_trouble_is_a_retryable_unavailable_error(database, admin, 
     (error,) = results[0].errors
     assert error.extensions == {"code": "UNAVAILABLE", "retryable": True}
     assert "try again" in error.message and "Unexpected" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("suffix", "expected"),
+    [("", 2), ("?synchronous=NORMAL", 1)],
+    ids=["default-full", "normal-by-choice"],
+)
+async def test_the_sqlite_money_database_syncs_every_commit_by_default(tmp_path, suffix, expected):
+    """synchronous=FULL (2) unless the URL asks for NORMAL (1): under NORMAL an acknowledged
+    spend was lost when the file system failed (34 of 1,510 in the last 0.35 s)."""
+    from tortoise import connections
+
+    from app import db
+
+    await db.init_db(f"sqlite://{tmp_path / 'money.db'}{suffix}")
+    try:
+        conn = connections.get("default")
+        rows = await conn.execute_query_dict("PRAGMA synchronous")
+        assert rows[0]["synchronous"] == expected
+        journal = await conn.execute_query_dict("PRAGMA journal_mode")
+        assert journal[0]["journal_mode"] == "wal"
+        timeout = await conn.execute_query_dict("PRAGMA busy_timeout")
+        assert next(iter(timeout[0].values())) == 5000
+    finally:
+        await db.close_db()

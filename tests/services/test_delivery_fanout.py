@@ -67,6 +67,10 @@ async def test_dead_deliveries_are_listed_for_admins_and_retried_by_hand(
     )
     (row,) = page["deliveries"]["nodes"]
     assert row["target"] == "UOWNB" and "channel_not_found" in row["deadReason"]
+    scraped = await _scrape()
+    assert scraped["allot_deliveries_dead"][()] == 1
+    assert scraped["allot_deliveries_open"][(("channel", "SLACK_DM"), ("state", "DEAD"))] == 1
+    assert scraped["allot_deliveries_open"][(("channel", "EMAIL"), ("state", "DEAD"))] == 0
 
     slack_fake.channel_errors.clear()  # the bot was invited; an admin retries
     done = await gql(
@@ -79,6 +83,43 @@ async def test_dead_deliveries_are_listed_for_admins_and_retried_by_hand(
     assert await deliver_pending([notifier]) == 1
     assert len(slack_fake.posts("DUOWNB")) == 1
     assert len(slack_fake.posts("DUOWNA")) == 1, "the other owner is not told again"
+    assert (await _scrape())["allot_deliveries_dead"][()] == 0
+
+
+async def _scrape() -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    """What /metrics shows of the database's gauges (app.services.stats)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from app import metrics
+    from app.services import stats
+
+    body, _ = metrics.exposition(await stats.gauges())
+    found: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            found.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+@both_databases
+async def test_waiting_deliveries_and_their_age_are_in_metrics(database, fixed_clock):
+    from app.services.events import emit
+
+    await emit("spend.recorded", {"n": 1}, budget_id=1)
+
+    async def down(event: dict) -> None:
+        raise RuntimeError("down")
+
+    sender = CallableSender(down)
+    await fan_out([sender])
+    fixed_clock[0] = fixed_clock[0] + timedelta(seconds=90)
+    found = await _scrape()
+    assert found["allot_deliveries_open"][(("channel", "SINK"), ("state", "PENDING"))] == 1
+    assert found["allot_delivery_oldest_waiting_age_seconds"][()] == 90
+    await Dispatcher([sender]).run_once()  # failed once: PENDING again, backing off
+    found = await _scrape()
+    assert found["allot_deliveries_open"][(("channel", "SINK"), ("state", "PENDING"))] == 1
+    assert found["allot_deliveries_dead"][()] == 0
 
 
 async def test_a_transient_failure_backs_off_then_is_dead_after_the_cap(database, fixed_clock):
@@ -118,3 +159,53 @@ async def test_a_delivery_older_than_the_cap_is_dead(database, fixed_clock):
     await dispatcher.run_once()
     row = await Delivery.get()
     assert row.state == "DEAD" and row.attempts == 2
+
+
+@both_databases
+async def test_one_event_that_cannot_be_fanned_out_never_holds_back_the_batch(
+    database, fixed_clock, monkeypatch
+):
+    """Events are fanned out in one transaction per batch; one whose planning or writing
+    fails is retried after its backoff on its own while the others go out."""
+    from app.services import outbox
+    from app.services.events import emit
+
+    for n in range(4):
+        await emit("spend.recorded", {"n": n}, budget_id=1)
+    rows = await OutboxEvent.all().order_by("id")
+    bad_plan, bad_write = rows[1].id, rows[2].id
+    plan, write = outbox.destinations, outbox._write
+
+    async def destinations(event, channels):  # type: ignore[no-untyped-def]
+        if event["id"] == bad_plan:
+            raise RuntimeError("cannot plan")
+        return await plan(event, channels)
+
+    async def _write(planned, senders):  # type: ignore[no-untyped-def]
+        if any(event["id"] == bad_write for event, _, _ in planned):
+            raise RuntimeError("cannot write")
+        await write(planned, senders)
+
+    monkeypatch.setattr(outbox, "destinations", destinations)
+    monkeypatch.setattr(outbox, "_write", _write)
+    seen: list[int] = []
+
+    async def live(event: dict) -> None:
+        seen.append(event["id"])
+
+    async def sink(event: dict) -> None:
+        return None
+
+    assert await fan_out([CallableSender(sink)], broadcast=live) == 2
+    assert seen == [rows[0].id, rows[3].id]
+    for event_id, why in ((bad_plan, "cannot plan"), (bad_write, "cannot write")):
+        row = await OutboxEvent.get(id=event_id)
+        assert row.delivered_at is None and why in (row.last_error or "")
+        assert row.next_attempt_at > fixed_clock[0]
+    assert await Delivery.filter(event_id__in=[bad_plan, bad_write]).count() == 0
+    assert await Delivery.filter(event_id__in=[rows[0].id, rows[3].id]).count() == 2
+    monkeypatch.setattr(outbox, "destinations", plan)
+    monkeypatch.setattr(outbox, "_write", write)
+    fixed_clock[0] = fixed_clock[0] + timedelta(minutes=1)  # past their backoff
+    assert await fan_out([CallableSender(sink)], broadcast=live) == 2
+    assert sorted(seen[2:]) == [bad_plan, bad_write]

@@ -1,4 +1,5 @@
-"""Random sequences of allocate / release / transfer / spend / refund against a real database.
+"""Random sequences of allocate / release / transfer / spend / refund, and of the corrections
+void / partial refund / move (issue #9), against a real database.
 
 Each hypothesis example runs in its own event loop on a fresh copy of the migrated SQLite
 template, and after every step checks: the journal balances, the cached balances equal the
@@ -20,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import db
-from app.domain.errors import InsufficientFunds, ValidationError
+from app.domain.errors import InsufficientFunds, InvalidState, ValidationError
 from app.domain.ledger import AccountKind, Entry, EntryKind, replay
 from app.domain.money import from_micros
 from app.models import Allocation, BudgetPeriod, JournalEntry, Spend, TransferRequest
-from app.services import actors, allocations, budgets, spending, transfers
+from app.services import actors, allocations, budgets, corrections, spending, transfers
 from app.services.spending import SpendInput
 from app.services.verify import verify
 
@@ -45,7 +46,25 @@ operations = st.one_of(
     st.tuples(st.just("transfer"), side, side, amounts),
     st.tuples(st.just("spend"), project, amounts),
     st.tuples(st.just("refund"), project, amounts),
+    # Corrections of the n-th spend (modulo how many) recorded on a project.
+    st.tuples(st.just("void"), project, st.integers(0, 7)),
+    st.tuples(st.just("refund_part"), project, st.integers(0, 7), amounts),
+    st.tuples(st.just("move"), project, st.integers(0, 7), project),
 )
+
+
+@dataclass
+class Row:
+    """A spend the model knows: its id, amount, what corrections gave back, voided."""
+
+    id: int
+    amount: int
+    reversed: int = 0
+    voided: bool = False
+
+    @property
+    def rest(self) -> int:
+        return self.amount - self.reversed
 
 
 @dataclass
@@ -58,6 +77,7 @@ class Model:
     spent: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(PROJECTS), 0))
     spends: int = 0
     transfers: int = 0
+    rows: dict[int, list[Row]] = field(default_factory=lambda: {p: [] for p in range(PROJECTS)})
 
     def remaining(self, p: int | None) -> int:
         return self.pool if p is None else self.allocated[p] - self.spent[p]
@@ -178,16 +198,17 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
             with pytest.raises(InsufficientFunds):
                 await call
         else:
-            _, created = await call
+            row, created = await call
             assert created
             model.spent[p] += amount
             model.spends += 1
+            model.rows[p].append(Row(row.id, amount))
     elif kind == "refund":
         _, p, amount = op
         amount = min(amount, model.spent[p])  # a refund gives back what was spent
         if amount == 0:
             return
-        _, created = await spending.record_spend(
+        row, created = await spending.record_spend(
             owner,
             SpendInput(project_id=project_ids[p], amount=-from_micros(amount)),
             allow_credit=True,
@@ -195,6 +216,73 @@ async def _step(op: tuple, model: Model, owner, budget_id, project_ids, alloc_id
         assert created
         model.spent[p] -= amount
         model.spends += 1
+        model.rows[p].append(Row(row.id, -amount))
+    else:
+        await _correction(op, model, owner, project_ids)
+
+
+async def _correction(op: tuple, model: Model, owner, project_ids) -> None:
+    """void / refund_part / move of a spend the model knows, with the outcome it predicts."""
+    kind, p, n = op[0], op[1], op[2]
+    if not model.rows[p]:
+        return
+    row = model.rows[p][n % len(model.rows[p])]
+    # A reversal of a credit is a charge: a hard limit may refuse it.
+    charge_refused = model.hard_limit and -row.rest > model.remaining(p)
+    if kind == "void":
+        call = corrections.void_spend(owner, spend_id=row.id, reason="property test")
+        if row.voided or row.rest == 0:
+            with pytest.raises(InvalidState):
+                await call
+        elif charge_refused:
+            with pytest.raises(InsufficientFunds):
+                await call
+        else:
+            voided = await call
+            assert voided.voided_at is not None
+            model.spent[p] -= row.rest
+            row.reversed, row.voided = row.amount, True
+            model.spends += 1
+    elif kind == "refund_part":
+        amount = op[3]
+        call = corrections.refund_spend(
+            owner, spend_id=row.id, amount=from_micros(amount), reason="property test"
+        )
+        if row.amount < 0 or row.voided:
+            with pytest.raises(InvalidState):
+                await call
+        elif amount > row.rest:
+            with pytest.raises(ValidationError) as info:
+                await call
+            assert info.value.field == "amount"
+        else:
+            _, credit = await call
+            assert credit.amount_micros == -amount
+            model.spent[p] -= amount
+            row.reversed += amount
+            model.spends += 1
+    else:
+        q = op[3]
+        call = corrections.move_spend(
+            owner, spend_id=row.id, to_project_id=project_ids[q], reason="property test"
+        )
+        if row.voided or row.rest == 0:
+            with pytest.raises(InvalidState):
+                await call
+        elif p == q:
+            with pytest.raises(ValidationError):
+                await call
+        elif charge_refused or (model.hard_limit and row.rest > model.remaining(q)):
+            with pytest.raises(InsufficientFunds):
+                await call
+        else:
+            moved = await call
+            rest = row.rest
+            model.spent[p] -= rest
+            model.spent[q] += rest
+            row.reversed, row.voided = row.amount, True
+            model.spends += 2
+            model.rows[q].append(Row(moved.spend.id, rest))
 
 
 async def _run(url: str, ops: list[tuple], hard_limit: bool) -> None:

@@ -45,7 +45,9 @@ async def send_due(now: datetime | None = None) -> int:
         for item in items:
             groups[(item.user_id, item.channel)].append(item)
         for (user_id, channel), group in groups.items():
-            alert_ids = [i.alert_id for i in group]  # type: ignore[attr-defined]
+            # One line per alert (an escalated alert has an item per event; its message is the
+            # latest), in the order they were first raised.
+            alert_ids = list(dict.fromkeys(i.alert_id for i in group))  # type: ignore[attr-defined]
             alerts = {a.id: a for a in await Alert.filter(id__in=alert_ids)}
             async with in_transaction():
                 claimed = await DigestItem.filter(

@@ -1,11 +1,13 @@
 """Sending due deliveries: claim with a lease, call the sender with a timeout, record the outcome.
 
-- **Claim**: a conditional UPDATE moves a due row to SENDING with `next_attempt_at` = now +
-  lease; whoever's UPDATE matched owns it. A row still SENDING after its lease belonged to a
-  worker that died: it is claimed again with `uncertain` set, and the sender reconciles first.
+- **Claim**: a conditional UPDATE (one per pass, for every row free slots allow) moves due rows
+  to SENDING with `next_attempt_at` = now + lease; whoever's UPDATE matched a row owns it. A
+  row still SENDING after its lease belonged to a worker that died: it is claimed again with
+  `uncertain` set, and the sender reconciles first.
 - **Isolation**: each row has its own attempts and error; parallel calls are bounded per kind
-  (Slack, e-mail, webhooks) and one target has one call in flight at a time, so a hanging
-  destination holds one slot of its kind for at most the timeout and nothing else.
+  (Slack, e-mail, webhooks) and per destination (one call at a time to a Slack conversation or
+  an address, half the webhook slots to one endpoint), so a hanging destination holds a few
+  slots of its kind for at most the timeout and nothing else.
 - **Timeout** < lease: a call that times out may have gone through, so the row is retried
   with `uncertain` set (reconcile before resending) — never left to a second worker mid-call.
 - **Cap**: after `delivery_max_attempts` tries or `delivery_max_age_hours`, or at once on a
@@ -102,8 +104,19 @@ class Dispatcher:
             else:
                 for channel in sender.channels:
                     self.by_channel[channel] = sender
+        #: Calls in flight to one destination at a time: one to a Slack conversation (its
+        #: messages stay in order, within Slack's per-channel rate) or an e-mail address; a
+        #: webhook endpoint takes several (half its kind's slots), else one endpoint answering
+        #: in 50 ms could never take more than 20 events a second. A hanging destination holds
+        #: at most these slots of its kind, for at most the timeout.
+        self.per_target = {
+            "slack": 1,
+            "email": 1,
+            "webhook": max(1, settings.delivery_webhook_concurrency // 2),
+            "sink": 1,
+        }
         self.inflight: Counter[str] = Counter()
-        self.targets: set[tuple[str, str]] = set()
+        self.targets: Counter[tuple[str, str]] = Counter()
         self.tasks: set[asyncio.Task[bool]] = set()
         #: Set whenever a send ends: a slot is free again.
         self.wakeup = asyncio.Event()
@@ -128,18 +141,23 @@ class Dispatcher:
             params += names
         return "(" + " OR ".join(parts) + ")", params
 
-    async def _claim(self, delivery_id: int, now: datetime) -> dict[str, Any] | None:
+    async def _claim(self, ids: list[int], now: datetime) -> list[dict[str, Any]]:
+        """Claim these rows if they are still due, in one statement: those returned are ours
+        (another worker's claim moved the others' `next_attempt_at` past now)."""
+        if not ids:
+            return []
         rows = await fetch(
             "UPDATE delivery SET state = 'SENDING', attempts = attempts + 1,"
             " next_attempt_at = ?,"
             " uncertain = CASE WHEN state = 'SENDING' THEN TRUE ELSE uncertain END"
-            " WHERE id = ? AND state IN ('PENDING', 'SENDING') AND next_attempt_at <= ?"
+            f" WHERE id IN ({', '.join('?' * len(ids))})"
+            " AND state IN ('PENDING', 'SENDING') AND next_attempt_at <= ?"
             " RETURNING id, event_id, channel, target, user_id, attempts, uncertain, created_at",
             now + LEASE,
-            delivery_id,
+            *ids,
             now,
         )
-        return rows[0] if rows else None
+        return sorted(rows, key=lambda r: int(r["id"]))
 
     async def start_due(self, limit: int = 100) -> int:
         """Claim what is due and free slots allow; start a task for each. Returns how many."""
@@ -154,22 +172,38 @@ class Dispatcher:
             *params,
             limit,
         )
-        started = 0
+        picked: list[dict[str, Any]] = []
         for row in due:
             kind = KIND_OF.get(row["channel"], "sink")
             key = (row["channel"], row["target"])
-            if self.inflight[kind] >= self.limits[kind] or key in self.targets:
-                continue  # its kind is busy, or this destination has a call in flight
-            claimed = await self._claim(int(row["id"]), now)
-            if claimed is None:
-                continue  # another worker took it
-            self.inflight[kind] += 1
-            self.targets.add(key)
-            task = asyncio.ensure_future(self._run(claimed, kind, key))
+            if (
+                self.inflight[kind] >= self.limits[kind]
+                or self.targets[key] >= self.per_target[kind]
+            ):
+                continue  # its kind is busy, or this destination has its calls in flight
+            self.inflight[kind] += 1  # held for it while it is claimed
+            self.targets[key] += 1
+            picked.append(row)
+        claimed = {int(r["id"]): r for r in await self._claim([int(r["id"]) for r in picked], now)}
+        started = 0
+        for row in picked:
+            kind = KIND_OF.get(row["channel"], "sink")
+            key = (row["channel"], row["target"])
+            mine = claimed.get(int(row["id"]))
+            if mine is None:  # another worker took it: give its slot back
+                self._release(kind, key)
+                continue
+            task = asyncio.ensure_future(self._run(mine, kind, key))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
             started += 1
         return started
+
+    def _release(self, kind: str, key: tuple[str, str]) -> None:
+        self.inflight[kind] -= 1
+        self.targets[key] -= 1
+        if self.targets[key] <= 0:
+            del self.targets[key]
 
     async def _run(self, row: dict[str, Any], kind: str, key: tuple[str, str]) -> bool:
         try:
@@ -178,8 +212,7 @@ class Dispatcher:
             logger.exception("delivery %s: recording the outcome failed", row["id"])
             return False
         finally:
-            self.inflight[kind] -= 1
-            self.targets.discard(key)
+            self._release(kind, key)
             self.wakeup.set()
 
     async def _deliver(self, row: dict[str, Any]) -> bool:

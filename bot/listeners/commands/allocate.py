@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import operations as ops
 from bot import resolve
 from bot.blocks import escape
+from bot.blocks._format import money
 from bot.blocks.status import allocation_text
 from bot.commands import Allocate
 from bot.listeners.commands.turn import Turn
@@ -21,8 +22,8 @@ async def handle(turn: Turn, cmd: Allocate) -> None:
     )
     allocation = result["allocation"]
     text = (
-        f":moneybag: *{escape(project['name'])}* now has {escape(allocation['amount'])} "
-        f"{escape(budget['currency'])} in *{escape(budget['name'])}*."
+        f":moneybag: *{escape(project['name'])}* now has "
+        f"{money(allocation['amount'], budget.get('currency'))} in *{escape(budget['name'])}*."
     )
     await turn.say(
         text,

@@ -11,6 +11,8 @@ from bot.commands import (
     Allocate,
     Approve,
     Budgets,
+    Cancel,
+    Channel,
     CommandError,
     Help,
     Link,
@@ -21,7 +23,17 @@ from bot.commands import (
     TransferModal,
     parse_command,
 )
-from bot.listeners.commands import allocate, budgets, decide, link, spend, status, transfer
+from bot.listeners.commands import (
+    allocate,
+    budgets,
+    cancel,
+    channel,
+    decide,
+    link,
+    spend,
+    status,
+    transfer,
+)
 from bot.listeners.commands.turn import Turn
 from bot.listeners.common import actor_of, command_name, explain
 
@@ -49,7 +61,7 @@ async def dispatch(turn: Turn, text: str) -> None:
         await turn.say(error_text("COMMAND", exc.message))
         return
     if isinstance(cmd, Help):
-        await turn.say(help_text(turn.command), help_blocks(turn.command))
+        await turn.say(help_text(turn.command), help_blocks(turn.command, cmd.topic))
     elif isinstance(cmd, Status):
         await status.handle(turn, cmd)
     elif isinstance(cmd, Budgets):
@@ -64,5 +76,9 @@ async def dispatch(turn: Turn, text: str) -> None:
         await transfer.open_modal(turn)
     elif isinstance(cmd, (Approve, Reject)):
         await decide.handle(turn, cmd)
+    elif isinstance(cmd, Cancel):
+        await cancel.handle(turn, cmd)
+    elif isinstance(cmd, Channel):
+        await channel.handle(turn, cmd)
     elif isinstance(cmd, Link):
         await link.handle(turn, cmd)

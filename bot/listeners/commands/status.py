@@ -8,6 +8,7 @@ from bot import operations as ops
 from bot import resolve
 from bot.api import ApiError
 from bot.blocks import budgets_blocks, status_blocks, status_text
+from bot.blocks._format import money
 from bot.commands import Status
 from bot.listeners.commands.turn import Turn
 
@@ -44,7 +45,7 @@ async def handle(turn: Turn, cmd: Status) -> None:
         if allocations:
             blocks += status_blocks(allocations)[1:]
         await turn.say(
-            f"{found['name']}: {found['remaining']} {found['currency']} remaining", blocks
+            f"{found['name']}: {money(found['remaining'], found['currency'])} remaining", blocks
         )
         return
     allocations = _allocations([project], current)

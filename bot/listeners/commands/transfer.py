@@ -7,7 +7,8 @@ from typing import Any
 
 from bot import operations as ops
 from bot import resolve
-from bot.blocks import decision_text, transfer_modal, transfer_summary
+from bot.blocks import decision_text, transfer_summary
+from bot.blocks.modal import transfer_form
 from bot.commands import Transfer
 from bot.listeners.commands.turn import Turn
 
@@ -29,7 +30,7 @@ def requested_text(transfer: dict[str, Any]) -> str:
             f":outbox_tray: {summary}. Sent to the budget's owners for approval "
             f"(transfer `{transfer['id']}`); I'll tell you when it's decided."
         )
-    return f":white_check_mark: {summary}. {decision_text(transfer)}"
+    return f"{summary}. {decision_text(transfer)}"  # decision_text brings its own emoji
 
 
 async def handle(turn: Turn, cmd: Transfer) -> None:
@@ -54,10 +55,7 @@ def modal_allocations(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def open_modal(turn: Turn) -> None:
-    data = await turn.actor.run(ops.MODAL_OPTIONS)
-    view = transfer_modal(
-        data["budgets"]["nodes"],
-        modal_allocations(data["allocationDirectory"]),
-        private_metadata=json.dumps({"channel": turn.body.get("channel_id")}),
-    )
+    """The form opens at once, before any database work (Slack's trigger_id lasts 3 seconds);
+    its pickers load their options as the user types (bot/listeners/views/transfer_options.py)."""
+    view = transfer_form(private_metadata=json.dumps({"channel": turn.body.get("channel_id")}))
     await turn.client.views_open(trigger_id=turn.body.get("trigger_id"), view=view)

@@ -27,6 +27,8 @@ async def publish_home(client: Any, actor: SlackActor, command: str = "/allot") 
         data["budgets"]["nodes"],
         [t for t in pending if t["requestedBy"]["id"] == me],
         [t for t in pending if t.get("viewerCanDecide")],
+        budgets_total=data["budgets"].get("totalCount"),
+        pending_cut=(data["pending"].get("totalCount") or 0) > len(pending),
     )
     await client.views_publish(user_id=actor.slack_user_id, view=view)
 

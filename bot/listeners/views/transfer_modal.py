@@ -1,5 +1,7 @@
 """The transfer form's submission: inline errors for what can be checked by reading it, then
-`requestTransfer` as the user, whose outcome arrives as a DM."""
+`requestTransfer` as the user before answering Slack, so the API's refusal (not enough money,
+sides of different budgets, …) is shown on the form itself (`response_action: errors`) while
+it is still open. Once requested, the form closes and the outcome arrives as a DM."""
 
 from __future__ import annotations
 
@@ -8,12 +10,31 @@ from typing import Any
 
 from bot import operations as ops
 from bot.api import ApiError
-from bot.blocks import POOL_OPTION_VALUE, error_text, read_transfer_modal, transfer_modal_errors
+from bot.blocks import POOL_OPTION_VALUE, read_transfer_modal, transfer_modal_errors
+from bot.blocks._format import clip
+from bot.blocks.ids import (
+    TRANSFER_AMOUNT_BLOCK_ID,
+    TRANSFER_BUDGET_BLOCK_ID,
+    TRANSFER_REASON_BLOCK_ID,
+    TRANSFER_SOURCE_BLOCK_ID,
+)
 from bot.commands import parse_amount
 from bot.listeners.commands.transfer import requested_text, transfer_input
-from bot.listeners.common import actor_of, explain
+from bot.listeners.common import actor_of
 
 logger = logging.getLogger("allot.bot.views")
+
+
+def _block_of(exc: ApiError) -> str:
+    """The form field an API error is about: amounts and money on the amount, else the sides."""
+    words = exc.message.lower()
+    if exc.code in ("INSUFFICIENT_FUNDS", "CURRENCY_MISMATCH") or "amount" in words:
+        return TRANSFER_AMOUNT_BLOCK_ID
+    if "reason" in words:
+        return TRANSFER_REASON_BLOCK_ID
+    if "budget" in words and "budgetid" not in words.replace(" ", ""):
+        return TRANSFER_BUDGET_BLOCK_ID
+    return TRANSFER_SOURCE_BLOCK_ID
 
 
 def _side(value: str | None) -> str | None:
@@ -26,7 +47,6 @@ async def transfer_submitted(ack: Any, body: dict[str, Any], client: Any, contex
     if errors:
         await ack(response_action="errors", errors=errors)
         return
-    await ack()
     user = body["user"]["id"]
     try:
         result = await actor_of(context).mutate(
@@ -42,9 +62,15 @@ async def transfer_submitted(ack: Any, body: dict[str, Any], client: Any, contex
         )
         text = requested_text(result["transfer"])
     except ApiError as exc:
-        text = explain(exc)
+        await ack(response_action="errors", errors={_block_of(exc): clip(exc.message, 300)})
+        return
     except Exception:
         logger.exception("transfer form submission failed")
-        text = error_text("INTERNAL", "Something went wrong on our side; try again.")
+        await ack(
+            response_action="errors",
+            errors={TRANSFER_REASON_BLOCK_ID: "Something went wrong on our side; try again."},
+        )
+        return
+    await ack()
     opened = await client.conversations_open(users=user)
     await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
