@@ -18,10 +18,9 @@ from test_dashboard_browser import (  # the same headless Chromium, skipped the 
     _signed_in_ada,
     _wait,
     browser,
-    live_server,
 )
 
-__all__ = ["browser", "live_server"]
+__all__ = ["browser"]
 
 RECORDER = """
 window.__csp = [];
