@@ -20,10 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
 
 from fake_slack import FakeSlack
 from live import ROOT, allot, free_port
-from signing import signed_headers, slash_command_body
+from signing import signed_headers, slash_command_body, view_submission_body
 from slack_harness import SECRET, TEAM, SlackHarness, make_world
 
 from app.models import OutboxEvent, TransferRequest
+from bot.blocks.ids import REJECT_NOTE_ACTION_ID, REJECT_NOTE_BLOCK_ID, REJECT_NOTE_CALLBACK_ID
 
 MICROS = 1_000_000
 
@@ -90,6 +91,20 @@ async def test_the_owner_rejects_a_transfer_and_nothing_moves(slack, world):
     )
     await slack.deliver()
     await slack.click("transfer_reject", f"trf_{transfer.id}", "UPI", "DUPI", "1700000000.000001")
+    # Reject asks for an optional note first; the owner sends the form with one.
+    (opened,) = await slack.fake.wait_for("views.open")
+    assert await world.remaining() == (5000 * MICROS, 3000 * MICROS)  # nothing decided yet
+    note = {
+        REJECT_NOTE_BLOCK_ID: {REJECT_NOTE_ACTION_ID: {"type": "plain_text_input", "value": ""}}
+    }
+    submitted = view_submission_body(
+        REJECT_NOTE_CALLBACK_ID,
+        note,
+        "UPI",
+        TEAM,
+        private_metadata=opened.params["view"]["private_metadata"],
+    )
+    assert (await slack.post(submitted)).status_code == 200
     updated = await slack.fake.wait_for("chat.update")
     assert "Rejected by <@UPI>" in str(updated[0].params["blocks"])
     assert await world.remaining() == (5000 * MICROS, 3000 * MICROS)
