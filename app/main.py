@@ -31,7 +31,7 @@ def slack_parts(settings: Settings) -> tuple[Any, Any]:
     from bot.notifier import SlackNotifier
 
     client = web_client(settings)
-    return build_app(settings, client=client), SlackNotifier(client)
+    return build_app(settings, client=client), SlackNotifier(client, public_url=settings.public_url)
 
 
 def outbox_workers(settings: Settings, notifier: Any) -> list[Worker]:

@@ -48,6 +48,7 @@ from app import (
     health,
     logs,
     metrics,
+    oidc,
     reports_http,
     sessions,
 )
@@ -412,6 +413,7 @@ def create_app(
         *graphiql.routes(),  # the GraphiQL page's scripts and styles (app/graphiql/)
         *dashboard.routes(),  # the page at / and /dashboard (app/dashboard/)
         *sessions.routes(settings),  # /auth/login, /auth/session, /auth/logout
+        *oidc.routes(settings),  # /auth/oidc/login, /auth/oidc/callback (when configured)
         *reports_http.routes(),  # /reports/{budget_id}/{report}.{csv|json|ndjson}
         *(extra_routes or []),
     ]

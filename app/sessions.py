@@ -7,7 +7,9 @@
   holds the user's id, a CSRF token and a fingerprint of their password hash (a new password
   ends old sessions); nothing else. The login takes JSON only, so another site cannot post a
   form that signs a visitor in as someone else.
-- `GET /auth/session` says who is signed in and gives the page its CSRF token.
+- `GET /auth/session` says who is signed in and gives the page its CSRF token; signed out
+  (401), it also names the OpenID Connect provider when one is configured (app/oidc.py), so
+  the login page can offer "Sign in with <name>".
 - `POST /auth/logout` (with the CSRF header) clears the cookie.
 - Every POST to /graphql authenticated by the cookie must carry the session's CSRF token in
   the `X-CSRF-Token` header (`csrf_refusal`); without it, 403 before anything runs. A cookie
@@ -41,6 +43,9 @@ CSRF_HEADER = "x-csrf-token"
 _SALT = "allot.session.v1"
 _RANDOM_SECRET = secrets.token_urlsafe(32)  # the last resort (an in-memory database)
 _KEYS: dict[str, str] = {}
+#: How a session was started (kept in the cookie as "m" unless it is a password sign-in).
+PASSWORD = "password"
+OIDC = "oidc"
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,9 @@ async def load_session(conn: HTTPConnection, settings: Settings | None = None) -
     if not isinstance(uid, int) or not isinstance(csrf, str) or not isinstance(version, str):
         return None
     user = await User.get_or_none(id=uid)
-    if user is None or not user.password_hash:
+    # A password session needs the password still set; an OpenID Connect one (app/oidc.py,
+    # "m": "oidc") does not, and setting or changing a password ends it too (the version).
+    if user is None or (not user.password_hash and data.get("m") != OIDC):
         return None
     if not hmac.compare_digest(version, actors.password_version(user)):
         return None
@@ -154,6 +161,32 @@ def _who(user: User) -> dict[str, Any]:
     }
 
 
+def start_session(
+    response: Response,
+    user: User,
+    settings: Settings,
+    *,
+    csrf: str | None = None,
+    method: str = PASSWORD,
+) -> str:
+    """Set the session cookie for `user` on `response` (password sign-in, and OpenID Connect
+    sign-in in app/oidc.py with `method=OIDC`); returns the session's CSRF token."""
+    csrf = csrf or secrets.token_urlsafe(32)
+    data: dict[str, Any] = {"u": user.id, "c": csrf, "v": actors.password_version(user)}
+    if method != PASSWORD:
+        data["m"] = method
+    response.set_cookie(
+        COOKIE,
+        _serializer(settings).dumps(data),
+        max_age=_max_age(settings),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.session_cookie_secure,
+    )
+    return csrf
+
+
 def routes(settings: Settings | None = None) -> list[Route]:
     settings = settings or get_settings()
 
@@ -174,25 +207,21 @@ def routes(settings: Settings | None = None) -> list[Route]:
         if user is None:
             return _error(401, "UNAUTHENTICATED", "that e-mail and password do not match")
         csrf = secrets.token_urlsafe(32)
-        value = _serializer(settings).dumps(
-            {"u": user.id, "c": csrf, "v": actors.password_version(user)}
-        )
         response = _json(200, {"user": _who(user), "csrfToken": csrf})
-        response.set_cookie(
-            COOKIE,
-            value,
-            max_age=_max_age(settings),
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings.session_cookie_secure,
-        )
+        start_session(response, user, settings, csrf=csrf)
         return response
 
     async def session(request: Request) -> Response:
         current = await load_session(request, settings)
         if current is None:
-            return _error(401, "UNAUTHENTICATED", "not signed in")
+            response = _error(401, "UNAUTHENTICATED", "not signed in")
+            if settings.oidc_configured:  # the login page offers "Sign in with <name>"
+                body: dict[str, Any] = {
+                    "error": {"code": "UNAUTHENTICATED", "message": "not signed in"},
+                    "signIn": {"oidc": {"name": settings.oidc_name, "url": "/auth/oidc/login"}},
+                }
+                response = _json(401, body)
+            return response
         return _json(200, {"user": _who(current.user), "csrfToken": current.csrf})
 
     async def logout(request: Request) -> Response:

@@ -37,6 +37,21 @@ class Settings(BaseSettings):
     session_max_age_hours: float = 12.0
     #: Send the session cookie over HTTPS only (the `Secure` attribute): set it behind TLS.
     session_cookie_secure: bool = False
+    #: Optional OpenID Connect sign-in (app/oidc.py): the provider's issuer URL (its
+    #: discovery document is `<issuer>/.well-known/openid-configuration`), this client's id
+    #: and secret at the provider, and the name on the login page's "Sign in with <name>"
+    #: button. All three of issuer, id and secret set turn it on. The provider's verified
+    #: e-mail must be an existing Allot user's: nobody is created by signing in.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str = "single sign-on"
+    oidc_scopes: str = "openid email profile"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
     #: The bearer token `/metrics` asks for; without one `/metrics` answers 404.
     metrics_token: str | None = None
     #: On SIGTERM, how long in-flight requests may finish before they are cancelled.
@@ -80,6 +95,9 @@ class Settings(BaseSettings):
     delivery_max_age_hours: float = 24.0
     #: The hour (UTC) digests go out; weekly digests on Mondays.
     digest_hour_utc: int = 8
+    #: A digest per budget Slack channel (spent, pace, top movers, pending requests): DAILY or
+    #: WEEKLY (Mondays), at digest_hour_utc; "" (the default) posts none.
+    slack_channel_digest: str = ""
     #: Webhooks: how long a rotated-out secret still signs (both signatures are sent).
     webhook_secret_grace_hours: float = 24.0
     #: SMTP for e-mail alerts (nothing is e-mailed without a host).

@@ -40,7 +40,14 @@ def build_app(
         process_before_response=False,
         logger=logging.getLogger("allot.bot.bolt"),
     )
-    app.use(build_guard(schema, settings.slack_team_id, settings.slack_command))
+    app.use(
+        build_guard(
+            schema,
+            settings.slack_team_id,
+            settings.slack_command,
+            public_url=settings.public_url,
+        )
+    )
     register_listeners(app, settings.slack_command)
 
     @app.error

@@ -71,7 +71,9 @@ def _ephemeral(text: str) -> BoltResponse:
     return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
 
 
-def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
+def build_guard(
+    schema: Any, team_id: str | None, command: str, *, public_url: str | None = None
+) -> Any:
     linked = _LinkedCache()
 
     async def guard(body: dict[str, Any], context: Any, next: Any, client: Any) -> Any:
@@ -89,12 +91,13 @@ def build_guard(schema: Any, team_id: str | None, command: str) -> Any:
         actor = SlackActor(schema, user, team)
         context["allot_actor"] = actor
         context["allot_command"] = command
+        context["allot_public_url"] = public_url or None
         if linked.fresh(user, team) or _open_to_unlinked(body):
             return await next()
         if await actor.linked():
             linked.remember(user, team)
             return await next()
-        text = link_help(command)
+        text = link_help(command, public_url)
         if body.get("command"):
             return _ephemeral(text)
         if body.get("type") == "block_actions":

@@ -1,5 +1,12 @@
 """The outbox's Slack sink: approval requests to owners, decisions to everyone concerned,
-threshold alerts to the budget's channel or owners.
+alerts to the budget's (and the project's) channel or the owners, the budget channels'
+scheduled digests, and App Home refreshed for the people a transfer concerns.
+
+Alerts (bot/blocks/alerts.py) carry a severity, their figures within the channel's privacy,
+links to the web app and an Acknowledge button; each envelope's alerts form one thread per
+channel: the first is posted top-level and remembered (`recordSlackMessage` with an alertId),
+later ones reply in its thread. A channel the bot cannot post in sends alerts, requests and
+digests to the owners by DM instead.
 
 It reads through GraphQL with the notifier's read-only context, and remembers where it posted
 a request (`recordSlackMessage`) so the decision updates every copy in place.
@@ -33,9 +40,11 @@ from bot import operations as ops
 from bot.api import NotifierActor
 from bot.blocks import transfer_summary
 from bot.blocks._format import escape
-from bot.blocks.alerts import alert_text
+from bot.blocks.alerts import alert_message
+from bot.blocks.digest import budget_digest_message
 from bot.blocks.privacy import FULL, privacy_for
 from bot.blocks.transfers import decision_text
+from bot.links import open_link, web_url
 from bot.transfer_messages import message
 from schema.ids import encode
 
@@ -99,15 +108,19 @@ def _metadata(destination: dict[str, Any]) -> dict[str, Any]:
 
 class SlackNotifier:
     #: The delivery channels it serves (app.services.delivery).
-    channels = frozenset({"SLACK_DM", "SLACK_CHANNEL", "SLACK_UPDATE"})
+    channels = frozenset({"SLACK_DM", "SLACK_CHANNEL", "SLACK_UPDATE", "SLACK_HOME"})
 
-    def __init__(self, client: AsyncWebClient, schema: Any = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, schema: Any = None, *, public_url: str | None = None
+    ) -> None:
         if schema is None:
             from schema import schema as default_schema
 
             schema = default_schema
         self.client = client
         self.api = NotifierActor(schema)
+        #: The web app's address (ALLOT_PUBLIC_URL) for deep links; None: no links.
+        self.public_url = public_url or None
 
     async def __call__(self, event: dict[str, Any]) -> None:
         kind = event["kind"]
@@ -150,7 +163,7 @@ class SlackNotifier:
             if channel in posted:
                 continue
             sent = await self.client.chat_postMessage(
-                channel=channel, **message(transfer, privacy=privacy)
+                channel=channel, **message(transfer, privacy=privacy, public_url=self.public_url)
             )
             await self.api.mutate(
                 ops.RECORD_SLACK_MESSAGE,
@@ -165,7 +178,9 @@ class SlackNotifier:
         for posted in transfer.get("slackMessages") or []:
             privacy = privacy_for(posted["channel"], budget)
             await self.client.chat_update(
-                channel=posted["channel"], ts=posted["ts"], **message(transfer, privacy=privacy)
+                channel=posted["channel"],
+                ts=posted["ts"],
+                **message(transfer, privacy=privacy, public_url=self.public_url),
             )
         requester = transfer.get("requestedBy") or {}
         decider = transfer.get("decidedBy") or {}
@@ -173,25 +188,114 @@ class SlackNotifier:
             return
         if decider.get("id") == requester.get("id"):
             return  # they decided it themselves (applied at once, or cancelled): they know
-        text = decision_dm_text(transfer)
+        text = decision_dm_text(transfer, self.public_url)
         await self.client.chat_postMessage(
             channel=await self._dm_channel(requester["slackUserId"]), text=text
         )
 
     async def alert_raised(self, event: dict[str, Any]) -> None:
+        notice = await self._alert_notice(event)
+        if notice is None:
+            return
+        for channel, privacy in await self._audience(notice[2]):
+            await self._post_alert(channel, None, self._alert_content(notice, privacy))
+
+    async def _alert_notice(
+        self, event: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any], dict[str, Any]] | None:
+        """(payload, allocation, budget, alert) read through GraphQL; None: the budget is gone."""
         payload = event.get("payload") or {}
         allocation_id = payload.get("allocationId")
+        alert_id = payload.get("alertId")
         data = await self.api.run(
             ops.ALERT_NOTICE,
             budgetId=encode("Budget", int(event["budgetId"])),
             allocationId=encode("Allocation", int(allocation_id)) if allocation_id else "",
+            alertId=encode("Alert", int(alert_id)) if alert_id else "",
         )
-        budget = data["budget"]
-        if budget is None:
-            return
-        for channel, privacy in await self._audience(budget):
-            text = alert_text(payload, data["node"], budget, privacy=privacy)
-            await self.client.chat_postMessage(channel=channel, text=text)
+        if data["budget"] is None:
+            return None
+        return payload, data["node"], data["budget"], data.get("alert") or {}
+
+    def _alert_content(self, notice: tuple[Any, ...], privacy: str) -> dict[str, Any]:
+        payload, allocation, budget, alert = notice
+        body = None
+        if payload.get("kind", "THRESHOLD") != "THRESHOLD" and privacy != FULL:
+            body = kind_text(payload, allocation, budget)
+        return alert_message(
+            payload,
+            allocation,
+            budget,
+            alert,
+            privacy=privacy,
+            public_url=self.public_url,
+            body=body,
+        )
+
+    async def _post_alert(
+        self,
+        channel: str,
+        destination: dict[str, Any] | None,
+        content: dict[str, Any],
+        alert: dict[str, Any] | None = None,
+    ) -> str:
+        """Post an alert in `channel`: in the thread of its envelope's first alert there, or
+        top-level as that thread's start (recorded, so the next one replies to it)."""
+        alert = alert or {}
+        thread = next(
+            (t["ts"] for t in alert.get("slackThreads") or [] if t.get("channel") == channel),
+            None,
+        )
+        extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
+        if destination is None:
+            sent = await self.client.chat_postMessage(channel=channel, **content, **extra)
+            receipt = f"{sent['channel']} {sent['ts']}"
+        else:
+            receipt = await self._post(channel, destination, **content, **extra)
+        if alert.get("id") and not thread:
+            posted_in, ts = receipt.split(" ", 1)
+            await self.api.mutate(
+                ops.RECORD_SLACK_MESSAGE,
+                "recordSlackMessage",
+                input={"alertId": alert["id"], "channel": posted_in, "ts": ts},
+            )
+        return receipt
+
+    async def _send_alert(
+        self, event: dict[str, Any], destination: dict[str, Any], channel: str, dm: bool
+    ) -> str | None:
+        notice = await self._alert_notice(event)
+        if notice is None:
+            return None
+        budget, alert = notice[2], notice[3]
+        # A DM goes only to someone who may see the alert (the planner checks): FULL.
+        privacy = FULL if dm else privacy_for(channel, budget)
+        try:
+            return await self._post_alert(
+                channel, destination, self._alert_content(notice, privacy), alert
+            )
+        except SlackApiError as exc:
+            if dm or _error_code(exc) not in UNREACHABLE_CHANNEL_ERRORS:
+                raise
+            logger.warning(
+                "cannot post alert %s in %s (%s): sending it to the owners by DM",
+                alert.get("id"),
+                channel,
+                _error_code(exc),
+            )
+            receipts = [
+                await self._post_alert(
+                    await self._dm_channel(owner["slackUserId"]),
+                    destination,
+                    self._alert_content(notice, FULL),
+                    alert,
+                )
+                for owner in budget.get("owners") or []
+                if owner.get("slackUserId")
+            ]
+            if not receipts:
+                raise _refused(exc) from exc
+            return receipts[0]
 
     # -- one destination at a time (the outbox's delivery rows) ------------------------------
 
@@ -218,6 +322,9 @@ class SlackNotifier:
             if kind == "transfer.decided":
                 await self._update_copies(event)
             return None
+        if destination["channel"] == "SLACK_HOME":
+            await self._refresh_homes(event)
+            return None
         channel = await self._channel_of(destination)
         dm = destination["channel"] == "SLACK_DM"
         if kind == "transfer.requested":
@@ -230,7 +337,9 @@ class SlackNotifier:
             privacy = FULL if dm else privacy_for(channel, budget)
             try:
                 receipt = await self._post(
-                    channel, destination, **message(transfer, privacy=privacy, budget=budget)
+                    channel,
+                    destination,
+                    **message(transfer, privacy=privacy, budget=budget, public_url=self.public_url),
                 )
             except SlackApiError as exc:
                 if dm or _error_code(exc) not in UNREACHABLE_CHANNEL_ERRORS:
@@ -241,9 +350,13 @@ class SlackNotifier:
         if kind == "transfer.decided":
             text = await self._decision_dm(event)
             return None if text is None else await self._post(channel, destination, text=text)
-        if kind in ("alert.raised", "alert.digest"):
-            text = await self._alert_text(event, channel, dm)
-            return None if text is None else await self._post(channel, destination, text=text)
+        if kind == "alert.raised":
+            return await self._send_alert(event, destination, channel, dm)
+        if kind == "budget.digest":
+            return await self._send_budget_digest(event, destination, channel, dm)
+        if kind == "alert.digest":
+            text = self._digest_text(event)
+            return await self._post(channel, destination, text=text)
         return None
 
     async def _record(self, transfer_id: str, receipt: str) -> None:
@@ -280,7 +393,9 @@ class SlackNotifier:
             if dm in posted:
                 continue
             receipt = await self._post(
-                dm, destination, **message(transfer, privacy=FULL, budget=budget)
+                dm,
+                destination,
+                **message(transfer, privacy=FULL, budget=budget, public_url=self.public_url),
             )
             await self._record(transfer["id"], receipt)
             receipts.append(receipt)
@@ -299,6 +414,7 @@ class SlackNotifier:
                     f"*{escape(budget.get('name') or 'the budget')}*, so your request "
                     f"`{transfer['id']}` went {where}. An owner can invite me with "
                     f"`/invite @Allot` in that channel."
+                    + (f"\n{link}" if (link := open_link(self.public_url, transfer["id"])) else "")
                 ),
             )
         if not receipts:
@@ -315,7 +431,7 @@ class SlackNotifier:
         failed: Exception | None = None
         for posted in transfer.get("slackMessages") or []:
             privacy = privacy_for(posted["channel"], budget)
-            content = message(transfer, privacy=privacy, budget=budget)
+            content = message(transfer, privacy=privacy, budget=budget, public_url=self.public_url)
             try:
                 await self.client.chat_update(channel=posted["channel"], ts=posted["ts"], **content)
             except SlackApiError as exc:
@@ -334,38 +450,86 @@ class SlackNotifier:
         if failed is not None:
             raise failed
 
+    async def _refresh_homes(self, event: dict[str, Any]) -> None:
+        """App Home published again, as each person reads it, for everyone linked to Slack who
+        is party to the transfer: the requester, the decider and the budget's owners. One
+        person's refusal (not in the workspace any more) does not keep the others waiting; an
+        error a retry may fix is raised once all were tried (publishing again is harmless)."""
+        from bot.api import SlackActor
+        from bot.listeners.events.app_home_opened import publish_home
+
+        transfer, budget = await self._notice(event)
+        if transfer is None:
+            return
+        owners = budget.get("owners") or []
+        people = [transfer.get("requestedBy"), transfer.get("decidedBy"), *owners]
+        slack_ids = list(
+            dict.fromkeys(p["slackUserId"] for p in people if p and p.get("slackUserId"))
+        )
+        failed: Exception | None = None
+        for slack_id in slack_ids:
+            actor = SlackActor(self.api.schema, slack_id, None)
+            try:
+                await publish_home(self.client, actor, public_url=self.public_url)
+            except SlackApiError as exc:
+                logger.warning("publishing App Home of %s failed: %s", slack_id, _error_code(exc))
+                if _error_code(exc) not in PERMANENT_ERRORS:
+                    failed = exc
+        if failed is not None:
+            raise failed
+
     async def _decision_dm(self, event: dict[str, Any]) -> str | None:
         transfer, _budget = await self._notice(event)
         if transfer is None:
             return None
-        return decision_dm_text(transfer)
+        return decision_dm_text(transfer, self.public_url)
 
-    async def _alert_text(self, event: dict[str, Any], channel: str, dm: bool) -> str | None:
-        payload = event.get("payload") or {}
-        if event["kind"] == "alert.digest":
-            lines = payload.get("lines") or []
-            head = f":bell: Your {str(payload.get('frequency', '')).lower()} Allot alert digest"
-            return "\n".join([head, *(f"• {escape(str(line))}" for line in lines)])
-        allocation_id = payload.get("allocationId")
-        data = await self.api.run(
-            ops.ALERT_NOTICE,
-            budgetId=encode("Budget", int(event["budgetId"])),
-            allocationId=encode("Allocation", int(allocation_id)) if allocation_id else "",
-        )
+    async def _send_budget_digest(
+        self, event: dict[str, Any], destination: dict[str, Any], channel: str, dm: bool
+    ) -> str | None:
+        """The budget channel's scheduled digest, within the budget's slackPrivacy; the owners
+        get it by DM (everything) when the bot cannot post in the channel."""
+        data = await self.api.run(ops.BUDGET_DIGEST, id=encode("Budget", int(event["budgetId"])))
         budget = data["budget"]
         if budget is None:
             return None
-        # A DM goes only to someone who may see the alert (the planner checks): FULL.
+        payload = event.get("payload") or {}
         privacy = FULL if dm else privacy_for(channel, budget)
-        if payload.get("kind", "THRESHOLD") == "THRESHOLD" or privacy == FULL:
-            return alert_text(payload, data["node"], budget, privacy=privacy)
-        return kind_text(payload, data["node"], budget)
+
+        def content(privacy: str) -> dict[str, Any]:
+            return budget_digest_message(
+                budget, payload, privacy=privacy, public_url=self.public_url
+            )
+
+        try:
+            return await self._post(channel, destination, **content(privacy))
+        except SlackApiError as exc:
+            if dm or _error_code(exc) not in UNREACHABLE_CHANNEL_ERRORS:
+                raise
+            receipts = [
+                await self._post(
+                    await self._dm_channel(owner["slackUserId"]), destination, **content(FULL)
+                )
+                for owner in budget.get("owners") or []
+                if owner.get("slackUserId")
+            ]
+            if not receipts:
+                raise _refused(exc) from exc
+            return receipts[0]
+
+    def _digest_text(self, event: dict[str, Any]) -> str:
+        payload = event.get("payload") or {}
+        lines = payload.get("lines") or []
+        head = f":bell: Your {str(payload.get('frequency', '')).lower()} Allot alert digest"
+        link = web_url(self.public_url)
+        tail = [f"<{link}|Open Allot>"] if link else []
+        return "\n".join([head, *(f"• {escape(str(line))}" for line in lines), *tail])
 
     async def reconcile(self, event: dict[str, Any], destination: dict[str, Any]) -> str | None:
         """The message of this delivery if an earlier try already posted it (found by its
         metadata in the conversation's recent history), recorded as a transfer request's copy
         where it is one; None: not there, send it."""
-        if destination["channel"] == "SLACK_UPDATE":
+        if destination["channel"] in ("SLACK_UPDATE", "SLACK_HOME"):
             return None  # updates are idempotent: doing one again changes nothing
         try:
             channel = await self._channel_of(destination)
@@ -388,16 +552,34 @@ class SlackNotifier:
                 }
                 if transfer is not None and (channel, found["ts"]) not in posted:
                     await self._record(transfer["id"], receipt)
+            if event["kind"] == "alert.raised" and not found.get("thread_ts"):
+                await self._record_thread_if_new(event, channel, str(found["ts"]))
             return receipt
         return None
 
+    async def _record_thread_if_new(self, event: dict[str, Any], channel: str, ts: str) -> None:
+        """A top-level alert found by reconcile starts its envelope's thread in `channel`
+        unless one is recorded there already."""
+        notice = await self._alert_notice(event)
+        alert = notice[3] if notice else {}
+        threads = {t.get("channel") for t in alert.get("slackThreads") or []}
+        if alert.get("id") and channel not in threads:
+            await self.api.mutate(
+                ops.RECORD_SLACK_MESSAGE,
+                "recordSlackMessage",
+                input={"alertId": alert["id"], "channel": channel, "ts": ts},
+            )
 
-def decision_dm_text(transfer: dict[str, Any]) -> str:
+
+def decision_dm_text(transfer: dict[str, Any], public_url: str | None = None) -> str:
     """The requester's DM: "Your transfer request was approved: $300.00 from NLP Lab to GPU
-    Lab.", then who decided it and when (each said once)."""
+    Lab.", then who decided it and when (each said once), and a link to the transfer's page
+    in the web app when its address is set."""
     outcome = _OUTCOME.get(transfer["status"], transfer["status"].lower())
     summary = transfer_summary(transfer).split(": ", 1)[-1]
-    return f"Your transfer request was {outcome}: {summary}.\n{decision_text(transfer)}"
+    text = f"Your transfer request was {outcome}: {summary}.\n{decision_text(transfer)}"
+    link = open_link(public_url, transfer.get("id"))
+    return f"{text}\n{link}" if link else text
 
 
 def _oldest(destination: dict[str, Any]) -> str:

@@ -276,14 +276,62 @@ query TransferNotice($id: ID!, $budgetId: ID!) {
     + NOTICE_BUDGET_FIELDS
 )
 
+ALERT_FIELDS = """
+fragment AlertFields on Alert {
+  id kind scope state threshold allocated spent remaining percentUsed projectedSpend
+  exhaustionDate acknowledgedAt acknowledgedBy { id name email slackUserId }
+}
+"""
+
 ALERT_NOTICE = (
     """
-query AlertNotice($budgetId: ID!, $allocationId: ID!) {
+query AlertNotice($budgetId: ID!, $allocationId: ID!, $alertId: ID!) {
   budget(id: $budgetId) { ...NoticeBudgetFields }
-  node(id: $allocationId) { ... on Allocation { id project { id name slug } } }
+  node(id: $allocationId) { ... on Allocation { id project { id name slug slackChannel } } }
+  alert: node(id: $alertId) { ... on Alert { ...AlertFields slackThreads { channel ts } } }
 }
 """
     + NOTICE_BUDGET_FIELDS
+    + ALERT_FIELDS
+)
+
+ACKNOWLEDGE_ALERT = (
+    """
+mutation AcknowledgeAlert($input: AcknowledgeAlertInput!) {
+  acknowledgeAlert(input: $input) {
+    ... on AlertAcknowledged { ok }
+    ...ErrorFields
+  }
+}
+"""
+    + ERROR_FIELDS
+)
+
+ALERT = (
+    """
+query Alert($id: ID!) {
+  viewer { id name email slackUserId }
+  node(id: $id) { ... on Alert { ...AlertFields } }
+}
+"""
+    + ALERT_FIELDS
+)
+
+BUDGET_DIGEST = (
+    """
+query BudgetDigest($id: ID!) {
+  budget(id: $id) {
+    ...NoticeBudgetFields
+    ...BudgetFields
+    forecast { burnRatePerDay projectedSpend projectedOverrun exhaustionDate }
+    allocations(first: 100) { nodes { id spent project { id name slug } } }
+    pending: transfers(status: PENDING, first: 5) { totalCount nodes { ...TransferFields } }
+  }
+}
+"""
+    + NOTICE_BUDGET_FIELDS
+    + BUDGET_FIELDS
+    + TRANSFER_FIELDS
 )
 
 # What a channel may show of a budget's money, read as the Slack user who clicked a button

@@ -12,6 +12,7 @@ from bot.blocks import (
 )
 from bot.blocks._format import MESSAGE_TEXT_LIMIT, clip, context
 from bot.blocks.privacy import FULL, privacy_of
+from bot.links import open_link
 
 
 def before_after(transfer: dict[str, Any]) -> BeforeAfter | None:
@@ -22,12 +23,17 @@ def before_after(transfer: dict[str, Any]) -> BeforeAfter | None:
 
 
 def message(
-    transfer: dict[str, Any], *, privacy: str, budget: dict[str, Any] | None = None
+    transfer: dict[str, Any],
+    *,
+    privacy: str,
+    budget: dict[str, Any] | None = None,
+    public_url: str | None = None,
 ) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage / chat.update (Slack wants both).
 
     `privacy` is what the message's readers may see (`bot.blocks.privacy.privacy_for`); there
-    is no default, so every caller decides who reads what it posts.
+    is no default, so every caller decides who reads what it posts. With the web app's address
+    (`public_url`) the message links to the transfer's page there.
     """
     privacy = privacy_of(privacy)
     if budget and budget.get("name"):  # the approval request names its budget
@@ -44,5 +50,9 @@ def message(
             blocks.insert(-1, context("Approvers: " + ", ".join(approvers[:20])))
     else:
         blocks = transfer_decided_blocks(transfer, privacy=privacy)
+    link = open_link(public_url, transfer.get("id"))
+    if link:
+        at = len(blocks) - 1 if transfer.get("status") == "PENDING" else len(blocks)
+        blocks.insert(at, context(link))
     text = clip(transfer_summary(transfer, privacy=privacy), MESSAGE_TEXT_LIMIT)
     return {"text": text, "blocks": blocks}

@@ -55,7 +55,8 @@ USAGE: dict[str, Usage] = {
     ),
     "link": Usage(
         "link [code]",
-        "Link your Slack account to Allot, by your Slack e-mail or a one-time code.",
+        "Link your Slack account to Allot, by your Slack e-mail or a one-time code from the "
+        "web app's settings page (an admin can make one with `allot users link-code EMAIL`).",
         ("link", "link 7GQ2-K9PX"),
     ),
     "help": Usage("help [command]", "Show this help, or one command's.", ("help", "help spend")),

@@ -49,6 +49,7 @@ from schema.mutations.pricing import PricingMutations
 from schema.mutations.reservations import ReservationMutations
 from schema.mutations.slack import SlackMutations
 from schema.mutations.spending import SpendMutations
+from schema.mutations.tokens import TokenMutations
 from schema.mutations.transfers import TransferMutations
 from schema.notifier_guard import NotifierReadOnly
 from schema.queries import Query as CoreQuery
@@ -89,6 +90,7 @@ class Mutation(
     BatchMutations,
     ImportMutations,
     AlertingMutations,
+    TokenMutations,
 ):
     pass
 

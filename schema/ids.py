@@ -42,6 +42,7 @@ PREFIX = {
     "Webhook": "whk",
     "AlertSubscription": "asb",
     "AlertRule": "arl",
+    "ApiToken": "tok",
 }
 KIND = {v: k for k, v in PREFIX.items()}
 #: The model behind each kind, where the class name differs from the kind.

@@ -12,7 +12,7 @@ cannot exist is a NotFound: an id names a thing, a cursor only a position we han
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -71,17 +71,33 @@ class Connection(Generic[T]):
         return self.known_total
 
 
-class Row(dict):  # type: ignore[type-arg]
+class Row:
     """A row read with `.values(...)`, its columns as attributes: what a read model is built
-    from when a full ORM object (every column parsed) is not needed."""
+    from when a full ORM object (every column parsed) is not needed.
 
-    __slots__ = ()
+    The columns live in the instance's `__dict__`, so reading one is a plain attribute lookup
+    (a `dict` subclass with `__getattr__` costs a failed lookup and a Python call per read: a
+    page of 1,000 allocations reads ~24,000 of them). `in` and `[]` read the same columns."""
 
-    def __getattr__(self, name: str) -> object:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __init__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+        if values:
+            self.__dict__.update(values)
+        if more:
+            self.__dict__.update(more)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.__dict__
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__dict__[name]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Row) and other.__dict__ == self.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Row({self.__dict__!r})"
 
 
 def cursor(pk: int) -> str:

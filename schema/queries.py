@@ -18,7 +18,7 @@ from app.models import Budget as BudgetRow
 from app.models import Spend as SpendRow
 from app.models import User as UserRow
 from app.services import authorize
-from schema import ids, scopes
+from schema import ids, refs, scopes
 from schema.context import Info
 from schema.pagination import Connection, paginate
 from schema.types.allocation import allocation_for
@@ -140,6 +140,12 @@ class Query:
         if kind == "Transfer":
             row = await visible_transfers(info).filter(id=pk).first()
             return Transfer.from_model(row) if row else None
+        if kind == "Alert":
+            from app.services import alerts as alert_service
+            from schema.types.alert import Alert
+
+            found = await alert_service.visible(actor).filter(id=pk).first()
+            return Alert.from_model(found) if found else None
         if kind == "User":
             row = await UserRow.get_or_none(id=pk)
             return User.from_model(row) if row and (actor.is_admin or pk == actor.user_id) else None
@@ -266,7 +272,8 @@ class Query:
         self,
         info: Info,
         project_id: Annotated[
-            strawberry.ID, strawberry.argument(description="The project that would spend.")
+            strawberry.ID,
+            strawberry.argument(description="The project that would spend: id (prj_3) or slug."),
         ],
         amount: Annotated[
             Decimal, strawberry.argument(description="The cost to check (exact, greater than 0).")
@@ -280,7 +287,7 @@ class Query:
     ) -> SpendDecision:
         d = await authorize.authorize_spend(
             info.context.actor,
-            project_id=ids.decode(project_id, "Project", "projectId"),
+            project_id=await refs.project_pk(info.context.actor, project_id, "projectId"),
             amount=amount,
             budget_id=ids.decode_optional(budget_id, "Budget", "budgetId"),
         )

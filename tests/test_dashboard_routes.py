@@ -28,7 +28,12 @@ async def test_the_page_is_served_at_the_root_and_at_every_deep_link() -> None:
             "/login",
             "/settings",
             "/budgets/bud_1",
+            "/budgets/bud_1/periods",
+            "/alerts",
             "/budgets/new",
+            "/budgets/bud_1/edit",
+            "/budgets/bud_1/spend",
+            "/unassigned",
             "/projects/prj_3",
             "/transfers/trf_12",
         ):

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from app.cli._common import find_user, run_db, run_operator
+from app.cli._common import find_user, run_db, run_operator, settings
 from app.cli._output import say, show, table
 
 users_app = typer.Typer(help="Manage users and the budget-creator right.", no_args_is_help=True)
@@ -108,6 +108,26 @@ def users_list() -> None:
     show(rows)
 
 
+@users_app.command("link-code")
+def users_link_code(
+    email: str = typer.Argument(..., metavar="EMAIL", help="The user's e-mail."),
+) -> None:
+    """Print a one-time code that links the user's Slack account: they type `/allot link CODE`
+    in Slack within 15 minutes (as the web app's settings page gives them)."""
+    from app.domain.access import can_create_link_code_for, require
+    from app.services import slack
+    from app.services.actors import load_actor
+
+    async def main(actor: Any) -> tuple[str, str]:
+        user = await find_user(email, "EMAIL")
+        require(can_create_link_code_for(actor, user.id), "make link codes for other users")
+        return user.email, await slack.create_link_code(await load_actor(user))
+
+    who, code = run_operator(main)
+    say(f"Slack link code for {who} (works once, for 15 minutes): {code}")
+    say(f"In Slack, type: {settings().slack_command} link {code}")
+
+
 @tokens_app.command("create")
 def tokens_create(
     email: str = typer.Option(..., help="The user's e-mail."),
@@ -126,14 +146,14 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(email: str = typer.Option(..., help="The user's e-mail.")) -> None:
     """Revoke every API token of a user (a lost laptop, a leaked token)."""
-    from app.domain.access import require_admin
+    from app.domain.access import can_manage_api_tokens, require
     from app.services import actors
 
     async def main(actor: Any) -> int:
         user = await find_user(email, "--email")
-        if actor is not None and actor.user_id != user.id:
-            # The rule of create_api_token: your own tokens, or anyone's as an admin.
-            require_admin(actor, "revoke other users' tokens")
+        if actor is not None:
+            # The rule of revokeApiToken: your own tokens, or anyone's as an admin.
+            require(can_manage_api_tokens(actor, user.id), "revoke other users' tokens")
         return await actors.revoke_tokens(user.id)
 
     count = run_operator(main)

@@ -32,10 +32,16 @@ async function send(url, options) {
   }
 }
 
+/** Other ways to sign in the server offers ({oidc: {name, url}} when configured). */
+export let signInOptions = {};
+
 /** Who is signed in ({user, csrfToken}), or null. */
 export async function currentSession() {
   const response = await send("/auth/session", { headers: { Accept: "application/json" } });
-  if (response.status === 401) return null;
+  if (response.status === 401) {
+    signInOptions = (await readJson(response)).signIn || {};
+    return null;
+  }
   const body = await readJson(response);
   csrfToken = body.csrfToken;
   return body;
@@ -64,6 +70,7 @@ export async function signIn(email, password) {
 export async function signOut() {
   await send("/auth/logout", { method: "POST", headers: { "X-CSRF-Token": csrfToken || "" } });
   csrfToken = null;
+  await currentSession().catch(() => null); // the login page's other ways to sign in
 }
 
 /** Run a query or mutation; resolves to `data`, rejects with an ApiError. */

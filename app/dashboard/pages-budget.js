@@ -1,11 +1,13 @@
 // One budget: its figures, the allocation table (edit, add, split), transfers, spend, reports.
-import { useState } from "./vendor/hooks.mjs";
+import { useEffect, useRef, useState } from "./vendor/hooks.mjs";
 import { fieldErrors, gql, mutate } from "./api.js";
 import { formatMoney, fromMicros, parseAmount, toMicros } from "./money.js";
 import { useLoad } from "./pages-budgets.js";
+import { PeriodAlertLinks } from "./budget-links.js";
+import { ServiceBars, TimelineChart } from "./charts.js";
 import {
   ALLOCATE, ALLOCATE_MANY, APPROVE, BUDGET, CANCEL, CREATE_PROJECT, DIRECTORY, PROJECTS, RECORD_SPEND,
-  REJECT, REQUEST_TRANSFER,
+  REJECT, RELEASE, REQUEST_TRANSFER,
 } from "./queries.js";
 import { AmountInput, Confirm, Field, html, isOwner, Link, Money, Notice, periodText, Status } from "./ui.js";
 
@@ -38,10 +40,14 @@ function Figures({ budget, owner }) {
 }
 
 /** The allocation table. Owners edit amounts in place (saved together, all or nothing). */
-function Allocations({ budget, owner, onChanged, setNotice }) {
+function Allocations({ budget, owner, onChanged, setNotice, onMove }) {
   const c = budget.currency;
   const rows = budget.allocations.nodes;
   const [drafts, setDrafts] = useState({});
+  const [noteDrafts, setNoteDrafts] = useState({});
+  const [releasing, setReleasing] = useState(null); // the row whose release waits for a confirmation
+  const [dragging, setDragging] = useState(null); // the allocation id being dragged
+  const [dropOn, setDropOn] = useState(null);
   const [selected, setSelected] = useState({});
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
@@ -66,20 +72,35 @@ function Allocations({ budget, owner, onChanged, setNotice }) {
   }
   const poolAfter = toMicros(budget.unallocated) - delta;
   const overPool = poolAfter < 0n;
+  const notesChanged = rows.filter((row) => noteDrafts[row.id] !== undefined && noteDrafts[row.id].trim() !== (row.notes || ""));
+  const dirty = changed.length + notesChanged.length;
 
   const save = async () => {
     setBusy(true);
     setErrors({});
     try {
-      await mutate(ALLOCATE_MANY, {
-        input: {
-          budgetId: budget.id,
-          split: "EXPLICIT",
-          items: changed.map(({ row, amount }) => ({ projectId: row.project.id, amount })),
-        },
-      });
+      if (changed.length) {
+        await mutate(ALLOCATE_MANY, {
+          input: {
+            budgetId: budget.id,
+            split: "EXPLICIT",
+            items: changed.map(({ row, amount }) => ({ projectId: row.project.id, amount })),
+          },
+        });
+      }
       setDrafts({});
-      setNotice({ kind: "success", text: `Saved ${changed.length} allocation${changed.length === 1 ? "" : "s"}.` });
+      // Notes go with `allocate` (a split item has none), at the amount just saved.
+      for (const row of notesChanged) {
+        const amount = changed.find((ch) => ch.row.id === row.id)?.amount ?? row.amount;
+        try {
+          await mutate(ALLOCATE, { input: { budgetId: budget.id, projectId: row.project.id, amount, notes: noteDrafts[row.id].trim() } });
+        } catch (err) {
+          setErrors({ [`note-${row.id}`]: err.message });
+          throw err;
+        }
+      }
+      setNoteDrafts({});
+      setNotice({ kind: "success", text: `Saved ${dirty} allocation${dirty === 1 ? "" : "s"}.` });
       onChanged();
     } catch (err) {
       const m = /^items\[(\d+)\]/.exec(err.field || "");
@@ -102,12 +123,37 @@ function Allocations({ budget, owner, onChanged, setNotice }) {
           onChange=${(e) => setSelected(e.currentTarget.checked ? Object.fromEntries(rows.map((r) => [r.id, true])) : {})} /></th>` : null}
         <th scope="col">Project</th><th scope="col" class="num">Allocated</th><th scope="col" class="num">Spent</th>
         <th scope="col" class="num">Remaining</th><th scope="col" class="num">Used</th><th scope="col">Status</th>
+
       </tr></thead>
-      <tbody>${rows.map((row) => html`<tr key=${row.id} data-allocation-id=${row.id}>
+      <tbody>${rows.map((row) => html`<tr key=${row.id} data-allocation-id=${row.id}
+        class=${[dragging === row.id ? "dragging" : "", dropOn === row.id && dragging !== row.id ? "drop-target" : ""].join(" ").trim() || undefined}
+        draggable=${owner ? "true" : undefined}
+        onDragStart=${owner ? (e) => { e.dataTransfer.setData("application/x-allot-allocation", row.id); e.dataTransfer.effectAllowed = "move"; setDragging(row.id); } : undefined}
+        onDragEnd=${owner ? () => { setDragging(null); setDropOn(null); } : undefined}
+        onDragOver=${owner ? (e) => { if (e.dataTransfer.types.includes("application/x-allot-allocation")) { e.preventDefault(); setDropOn(row.id); } } : undefined}
+        onDragLeave=${owner ? () => setDropOn((d) => (d === row.id ? null : d)) : undefined}
+        onDrop=${owner ? (e) => {
+          e.preventDefault();
+          const from = e.dataTransfer.getData("application/x-allot-allocation");
+          setDragging(null); setDropOn(null);
+          if (from && from !== row.id) onMove({ from, to: row.id, focus: "amount" });
+        } : undefined}>
         ${owner ? html`<td class="select"><input type="checkbox" aria-label=${`Select ${row.project.name}`} checked=${!!selected[row.id]}
           onChange=${(e) => setSelected({ ...selected, [row.id]: e.currentTarget.checked })} /></td>` : null}
         <th scope="row"><${Link} href=${`/projects/${row.project.id}`}>${row.project.name}<//>
-          ${!owner && row.project.myRole ? html` <span class="tag">your allocation</span>` : null}</th>
+          ${!owner && row.project.myRole ? html` <span class="tag">your allocation</span>` : null}
+          ${owner
+            ? html`<label class="sr-only" for=${`note-${row.id}`}>Notes for ${row.project.name}</label>
+              <input id=${`note-${row.id}`} class="note" maxlength="2000" value=${noteDrafts[row.id] ?? (row.notes || "")}
+                placeholder="Add a note" onInput=${(e) => setNoteDrafts({ ...noteDrafts, [row.id]: e.currentTarget.value })} />
+              ${errors[`note-${row.id}`] ? html`<small class="field-error" role="alert">${errors[`note-${row.id}`]}</small>` : null}`
+            : row.notes ? html`<p class="note small muted">${row.notes}</p>` : null}
+          ${owner ? html`<div class="row-actions">
+            <button type="button" class="link-button move" aria-label=${`Move money from ${row.project.name}…`}
+              onClick=${() => onMove({ from: row.id, to: "pool", focus: "to" })}>Move money…</button>
+            ${toMicros(row.remaining) > 0n ? html`<button type="button" class="link-button release"
+              aria-label=${`Release ${row.project.name}'s allocation`} onClick=${() => setReleasing(row)}>Release</button>` : null}
+          </div>` : null}</th>
         <td class="num" data-label="Allocated">${owner
           ? html`<label class="sr-only" for=${`amt-${row.id}`}>Amount for ${row.project.name}</label>
               <${AmountInput} id=${`amt-${row.id}`} class="amount" currency=${c} allowZero
@@ -131,11 +177,29 @@ function Allocations({ budget, owner, onChanged, setNotice }) {
                   ${overPool ? html` — that is more than the pool holds (${formatMoney(budget.unallocated, c)}).` : null}`
               : html`Edit amounts in the table; the pool holds ${formatMoney(budget.unallocated, c)}.`}
           </p>
-          <button type="button" class="primary" id="save-allocations" disabled=${busy || invalid || overPool || !changed.length}
+          <button type="button" class="primary" id="save-allocations" disabled=${busy || invalid || overPool || !dirty}
             onClick=${save}>Save changes</button>
-          ${changed.length ? html`<button type="button" class="secondary" onClick=${() => setDrafts({})}>Undo</button>` : null}
-        </div>`
+          ${dirty ? html`<button type="button" class="secondary" onClick=${() => { setDrafts({}); setNoteDrafts({}); }}>Undo</button>` : null}
+        </div>
+        <p class="small muted drag-hint">To move money between projects, drag a row onto another, or use “Move money…”.</p>`
       : null}
+    ${releasing ? html`<${Confirm} title=${`Release ${releasing.project.name}'s allocation?`}
+      body=${toMicros(releasing.spent) > 0n
+        ? `${formatMoney(releasing.remaining, c)} goes back to the pool; the envelope keeps what it spent (${formatMoney(releasing.spent, c)}).`
+        : `${formatMoney(releasing.remaining, c)} goes back to the pool and ${releasing.project.name} leaves this budget's table (it spent nothing).`}
+      confirmLabel="Release" danger
+      onConfirm=${async () => {
+        const row = releasing;
+        try {
+          await mutate(RELEASE, { input: { allocationId: row.id } });
+          setNotice({ kind: "success", text: `Released ${formatMoney(row.remaining, c)} from ${row.project.name} to the pool.` });
+          onChanged();
+        } catch (err) {
+          setNotice({ kind: "error", text: `Could not release ${row.project.name}: ${err.message}` });
+        } finally {
+          setReleasing(null);
+        }
+      }} onCancel=${() => setReleasing(null)} />` : null}
     ${owner ? html`<${Split} budget=${budget} chosen=${chosen} onDone=${() => { setSelected({}); onChanged(); }} setNotice=${setNotice} />` : null}
     ${owner ? html`<${AddProject} budget=${budget} onDone=${onChanged} setNotice=${setNotice} />` : null}
   </section>`;
@@ -297,13 +361,21 @@ function Transfers({ budget, viewer, onChanged, setNotice }) {
   </section>`;
 }
 
-function RequestTransfer({ budget, owner, directory, onChanged, setNotice }) {
+function RequestTransfer({ budget, owner, directory, onChanged, setNotice, prefill }) {
   const c = budget.currency;
   const mine = budget.allocations.nodes.filter((a) => owner || ACTING.has(a.project.myRole));
   const targets = owner ? budget.allocations.nodes.map((a) => ({ id: a.id, name: a.project.name }))
     : (directory || []).map((d) => ({ id: d.id, name: d.projectName }));
-  const [from, setFrom] = useState(mine.length ? mine[0].id : "pool");
-  const [to, setTo] = useState("pool");
+  const [from, setFrom] = useState(prefill?.from ?? (mine.length ? mine[0].id : "pool"));
+  const [to, setTo] = useState(prefill?.to ?? "pool");
+  const form = useRef(null);
+  useEffect(() => {
+    // Opened from the allocation table (a row dropped on another, or "Move money…").
+    if (!prefill || !form.current) return;
+    form.current.scrollIntoView({ block: "nearest" });
+    const field = form.current.querySelector(`[data-field-name="${prefill.focus || "amount"}"] input, [data-field-name="${prefill.focus || "amount"}"] select`);
+    if (field) field.focus();
+  }, []);
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
   const [errors, setErrors] = useState({});
@@ -337,7 +409,7 @@ function RequestTransfer({ budget, owner, directory, onChanged, setNotice }) {
     }
   };
   const option = (a) => html`<option value=${a.id}>${a.name}</option>`;
-  return html`<form class="card" onSubmit=${submit} id="transfer-form" aria-labelledby="move-title">
+  return html`<form class="card" onSubmit=${submit} id="transfer-form" aria-labelledby="move-title" ref=${form}>
     <h2 id="move-title">Move money</h2>
     <div class="form-grid">
       <${Field} label="From" name="from" hint=${preview(from, -1n)}>${(p) => html`<select ...${p} value=${from} onChange=${(e) => setFrom(e.currentTarget.value)}>
@@ -354,7 +426,7 @@ function RequestTransfer({ budget, owner, directory, onChanged, setNotice }) {
   </form>`;
 }
 
-function RecordSpend({ budget, owner, onChanged, setNotice }) {
+export function RecordSpend({ budget, owner, onChanged, setNotice }) {
   const c = budget.currency;
   const allowed = budget.allocations.nodes.filter((a) => owner || ACTING.has(a.project.myRole));
   const [project, setProject] = useState(allowed.length ? allowed[0].project.id : "");
@@ -408,13 +480,31 @@ function Reports({ budget }) {
 function Services({ budget }) {
   if (!budget.serviceBreakdown.length) return null;
   return html`<section class="card" aria-labelledby="services-title"><h2 id="services-title">Spend by service</h2>
+    <${ServiceBars} services=${budget.serviceBreakdown} currency=${budget.currency} />
     <table id="services"><tbody>${budget.serviceBreakdown.map((s) => html`<tr><th scope="row">${s.service || "(none)"}</th>
       <td class="num">${formatMoney(s.amount, budget.currency)}</td></tr>`)}</tbody></table></section>`;
+}
+
+function Timeline({ budget }) {
+  if (!budget.timeline?.length) return null;
+  return html`<section class="card" aria-labelledby="timeline-title"><h2 id="timeline-title">Spend this period</h2>
+    <${TimelineChart} points=${budget.timeline} currency=${budget.currency} />
+  </section>`;
+}
+
+/** Links to the budget's spend list and (owners) its settings (pages-spend.js, pages-budget-edit.js). */
+function BudgetLinks({ budget, owner }) {
+  return html`<p class="page-links">
+    ${budget.archivedAt ? html`<span class="band band-warning" id="budget-archived">Archived: read-only</span>` : null}
+    <${Link} href=${`/budgets/${budget.id}/spend`} class="button secondary" id="spend-link">Spend list<//>
+    ${owner ? html`<${Link} href=${`/budgets/${budget.id}/edit`} class="button secondary" id="edit-budget-link">Edit budget<//>` : null}
+  </p>`;
 }
 
 export function BudgetPage({ id, viewer, onAuthLost }) {
   const { data, error, loading, reload } = useLoad(BUDGET, { id }, onAuthLost);
   const [notice, setNotice] = useState(null);
+  const [move, setMove] = useState(null); // the transfer form, prefilled from the table
   const budget = data?.budget;
   const owner = budget ? isOwner(viewer, budget) : false;
   const dir = useLoad(DIRECTORY, { budgetId: id }, onAuthLost);
@@ -422,22 +512,26 @@ export function BudgetPage({ id, viewer, onAuthLost }) {
   if (error) return html`<${Notice} notice=${{ kind: "error", text: error.message }} />`;
   if (!budget) return html`<${Notice} notice=${{ kind: "warning", text: "That budget does not exist or you may not see it." }} />`;
   const changed = () => { reload(); dir.reload(); };
+  const onMove = (m) => setMove({ ...m, n: (move?.n || 0) + 1 });
   return html`<article class="budget" aria-labelledby="budget-name">
     <p class="crumbs"><${Link} href="/">Budgets<//> ›</p>
     <div class="page-head">
       <h1 id="budget-name">${budget.name}</h1>
       <span id="budget-status"><${Status} status=${budget.status} forecast=${budget.forecast} currency=${budget.currency} /></span>
+      <${BudgetLinks} budget=${budget} owner=${owner} />
     </div>
     <p class="muted">${periodText(budget)}${owner ? "" : " · you see your projects and the pool"}</p>
+    <${PeriodAlertLinks} budget=${budget} />
     <${Notice} notice=${notice} />
     <${Figures} budget=${budget} owner=${owner} />
     <div class="columns">
       <div class="col-main">
-        <${Allocations} budget=${budget} owner=${owner} onChanged=${changed} setNotice=${setNotice} />
+        <${Allocations} budget=${budget} owner=${owner} onChanged=${changed} setNotice=${setNotice} onMove=${onMove} />
+        <${Timeline} budget=${budget} />
         <${Transfers} budget=${budget} viewer=${viewer} onChanged=${changed} setNotice=${setNotice} />
       </div>
       <div class="col-side">
-        <${RequestTransfer} key=${`t-${budget.allocations.totalCount}`} budget=${budget} owner=${owner}
+        <${RequestTransfer} key=${`t-${budget.allocations.totalCount}-${move?.n || 0}`} budget=${budget} owner=${owner} prefill=${move}
           directory=${dir.data?.allocationDirectory} onChanged=${changed} setNotice=${setNotice} />
         <${RecordSpend} key=${`s-${budget.allocations.totalCount}`} budget=${budget} owner=${owner} onChanged=${changed} setNotice=${setNotice} />
         <${Services} budget=${budget} />

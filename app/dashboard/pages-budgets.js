@@ -4,7 +4,10 @@ import { fieldErrors, gql, mutate } from "./api.js";
 import { parseAmount } from "./money.js";
 import { navigate } from "./nav.js";
 import { BUDGETS, CREATE_BUDGET } from "./queries.js";
-import { AmountInput, Field, html, isOwner, Link, Money, Notice, periodText, Status } from "./ui.js";
+import {
+  CalendarFields, calendarInput, capitalized, formKit, isOneTime, KINDS, parseThresholds, PolicyFields,
+} from "./budget-fields.js";
+import { Field, html, isOwner, Link, Money, Notice, periodText, Status } from "./ui.js";
 
 export function useLoad(query, variables, onAuthLost, deps = []) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
@@ -81,9 +84,9 @@ export function BudgetsPage({ viewer, onAuthLost }) {
   </section>`;
 }
 
-const KINDS = ["GRANT", "MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY", "DAILY", "CUSTOM"];
 const FIELDS = ["name", "description", "amount", "currency", "periodKind", "startDate", "endDate",
-  "timezone", "alertThresholds", "rolloverPolicy", "hardLimit", "enforcePacing", "slackChannel"];
+  "timezone", "alertThresholds", "rolloverPolicy", "hardLimit", "enforcePacing", "slackChannel",
+  "slackPrivacy", "fiscalYearStartMonth", "resetDay", "weekStart", "prorateFirstPeriod"];
 
 export function NewBudgetPage({ onAuthLost }) {
   const today = new Date().toISOString().slice(0, 10);
@@ -91,16 +94,14 @@ export function NewBudgetPage({ onAuthLost }) {
     name: "", description: "", amount: "", currency: "USD", periodKind: "GRANT", startDate: today,
     endDate: "", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
     alertThresholds: "50, 80, 100", rolloverPolicy: "NONE", hardLimit: false, enforcePacing: false,
-    slackChannel: "",
+    slackChannel: "", slackPrivacy: "AMOUNTS", fiscalYearStartMonth: "1", resetDay: "",
+    weekStart: "MONDAY", prorateFirstPeriod: false,
   });
   const [errors, setErrors] = useState({});
   const [notice, setNotice] = useState(null);
   const [busy, setBusy] = useState(false);
-  const set = (name) => (e) => {
-    const target = e.currentTarget;
-    setForm({ ...form, [name]: target.type === "checkbox" ? target.checked : target.value });
-  };
-  const oneTime = form.periodKind === "GRANT" || form.periodKind === "CUSTOM";
+  const oneTime = isOneTime(form.periodKind);
+  const kit = formKit({ form, setForm, errors, currency: form.currency });
 
   const submit = async (e) => {
     e.preventDefault();
@@ -109,8 +110,8 @@ export function NewBudgetPage({ onAuthLost }) {
     const amount = parseAmount(form.amount);
     if (amount.error) local.amount = amount.error;
     if (oneTime && !form.endDate) local.endDate = "A grant or custom budget needs its last day.";
-    const thresholds = form.alertThresholds.split(/[,\s]+/).filter(Boolean).map(Number);
-    if (thresholds.some((t) => !Number.isInteger(t) || t < 1)) local.alertThresholds = "Whole percents, e.g. 50, 80, 100.";
+    const thresholds = parseThresholds(form.alertThresholds);
+    if (thresholds.error) local.alertThresholds = thresholds.error;
     setErrors(local);
     if (Object.keys(local).length) {
       setNotice({ kind: "error", text: "Please correct the fields marked below." });
@@ -120,8 +121,10 @@ export function NewBudgetPage({ onAuthLost }) {
       name: form.name.trim(), amount: amount.value, periodKind: form.periodKind, startDate: form.startDate,
       endDate: form.endDate || null, description: form.description.trim() || null,
       currency: form.currency.trim().toUpperCase() || null, timezone: form.timezone.trim() || null,
-      alertThresholds: thresholds.length ? thresholds : null, rolloverPolicy: oneTime ? null : form.rolloverPolicy,
-      hardLimit: form.hardLimit, enforcePacing: form.enforcePacing, slackChannel: form.slackChannel.trim() || null,
+      alertThresholds: thresholds.value.length ? thresholds.value : null,
+      rolloverPolicy: oneTime ? null : form.rolloverPolicy, hardLimit: form.hardLimit,
+      enforcePacing: form.enforcePacing, slackChannel: form.slackChannel.trim() || null,
+      slackPrivacy: form.slackPrivacy, ...calendarInput(form, form.periodKind),
     };
     setBusy(true);
     try {
@@ -135,35 +138,20 @@ export function NewBudgetPage({ onAuthLost }) {
       setBusy(false);
     }
   };
-  const text = (name, label, props = {}) => html`<${Field} label=${label} name=${name} error=${errors[name]} hint=${props.hint}>
-    ${(p) => html`<input ...${p} type=${props.type || "text"} value=${form[name]} onInput=${set(name)} />`}<//>`;
   return html`<section aria-labelledby="new-budget-title" class="narrow">
     <h1 id="new-budget-title">New budget</h1>
     <${Notice} notice=${notice} />
     <form onSubmit=${submit} noValidate id="budget-form" class="form-grid">
-      ${text("name", "Name")}
-      <${Field} label="Amount (each period's pool)" name="amount" error=${errors.amount} hint="e.g. 50k or $50,000">
-        ${(p) => html`<${AmountInput} ...${p} value=${form.amount} currency=${form.currency}
-          onInput=${(v) => setForm({ ...form, amount: v })} />`}<//>
-      ${text("currency", "Currency", { hint: "ISO code, e.g. USD" })}
-      <${Field} label="Period" name="periodKind" error=${errors.periodKind}>
-        ${(p) => html`<select ...${p} value=${form.periodKind} onChange=${set("periodKind")}>
-          ${KINDS.map((k) => html`<option value=${k}>${k[0] + k.slice(1).toLowerCase()}</option>`)}</select>`}<//>
-      ${text("startDate", "Start date", { type: "date" })}
-      ${text("endDate", oneTime ? "End date (last day)" : "End date (optional)", { type: "date" })}
-      ${text("timezone", "Time zone", { hint: "IANA name, e.g. America/New_York" })}
-      ${text("alertThresholds", "Alert thresholds (%)", { hint: "comma-separated" })}
-      ${oneTime ? null : html`<${Field} label="Rollover" name="rolloverPolicy" error=${errors.rolloverPolicy}>
-        ${(p) => html`<select ...${p} value=${form.rolloverPolicy} onChange=${set("rolloverPolicy")}>
-          <option value="NONE">Nothing carries over</option><option value="CARRY_UNSPENT">Unspent money carries over</option>
-          <option value="CARRY_ALL">Everything carries over (overspend too)</option></select>`}<//>`}
-      ${text("slackChannel", "Slack channel id (optional)")}
-      <div class="field wide">
-        <label class="check"><input type="checkbox" checked=${form.hardLimit} onChange=${set("hardLimit")} name="hardLimit" /> Hard limit: refuse spend that would overdraw an allocation</label>
-        <label class="check"><input type="checkbox" checked=${form.enforcePacing} onChange=${set("enforcePacing")} name="enforcePacing" /> Enforce pacing</label>
-      </div>
-      <${Field} label="Description (optional)" name="description" error=${errors.description} className="wide">
-        ${(p) => html`<textarea ...${p} rows="2" value=${form.description} onInput=${set("description")}></textarea>`}<//>
+      ${kit.text("name", "Name")}
+      ${kit.amount("amount", "Amount (each period's pool)", { hint: "e.g. 50k or $50,000" })}
+      ${kit.text("currency", "Currency", { hint: "ISO code, e.g. USD" })}
+      ${kit.select("periodKind", "Period", KINDS.map((k) => [k, capitalized(k)]))}
+      ${kit.text("startDate", "Start date", { type: "date" })}
+      ${kit.text("endDate", oneTime ? "End date (last day)" : "End date (optional)", { type: "date" })}
+      ${kit.text("timezone", "Time zone", { hint: "IANA name, e.g. America/New_York" })}
+      <${PolicyFields} kit=${kit} kind=${form.periodKind} />
+      <${CalendarFields} kit=${kit} kind=${form.periodKind} />
+      ${kit.textarea("description", "Description (optional)")}
       <div class="actions wide">
         <${Link} href="/" class="button secondary">Cancel<//>
         <button type="submit" class="primary" disabled=${busy} id="create-budget">Create budget</button>

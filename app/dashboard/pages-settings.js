@@ -1,7 +1,8 @@
-// Settings: your password, an API token for integrations, and (admins) adding people.
+// Settings: your password, your API tokens (pages-tokens.js), and (admins) adding people.
 import { useState } from "./vendor/hooks.mjs";
 import { fieldErrors, mutate } from "./api.js";
-import { CREATE_TOKEN, CREATE_USER, SET_PASSWORD } from "./queries.js";
+import { CREATE_USER, SET_PASSWORD } from "./queries.js";
+import { ApiTokens } from "./pages-tokens.js";
 import { Field, html, Notice } from "./ui.js";
 
 function useForm(initial) {
@@ -41,30 +42,6 @@ function PasswordForm() {
   </form>`;
 }
 
-function TokenForm() {
-  const f = useForm({ name: "" });
-  const [token, setToken] = useState(null);
-  const submit = async (e) => {
-    e.preventDefault();
-    try {
-      const result = await mutate(CREATE_TOKEN, { input: { name: f.values.name.trim() || null } });
-      setToken(result.token);
-      f.setNotice(null);
-    } catch (err) {
-      f.setNotice({ kind: "error", text: err.message });
-    }
-  };
-  return html`<form class="card" onSubmit=${submit} id="token-form" aria-labelledby="token-title">
-    <h2 id="token-title">API tokens</h2>
-    <p class="muted">For scripts and integrations (sent as <code>Authorization: Bearer …</code>); the web app itself never needs one.
-      Listing and revoking tokens is not in the API yet: <code>allot tokens revoke</code> does it.</p>
-    <${Notice} notice=${f.notice} />
-    <${Field} label="Label" name="name" hint="e.g. the cost-export job">${(p) => html`<input ...${p} ...${f.bind("name")} />`}<//>
-    <button type="submit" class="secondary">Create a token</button>
-    ${token ? html`<p class="notice notice-warning" role="status">Copy it now, it is shown once: <code id="new-token">${token}</code></p>` : null}
-  </form>`;
-}
-
 function AddPersonForm() {
   const f = useForm({ name: "", email: "", password: "", isBudgetCreator: false });
   const submit = async (e) => {
@@ -96,12 +73,12 @@ function AddPersonForm() {
   </form>`;
 }
 
-export function SettingsPage({ viewer }) {
+export function SettingsPage({ viewer, onAuthLost }) {
   return html`<section aria-labelledby="settings-title" class="narrow">
     <h1 id="settings-title">Settings</h1>
-    <p class="muted">Signed in as ${viewer.name} &lt;${viewer.email}&gt;</p>
+    <p class="muted">Signed in as ${`${viewer.name} <${viewer.email}>`}</p>
     <${PasswordForm} />
-    <${TokenForm} />
+    <${ApiTokens} viewer=${viewer} onAuthLost=${onAuthLost} />
     ${viewer.isAdmin ? html`<${AddPersonForm} />` : null}
   </section>`;
 }

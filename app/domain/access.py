@@ -103,6 +103,12 @@ def can_manage_users(actor: Actor) -> bool:
     return actor.is_admin
 
 
+def can_manage_api_tokens(actor: Actor, user_id: int) -> bool:
+    """A person's API tokens (list, create, revoke): their own, and any user's for admins. A
+    token is its user's whole access, so nobody else, an owner of their budgets included."""
+    return actor.is_admin or actor.user_id == user_id
+
+
 # ---------------------------------------------------------------------------------------------
 # Budgets and projects
 
@@ -417,6 +423,12 @@ def can_subscribe_to_budget(actor: Actor, budget_id: int, project_ids: Iterable[
     """Anyone who may see a budget may ask for its alerts; each alert still reaches them only
     if `can_view_alert` allows."""
     return can_view_budget(actor, budget_id, project_ids)
+
+
+def can_create_link_code_for(actor: Actor | None, user_id: int) -> bool:
+    """A one-time Slack link code for this user: the operator (the local shell, None), an
+    admin, or the user themselves."""
+    return actor is None or actor.is_admin or actor.user_id == user_id
 
 
 def can_manage_webhook(actor: Actor, budget_id: int | None, user_id: int | None) -> bool:

@@ -63,17 +63,28 @@ class PermissionDenied(AllotError):
 
 class InsufficientFunds(AllotError):
     """The source account cannot cover the amount; `available` is what it holds now (micros),
-    or None when the caller may not see the source's figures (the message then names none)."""
+    or None when the caller may not see the source's figures (the message then names none).
+    `rule`: another limit refused it (a hard-limited budget's pacing cap); the message names the
+    rule and `available` is None."""
 
     code = "INSUFFICIENT_FUNDS"
 
     def __init__(
-        self, source: str, requested: int, available: int | None, currency: str = ""
+        self,
+        source: str,
+        requested: int,
+        available: int | None,
+        currency: str = "",
+        *,
+        rule: str | None = None,
     ) -> None:
         from app.domain.money import from_micros
 
         unit = f" {currency}" if currency else ""
-        if available is None:
+        if rule is not None:
+            # A rule other than the balance refused it (the pacing cap): named, with no figures.
+            message = f"{source} cannot take the {from_micros(requested)}{unit} requested: {rule}"
+        elif available is None:
             message = f"{source} cannot cover the {from_micros(requested)}{unit} requested"
         else:
             message = (
@@ -84,6 +95,7 @@ class InsufficientFunds(AllotError):
         self.source = source
         self.requested = requested
         self.available = available
+        self.rule = rule
 
 
 class Conflict(AllotError):

@@ -16,6 +16,12 @@ from app.domain.money import from_micros
 #: A day may spend at most this many drips when pacing is enforced.
 PACING_CAP_MULTIPLE = 2
 DEFAULT_PACE_TOLERANCE = 0.10
+#: Why a hard-limited, pacing budget refused a recorded charge (InsufficientFunds `rule`): it
+#: names the rule and no figures, which authorizeSpend shows to those who may see them.
+PACE_RULE = (
+    "it would exceed today's pacing cap (the budget enforces pacing: a day may spend at most "
+    "twice its daily drip; authorizeSpend says how much is left today)"
+)
 
 
 def daily_drip(remaining: int, days_left: int) -> int:
@@ -116,6 +122,7 @@ def check_pacing(amount: int, spent_today: int, drip: int) -> tuple[bool, str]:
 
 __all__ = [
     "DEFAULT_PACE_TOLERANCE",
+    "PACE_RULE",
     "PACING_CAP_MULTIPLE",
     "Pace",
     "check_pacing",

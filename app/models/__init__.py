@@ -11,7 +11,7 @@ from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily
 from app.models.plans import BudgetPlan
 from app.models.pricing import Rate, RateCard, SpendUsage
 from app.models.reservations import Reservation
-from app.models.slack import SlackLinkCode, SlackMessage, SlackRequestSeen
+from app.models.slack import SlackLinkCode, SlackMessage, SlackRequestSeen, SlackThread
 
 __all__ = [
     "Alert",
@@ -38,6 +38,7 @@ __all__ = [
     "SlackLinkCode",
     "SlackMessage",
     "SlackRequestSeen",
+    "SlackThread",
     "Spend",
     "SpendDaily",
     "SpendUsage",

@@ -20,7 +20,7 @@ class Delivery(Model):
     event: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.OutboxEvent", related_name="deliveries", on_delete=fields.CASCADE
     )
-    # SLACK_DM, SLACK_CHANNEL, SLACK_UPDATE, EMAIL, WEBHOOK, or SINK (a plain callable).
+    # SLACK_DM, SLACK_CHANNEL, SLACK_UPDATE, SLACK_HOME, EMAIL, WEBHOOK, or SINK (a callable).
     channel = fields.CharField(max_length=16)
     # Slack user or channel id, e-mail address, webhook id, "transfer:12", a sink's name.
     target = fields.CharField(max_length=320)

@@ -116,6 +116,8 @@ class SpendDaily(Model):
     class Meta:
         table = "spend_daily"
         unique_together = (("allocation", "day", "service"),)
+        # A period's timeline and service breakdown read only that period's rows.
+        indexes = (("period_id", "day"), ("period_id", "service"))
 
 
 class TransferRequest(Model):

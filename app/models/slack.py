@@ -1,4 +1,5 @@
-"""Slack bookkeeping: where each transfer request was posted, and one-time link codes."""
+"""Slack bookkeeping: where each transfer request was posted, where each envelope's alert
+thread starts, and one-time link codes."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ class SlackMessage(Model):
     class Meta:
         table = "slack_message"
         unique_together = (("channel", "ts"),)
+
+
+class SlackThread(Model):
+    """The first alert message of one envelope (or of a budget period) in one Slack channel.
+
+    Later alerts of the same envelope reply in its thread. `key` is the alert scope's key
+    (alloc:12 for an allocation, which is one period of a project, period:3 for a budget
+    period), as in the alerts' dedupe keys."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64)
+    channel = fields.CharField(max_length=64)
+    ts = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "slack_thread"
+        unique_together = (("key", "channel"),)
 
 
 class SlackLinkCode(Model):

@@ -11,7 +11,8 @@ effect at once):
   or `ProjectMember` row (Tortoise's post_save/post_delete signals, so `create`,
   `get_or_create`, `save` and instance `delete` are all covered), and explicitly the bulk
   writes that send no signal (`revoke_tokens`, `remove_budget_owner`, `remove_project_member`
-  call `forget()` after they commit). Opening or closing the database forgets too.
+  call `forget()` after they commit). Opening or closing the database forgets too. A token's
+  `last_used_at` stamp is a bulk update on purpose: a use changes nobody's access.
 - **In other processes (uvicorn workers on PostgreSQL, the CLI next to a server), within
   `TTL_SECONDS`.** The choice: a short TTL rather than a version counter in the database,
   because a counter must be read on every request (one statement, the very cost removed here),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,7 @@ from app.domain import validation as rules
 from app.domain.access import (
     Actor,
     ProjectRole,
+    can_manage_api_tokens,
     can_manage_project_people,
     can_manage_users,
     require,
@@ -75,6 +77,7 @@ async def authenticate(token: str) -> User | None:
         row = await query.first()
         if row is None:
             return None
+        await _stamp_last_use(row)
         user = row.user
         actor_cache.put(digest, user, await _read_actor(user), read_in)
         known = actor_cache.get(digest)
@@ -83,6 +86,21 @@ async def authenticate(token: str) -> User | None:
     user = copy.copy(known.user)
     user.__dict__[_CARRIED_ACTOR] = (known.actor, known.generation)
     return user
+
+
+#: A token's last use is written at most this often, and only when its user is read (a cache
+#: miss): authenticating a known token stays free of statements, so lastUsedAt is to the minute.
+LAST_USE_EVERY = timedelta(minutes=1)
+
+
+async def _stamp_last_use(row: ApiToken) -> None:
+    now = clock.now()
+    last = row.last_used_at
+    if last is not None and timedelta(0) <= now - last < LAST_USE_EVERY:
+        return
+    # A bulk update sends no post_save signal: a token's use does not empty the actor cache.
+    await ApiToken.filter(id=row.id).update(last_used_at=now)
+    row.last_used_at = now
 
 
 def _clean_email(email: str) -> str:
@@ -193,19 +211,44 @@ async def _new_token(user: User, name: str) -> str:
 async def create_api_token(actor: Actor | None, *, user_id: int, name: str = "") -> str:
     """Users make tokens for themselves; admins for anyone."""
     name = rules.text(name, "name", 200) or ""
-    if actor is not None and actor.user_id != user_id:
-        require_admin(actor, "create API tokens for other users")
+    if actor is not None:
+        require(can_manage_api_tokens(actor, user_id), "create API tokens for other users")
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("User", user_id, field="userId")
     return await _new_token(user, name or "token")
 
 
-async def revoke_tokens(user_id: int) -> int:
+async def revoke_tokens(user_id: int, *, token_id: int | None = None) -> int:
+    """Revoke the user's tokens (`allot tokens revoke`), or only the one `token_id` names; they
+    stop authenticating at once in this process (the cache is forgotten)."""
     unrevoked = ApiToken.filter(user_id=user_id, revoked_at=None)
+    if token_id is not None:
+        unrevoked = unrevoked.filter(id=token_id)
     revoked = await unrevoked.update(revoked_at=clock.now())
     actor_cache.forget()  # a bulk update sends no signal
     return revoked
+
+
+async def list_api_tokens(actor: Actor, user_id: int) -> list[ApiToken] | None:
+    """The user's tokens, newest first (revoked ones too), or None when the actor may not see
+    them: their own, and admins anyone's."""
+    if not can_manage_api_tokens(actor, user_id):
+        return None
+    return await ApiToken.filter(user_id=user_id).order_by("-id")
+
+
+async def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one token: one's own, or anyone's as an admin. Revoking a revoked token changes
+    nothing (it keeps the time it was revoked)."""
+    row = await ApiToken.get_or_none(id=token_id)
+    if row is None:
+        raise NotFound("ApiToken", token_id, field="tokenId")
+    require(can_manage_api_tokens(actor, row.user_id), "revoke other users' API tokens")  # type: ignore[attr-defined]
+    if row.revoked_at is None:
+        await revoke_tokens(row.user_id, token_id=row.id)  # type: ignore[attr-defined]
+        await row.refresh_from_db(fields=["revoked_at"])
+    return row
 
 
 async def set_budget_creator(actor: Actor | None, *, user_id: int, allowed: bool) -> User:
@@ -221,12 +264,26 @@ async def set_budget_creator(actor: Actor | None, *, user_id: int, allowed: bool
     return user
 
 
-async def add_budget_owner(actor: Actor, *, budget_id: int, user_id: int) -> None:
-    """Owners (and admins) share their budget with another owner."""
+async def add_budget_owner(
+    actor: Actor, *, budget_id: int, user_id: int | None = None, email: str | None = None
+) -> None:
+    """Owners (and admins) share their budget with another owner, named by id or e-mail.
+
+    The permission check comes first: only who may add owners learns whether an e-mail is known."""
     require_owner(actor, budget_id, "add owners to this budget")
     if not await Budget.exists(id=budget_id):
         raise NotFound("Budget", budget_id, field="budgetId")
-    if not await User.exists(id=user_id):
+    if (user_id is None) == (email is None):
+        raise ValidationError("userId", "give exactly one of userId and email")
+    if email is not None:
+        wanted = email.strip()
+        if not wanted:
+            raise ValidationError("email", "must not be blank")
+        user = await User.filter(email__iexact=wanted).first()
+        if user is None:
+            raise NotFound("User", wanted, field="email")
+        user_id = user.id
+    elif not await User.exists(id=user_id):
         raise NotFound("User", user_id, field="userId")
     await BudgetOwner.get_or_create(budget_id=budget_id, user_id=user_id)
 

@@ -116,7 +116,11 @@ async def _in_transaction(
         if not dry_run and not await batch_ledger.hold_open_periods(periods_held):
             raise PeriodClosed("a budget period of this batch closed meanwhile; try again")
         balances = await batch_ledger.read_balances(allocation_ids, lock=not dry_run)
-        live = batch_ledger.enforce_hard_limits(live, balances, results)
+        # An import records bills the source already ran up (like a credit, refusing them only
+        # leaves the ledger wrong): the hard limit applies, the pacing cap does not.
+        paced = set() if across_projects else batch_ledger.paced_allocations(live)
+        pacing = await batch_ledger.read_pacing(live, paced)
+        live = batch_ledger.enforce_hard_limits(live, balances, results, pacing)
         if dry_run:
             for item in live:
                 results[item.index] = ItemResult(

@@ -13,7 +13,8 @@ from app.domain.access import Actor
 from app.domain.errors import InsufficientFunds
 from app.domain.ledger import AccountKind as K
 from app.domain.ledger import EntryKind
-from app.domain.periods import local_date
+from app.domain.pacing import PACE_RULE, daily_drip, pacing_cap
+from app.domain.periods import PeriodBounds, local_date
 from app.models import Allocation, JournalEntry
 from app.services import alerts, idempotency
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
@@ -53,20 +54,106 @@ async def read_balances(allocation_ids: set[int], *, lock: bool) -> dict[int, tu
     return {r["id"]: (r["allocated_micros"], r["spent_micros"]) for r in rows}
 
 
+def paced_allocations(items: list[Item]) -> set[int]:
+    """Allocations whose budget paces its hard limit (hardLimit and enforcePacing)."""
+    return {
+        i.allocation.id  # type: ignore[union-attr]
+        for i in items
+        if i.amount > 0 and i.allocation.budget.hard_limit and i.allocation.budget.enforce_pacing  # type: ignore[union-attr]
+    }
+
+
+async def read_pacing(items: list[Item], paced: set[int]) -> dict[tuple[int, str], int]:
+    """For the paced allocations: what each (allocation, local day) of the batch's charges has
+    spent so far, from the daily roll-up, keyed by the day's ISO text; the key (id, "held") holds
+    the allocation's open holds. One read, and only when a batch touches a paced budget."""
+    if not paced:
+        return {}
+    days = sorted(
+        {
+            _local_day(i.occurred_at, i.allocation.budget.timezone).isoformat()  # type: ignore[union-attr]
+            for i in items
+            if i.allocation is not None and i.allocation.id in paced
+        }
+    )
+    ids = sorted(paced)
+    rows = await fetch(
+        "SELECT a.id AS allocation_id, a.held_micros AS held, d.day AS day,"
+        " COALESCE(SUM(d.amount_micros), 0) AS spent FROM allocation a"
+        " LEFT JOIN spend_daily d ON d.allocation_id = a.id"
+        f" AND d.day IN ({', '.join('?' * len(days))})"
+        f" WHERE a.id IN ({', '.join('?' * len(ids))}) GROUP BY a.id, a.held_micros, d.day",
+        *[date.fromisoformat(d) for d in days],
+        *ids,
+    )
+    out: dict[tuple[int, str], int] = {}
+    for r in rows:
+        out[(int(r["allocation_id"]), "held")] = int(r["held"] or 0)
+        if r["day"] is not None:
+            out[(int(r["allocation_id"]), str(r["day"])[:10])] = int(r["spent"])
+    return out
+
+
+def _pace_cap(item: Item, day: date, start_of_day: int) -> int:
+    """Twice the day's drip: what was left at the start of the day over the days left."""
+    allocation = item.allocation
+    assert allocation is not None
+    period = allocation.period
+    days_left = PeriodBounds(period.start_date, period.end_date).days_left(day)
+    return pacing_cap(daily_drip(start_of_day, days_left))
+
+
 def enforce_hard_limits(
-    items: list[Item], balances: dict[int, tuple[int, int]], results: dict[int, ItemResult]
+    items: list[Item],
+    balances: dict[int, tuple[int, int]],
+    results: dict[int, ItemResult],
+    pacing: dict[tuple[int, str], int] | None = None,
 ) -> list[Item]:
     """In a hard-limit budget, an item that would overdraw its allocation is refused (in
-    index order: earlier items, credits included, count first)."""
+    index order: earlier items, credits included, count first).
+
+    `pacing` (from `read_pacing`): in a budget that also enforces pacing, a charge must fit
+    its local day's pacing cap too, counting the day's earlier spend and the batch's earlier
+    items that day (app.domain.pacing, as for a single recordSpend)."""
     remaining = {aid: allocated - spent for aid, (allocated, spent) in balances.items()}
     allocations = {i.allocation.id: i.allocation for i in items}  # type: ignore[union-attr]
     limited = {aid for aid, a in allocations.items() if a.budget.hard_limit}  # type: ignore[union-attr]
     if not limited:
         return items
+    pacing = pacing or {}
+    paced = {aid for aid, _ in pacing}
+    # Per (allocation, day): [spent that day so far, the day's cap].
+    days: dict[tuple[int, str], list[int]] = {}
     live = []
     for item in items:
         allocation = item.allocation
         assert allocation is not None
+        if allocation.id in paced:
+            day = _local_day(item.occurred_at, allocation.budget.timezone)
+            key = (allocation.id, day.isoformat())
+            state = days.get(key)
+            if state is None:
+                spent_day = pacing.get(key, 0)
+                allocated, spent = balances[allocation.id]
+                start = allocated - spent - pacing[(allocation.id, "held")] + spent_day
+                state = days[key] = [spent_day, _pace_cap(item, day, start)]
+            fits = remaining[allocation.id] >= item.amount
+            if item.amount > 0 and fits and state[0] + item.amount > state[1]:
+                results[item.index] = ItemResult(
+                    item.index,
+                    ERROR,
+                    project_id=item.project_id,
+                    error=InsufficientFunds(
+                        f"project {allocation.project.name!r}",
+                        item.amount,
+                        None,
+                        allocation.budget.currency,
+                        rule=PACE_RULE,
+                    ),
+                )
+                continue
+            if item.amount <= 0 or fits:
+                state[0] += item.amount
         if allocation.id in limited and item.amount > 0:
             left = remaining[allocation.id]
             if item.amount > left:
@@ -270,4 +357,11 @@ async def _post(
     )
 
 
-__all__ = ["enforce_hard_limits", "execute_many", "read_balances", "write"]
+__all__ = [
+    "enforce_hard_limits",
+    "execute_many",
+    "paced_allocations",
+    "read_balances",
+    "read_pacing",
+    "write",
+]

@@ -231,6 +231,7 @@ async def _post(
         amount_text=None,
         metadata=template.metadata,
         recorded_by_id=actor.user_id,
+        created_at=clock.now(),  # the service clock, as every other spend row (reports show it)
         corrects_id=corrects,
         correction_kind=kind,
         correction_reason=reason,

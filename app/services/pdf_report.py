@@ -4,8 +4,10 @@ Read-only. `render_budget_pdf(actor, budget_id, period)` reads the figures under
 access rule (app/services/pdf_data.py: owners and admins the whole budget, members and viewers
 their own projects and the pool) and lays them out with reportlab's platypus: a title block,
 the summary figures, a bar chart of allocated vs spent per project, cumulative spend against the
-straight-line ideal, the allocations, the spend by service and the transfers of the period(s).
-Money is rounded to cents here, for display only (`format_money`).
+straight-line ideal, the allocations, the spend by service, the transfers and the corrections
+(voids, refunds and moves: new entries reversing earlier spend, each labelled with the spend it
+corrects and why) of the period(s). Money is rounded to cents here, for display only
+(`format_money`).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def build_pdf(data: ReportData) -> bytes:
     story += _allocations(data)
     story += _services(data)
     story += _transfers(data)
+    story += _corrections(data)
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return out.getvalue()
 
@@ -170,6 +173,16 @@ def _summary(data: ReportData) -> list[Any]:
         ("Remaining", _money(data, data.remaining)),
         ("Status", data.status.title()),
     ]
+    if data.corrections:
+        count = len(data.corrections)
+        figures.insert(
+            4,
+            (
+                f"… of which corrections ({count} entr{'y' if count == 1 else 'ies'}, "
+                "see Corrections)",
+                _money(data, data.corrections_net),
+            ),
+        )
     return [
         _text("Summary", H2),
         _table(["Figure", "Value"], [list(f) for f in figures], [0.5, 0.5], {1}),
@@ -256,8 +269,54 @@ def _transfers(data: ReportData) -> list[Any]:
         for t in data.transfers
     ]
     header = ["From", "To", "Amount", "Reason", "Status", "Requested by", "Decided by / at"]
-    widths = [0.14, 0.14, 0.11, 0.19, 0.08, 0.17, 0.17]
+    widths = [0.14, 0.14, 0.11, 0.17, 0.10, 0.17, 0.17]
     return [_text("Transfers", H2), _table(header, rows, widths, {2})]
+
+
+def _corrections(data: ReportData) -> list[Any]:
+    """Voids, refunds and moves of the period(s), labelled: the report's figures include them,
+    the spend they correct keeps its amount (nothing is rewritten)."""
+    title = _text("Corrections", H2)
+    if not data.corrections:
+        return [title, _text("No corrections in this period.", MUTED)]
+    note = _text(
+        "Corrections are new entries that reverse (part of) an earlier spend; nothing is "
+        "rewritten. A spend of a closed period is corrected in the open one, so a closed "
+        "period's figures never change. Negative amounts gave money back.",
+        MUTED,
+    )
+    rows = [
+        [
+            _when(c.recorded_at),
+            c.project,
+            _correction_label(c.label, c.other_side),
+            _money(data, c.amount),
+            _corrected(c.corrects, c.corrects_day, c.corrects_period),
+            c.reason,
+            c.by or "—",
+        ]
+        for c in data.corrections
+    ]
+    header = ["Recorded", "Project", "Correction", "Amount", "Corrects", "Reason", "By"]
+    widths = [0.12, 0.15, 0.14, 0.10, 0.13, 0.16, 0.20]
+    return [title, note, Spacer(1, 0.15 * cm), _table(header, rows, widths, {3})]
+
+
+def _correction_label(label: str, other_side: str | None) -> Paragraph:
+    text = f"<b>{_escape(label)}</b>"
+    if other_side is not None:
+        direction = "to" if label == "Moved out" else "from"
+        text += f"<br/>{direction} {_escape(other_side)}"
+    return Paragraph(text, CELL)
+
+
+def _corrected(spend_id: int, day: Any, period: int | None) -> Paragraph:
+    text = f"spd_{spend_id}"
+    if day is not None:
+        text += f"<br/>of {day.isoformat()}"
+    if period is not None:
+        text += f" (period {period}, closed)"
+    return Paragraph(text, CELL)
 
 
 def _decided(who: str | None, when: datetime | None) -> Paragraph | str:

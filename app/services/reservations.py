@@ -71,6 +71,7 @@ async def reserve_spend(
                 replay = await idempotency.replay(actor, "reserveSpend", idempotency_key, content)
                 if replay is not None:
                     return await Reservation.get(id=replay), False
+                await _check_pace(allocation, budget, micros)
                 # On refusal, lazily expire stale holds of this allocation and try once more.
                 if not await holds.hold(allocation.id, micros) and (
                     not await holds.stale_held(allocation.id)
@@ -108,6 +109,43 @@ async def reserve_spend(
             if attempt:  # pragma: no cover - a second race on the same key
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _check_pace(allocation: object, budget: Budget, micros: int) -> None:
+    """A hard-limited budget that enforces pacing holds at most today's pacing cap: today's
+    spend, the allocation's open holds and this one together stay within twice today's drip
+    (app.domain.pacing), so holds cannot sidestep the cap that recordSpend applies. One read,
+    only for such a budget; the error names the rule, not the figures."""
+    from app.domain.pacing import PACE_RULE, daily_drip, pacing_cap
+    from app.domain.periods import local_date
+    from app.services.spend_post import lock_for_pacing
+    from app.services.spending import paced_days_left
+
+    today = local_date(clock.now(), budget.timezone)
+    days_left = paced_days_left(budget, allocation, today, micros)  # type: ignore[arg-type]
+    if days_left is None:
+        return
+    allocation_id = allocation.id  # type: ignore[attr-defined]
+    await lock_for_pacing(allocation_id)
+    rows = await fetch(
+        "SELECT allocated_micros - spent_micros - held_micros AS remaining, held_micros AS held,"
+        " (SELECT COALESCE(SUM(amount_micros), 0) FROM spend_daily"
+        " WHERE allocation_id = ? AND day = ?) AS spent_today FROM allocation WHERE id = ?",
+        allocation_id,
+        today,
+        allocation_id,
+    )
+    remaining, held, spent_today = (int(rows[0][k]) for k in ("remaining", "held", "spent_today"))
+    # Open holds are spend on its way: like today's spend, they do not shrink the day's base.
+    cap = pacing_cap(daily_drip(remaining + held + spent_today, days_left))
+    if spent_today + held + micros > cap:
+        raise InsufficientFunds(
+            f"project {allocation.project.name!r}'s allocation",  # type: ignore[attr-defined]
+            micros,
+            None,
+            budget.currency,
+            rule=PACE_RULE,
+        )
 
 
 async def _load(actor: Actor, reservation_id: int) -> Reservation:
@@ -214,9 +252,10 @@ async def settle_reservation(
         else:
             await holds.unhold(row.allocation_id, hold)  # type: ignore[attr-defined]
         if priced is not None:
-            spend, _ = await pricing.record_priced(actor, item, priced)
+            spend, _ = await pricing.record_priced(actor, item, priced, paced=False)
         else:
-            spend, _ = await record_spend(actor, item)
+            # The hold was paced when it was taken (`_check_pace`): settling it is not.
+            spend, _ = await record_spend(actor, item, paced=False)
         await fetch(
             "UPDATE reservation SET spend_id = ? WHERE id = ? RETURNING id", spend.id, row.id
         )

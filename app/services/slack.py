@@ -18,7 +18,15 @@ from tortoise.exceptions import IntegrityError
 from app import clock
 from app.domain.access import Actor
 from app.domain.errors import Conflict, NotFound, ValidationError
-from app.models import SlackLinkCode, SlackMessage, SlackRequestSeen, TransferRequest, User
+from app.models import (
+    Alert,
+    SlackLinkCode,
+    SlackMessage,
+    SlackRequestSeen,
+    SlackThread,
+    TransferRequest,
+    User,
+)
 from app.services.sql import fetch
 
 #: How long a one-time link code stays valid.
@@ -109,6 +117,32 @@ async def record_message(*, transfer_id: int, channel: str, ts: str) -> SlackMes
         channel=channel, ts=ts, defaults={"transfer_id": transfer_id}
     )
     return message
+
+
+def thread_key(alert: Alert) -> str:
+    """The thread an alert belongs in: its envelope (an allocation is one project's envelope in
+    one period) or, for a budget-level alert, its budget period."""
+    allocation_id = alert.allocation_id  # type: ignore[attr-defined]
+    if allocation_id is not None:
+        return f"alloc:{allocation_id}"
+    return f"period:{alert.period_id}"  # type: ignore[attr-defined]
+
+
+async def record_alert_thread(*, alert_id: int, channel: str, ts: str) -> SlackThread:
+    """Remember the first alert message of the alert's envelope in `channel` (the first one
+    recorded stays the thread's start)."""
+    alert = await Alert.get_or_none(id=alert_id)
+    if alert is None:
+        raise NotFound("Alert", alert_id, field="alertId")
+    thread, _ = await SlackThread.get_or_create(
+        key=thread_key(alert), channel=channel, defaults={"ts": ts}
+    )
+    return thread
+
+
+async def alert_threads(alert: Alert) -> list[SlackThread]:
+    """Where the alert's envelope already has a thread, one per channel."""
+    return await SlackThread.filter(key=thread_key(alert)).order_by("id")
 
 
 async def messages_for(transfer_id: int) -> list[SlackMessage]:

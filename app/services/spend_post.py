@@ -12,6 +12,13 @@ claims the row with an UPDATE, which waits for the spends in flight and makes la
 it CLOSED (they retry in the next period). So every spend lands in exactly one period, and
 writers into one budget no longer queue behind each other. The allocation row is locked before
 it is read for the hard-limit check, so two spends cannot both pass a check only one fits.
+
+Pacing (a budget with hardLimit and enforcePacing): a charge must also fit the pacing cap of
+its local day, twice the day's drip (app.domain.pacing; the same rule as authorizeSpend). The
+cap is part of the same condition as the hard limit, read from the locked allocation row and
+the day's roll-up, so it adds no statement on SQLite. On PostgreSQL the caller takes the
+allocation's row lock first (`lock_for_pacing`, one extra statement and only for a paced charge)
+so the roll-up the post reads already includes every spend committed before it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any
 
 from app.domain.ledger import AccountKind as K
 from app.domain.ledger import EntryKind
+from app.domain.pacing import PACING_CAP_MULTIPLE
 from app.services.sql import fetch, is_postgres
 
 
@@ -58,6 +66,8 @@ class Posted:
     within_limit: bool
     allocated: int = 0
     spent_after: int = 0
+    #: False when the hard limit held but the pacing cap refused the charge.
+    within_pace: bool = True
 
 
 _SPEND_COLUMNS = (
@@ -74,11 +84,25 @@ def _entry(row: SpendRow) -> tuple[str, tuple[str, int, int | None], tuple[str, 
     return EntryKind.REFUND.value, spent, here
 
 
-async def post_spend(row: SpendRow, *, hard_limit: bool) -> Posted:
-    """Write one spend (inside the caller's transaction on SQLite)."""
+async def post_spend(
+    row: SpendRow, *, hard_limit: bool, pace_days_left: int | None = None
+) -> Posted:
+    """Write one spend (inside the caller's transaction on SQLite).
+
+    `pace_days_left`: the budget paces its hard limit; the days left in the period from the
+    spend's local day (today included), the divisor of the drip. None: no pacing cap.
+    """
+    pace = pace_days_left if hard_limit and row.amount > 0 else None
     if is_postgres():
-        return await _post_postgres(row, hard_limit)
-    return await _post_sqlite(row, hard_limit)
+        return await _post_postgres(row, hard_limit, pace)
+    return await _post_sqlite(row, hard_limit, pace)
+
+
+async def lock_for_pacing(allocation_id: int) -> None:
+    """PostgreSQL: lock the allocation row before a paced post, so the post's read of the
+    day's roll-up sees every spend committed ahead of it (SQLite serialises writers anyway)."""
+    if is_postgres():
+        await fetch("SELECT id FROM allocation WHERE id = $1 FOR NO KEY UPDATE", allocation_id)
 
 
 def _limit(row: SpendRow, hard_limit: bool, column: str = "") -> str:
@@ -88,19 +112,41 @@ def _limit(row: SpendRow, hard_limit: bool, column: str = "") -> str:
     return f" AND {column}allocated_micros - {column}spent_micros - {column}held_micros >= $3"
 
 
-async def _post_postgres(row: SpendRow, hard_limit: bool) -> Posted:
+def _pace_fits(column: str, amount: str, alloc: str, day: str, days_left: str, top: str) -> str:
+    """SQL for: the day's spend plus this charge stays within twice the day's drip (what was
+    left at the start of the day, never below zero, divided by the days left, rounded down),
+    as app.domain.pacing.check_pacing and daily_drip compute it."""
+    day_spent = (
+        f"(SELECT COALESCE(SUM(d.amount_micros), 0) FROM spend_daily d"
+        f" WHERE d.allocation_id = {alloc} AND d.day = {day})"
+    )
+    start_of_day = (
+        f"{column}allocated_micros - {column}spent_micros - {column}held_micros + {day_spent}"
+    )
+    return (
+        f"({day_spent} + {amount} <= {PACING_CAP_MULTIPLE} * "
+        f"({top}(0, {start_of_day}) / {days_left}))"
+    )
+
+
+async def _post_postgres(row: SpendRow, hard_limit: bool, pace: int | None) -> Posted:
     kind, src, dst = _entry(row)
+    paced = "TRUE" if pace is None else _pace_fits("a.", "$3", "a.id", "$9", "$22", "GREATEST")
+    checks = "target.fits" if hard_limit and row.amount > 0 else "TRUE"
+    if pace is not None:
+        checks += " AND target.paced"
     sql = f"""
 WITH open_period AS (
   SELECT id FROM budget_period WHERE id = $1 AND status = 'OPEN' FOR SHARE
 ), target AS (
-  SELECT a.id, (a.allocated_micros - a.spent_micros - a.held_micros >= $3) AS fits
+  SELECT a.id, (a.allocated_micros - a.spent_micros - a.held_micros >= $3) AS fits,
+    {paced} AS paced
   FROM allocation a JOIN open_period p ON p.id = a.period_id
   WHERE a.id = $2 FOR NO KEY UPDATE OF a
 ), ins AS (
   INSERT INTO spend ({_SPEND_COLUMNS})
   SELECT $4, $2, $5, $3, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
-  FROM target WHERE {"target.fits" if hard_limit and row.amount > 0 else "TRUE"}
+  FROM target WHERE {checks}
   ON CONFLICT (source, external_id, project_id) DO NOTHING
   RETURNING id
 ), upd AS (
@@ -126,6 +172,7 @@ WITH open_period AS (
 )
 SELECT EXISTS (SELECT 1 FROM open_period) AS period_open,
        COALESCE((SELECT fits FROM target), FALSE) AS fits,
+       COALESCE((SELECT paced FROM target), FALSE) AS paced,
        (SELECT id FROM ins) AS spend_id,
        (SELECT allocated_micros FROM upd) AS allocated,
        (SELECT spent_micros FROM upd) AS spent
@@ -153,29 +200,48 @@ SELECT EXISTS (SELECT 1 FROM open_period) AS period_open,
         dst[0],  # $19
         dst[2],  # $20
         json.dumps(row.audience),  # $21
+        *([pace] if pace is not None else []),  # $22
     )
     r = result[0]
     fits = bool(r["fits"]) or not hard_limit or row.amount <= 0
     if r["spend_id"] is None:
-        return Posted(None, bool(r["period_open"]), fits)
+        in_pace = pace is None or not fits or bool(r["paced"])
+        return Posted(None, bool(r["period_open"]), fits, within_pace=in_pace)
     return Posted(int(r["spend_id"]), True, True, int(r["allocated"]), int(r["spent"]))
 
 
-async def _post_sqlite(row: SpendRow, hard_limit: bool) -> Posted:
+async def _post_sqlite(row: SpendRow, hard_limit: bool, pace: int | None) -> Posted:
     kind, src, dst = _entry(row)
     limit = _limit(row, hard_limit).replace("$3", "?")
+    pace_args: list[object] = []
+    if pace is not None:
+        # The same parameters twice: the day's roll-up is read in two places.
+        limit += " AND " + _pace_fits("", "?", "allocation.id", "?", "?", "MAX")
+        pace_args = [row.local_day, row.amount, row.local_day, pace]
     updated = await fetch(
         "UPDATE allocation SET spent_micros = spent_micros + ? WHERE id = ?"
         " AND EXISTS (SELECT 1 FROM budget_period WHERE id = ? AND status = 'OPEN')"
-        f"{limit.replace('?', '?')} RETURNING allocated_micros, spent_micros",
+        f"{limit} RETURNING allocated_micros, spent_micros",
         row.amount,
         row.allocation_id,
         row.period_id,
-        *([row.amount] if limit else []),
+        *([row.amount] if hard_limit and row.amount > 0 else []),
+        *pace_args,
     )
     if not updated:
         status = await fetch("SELECT status FROM budget_period WHERE id = ?", row.period_id)
         is_open = bool(status) and status[0]["status"] == "OPEN"
+        if is_open and pace is not None:
+            # Which rule refused it (a refusal only, never the fast path): the hard limit or
+            # the pacing cap.
+            fits = await fetch(
+                "SELECT allocated_micros - spent_micros - held_micros >= ? AS fits"
+                " FROM allocation WHERE id = ?",
+                row.amount,
+                row.allocation_id,
+            )
+            within = bool(fits) and bool(fits[0]["fits"])
+            return Posted(None, True, within, within_pace=not within)
         return Posted(None, is_open, not is_open)
     inserted = await fetch(
         f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,11 +30,12 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.domain.money import from_micros, parse_decimal, to_micros
-from app.domain.periods import local_date
+from app.domain.pacing import PACE_RULE
+from app.domain.periods import PeriodBounds, local_date
 from app.models import Allocation, Budget, Spend
 from app.services import alerts, idempotency, lookup, periods
 from app.services.events import for_projects
-from app.services.spend_post import Posted, SpendRow, post_spend
+from app.services.spend_post import Posted, SpendRow, lock_for_pacing, post_spend
 
 
 @dataclass(frozen=True)
@@ -158,16 +159,20 @@ async def record_spend(
     round_half_even: bool = False,
     allow_zero: bool = False,
     credits: bool = False,
+    paced: bool = True,
 ) -> tuple[Spend, bool]:
     """Record one spend. Returns (spend, created); a replay returns the first spend.
 
     `allow_credit`: a negative amount is recorded as the source reports it (imports).
     `credits` (recordSpend): a negative amount is a credit, at most what the allocation spent
-    unless an owner records it (app.domain.access.can_credit_beyond_spent)."""
+    unless an owner records it (app.domain.access.can_credit_beyond_spent).
+    `paced` False: settling a reservation, whose hold was paced when it was taken
+    (app.services.reservations); otherwise a hardLimit + enforcePacing budget holds a charge to
+    its day's pacing cap (app.services.spend_post)."""
     if item.usage is not None or item.amount is None:
         from app.services import pricing  # pricing builds on this module
 
-        return await pricing.record_usage(actor, item, allow_credit=allow_credit)
+        return await pricing.record_usage(actor, item, allow_credit=allow_credit, paced=paced)
     amount = to_micros(item.amount, field="amount", round_half_even=round_half_even)
     if (amount == 0 and not allow_zero) or (amount < 0 and not (allow_credit or credits)):
         raise ValidationError("amount", "must be greater than zero")
@@ -210,6 +215,7 @@ async def record_spend(
                     description,
                     external_id,
                     content,
+                    paced=paced,
                 )
         except IntegrityError:
             # A concurrent writer recorded the same externalId or key first: the next attempt
@@ -249,6 +255,8 @@ async def _record(
     description: str | None,
     external_id: str | None,
     content: dict[str, object],
+    *,
+    paced: bool = True,
 ) -> tuple[Spend, bool]:
     """Post one spend (app.services.spend_post: one statement on PostgreSQL); a replayed
     externalId is found by the insert itself, not by a read before it."""
@@ -273,7 +281,10 @@ async def _record(
         created_at=clock.now(),
         audience=for_projects(item.project_id).to_json(),
     )
-    posted = await post_spend(row, hard_limit=budget.hard_limit)
+    pace_days_left = paced_days_left(budget, allocation, row.local_day, amount) if paced else None
+    if pace_days_left is not None:
+        await lock_for_pacing(allocation.id)
+    posted = await post_spend(row, hard_limit=budget.hard_limit, pace_days_left=pace_days_left)
     if posted.spend_id is None:
         return await _not_posted(posted, item, allocation, budget, amount, external_id), False
     spend = _spend(posted.spend_id, row)
@@ -283,6 +294,28 @@ async def _record(
     )
     await idempotency.remember(actor, "recordSpend", item.idempotency_key, content, spend.id)
     return spend, True
+
+
+def paced_days_left(budget: Budget, allocation: Allocation, day: date, amount: int) -> int | None:
+    """The drip's divisor for a charge on `day` when the budget paces its hard limit (hardLimit
+    and enforcePacing): the days left in the period from that day, today included. None when no
+    pacing cap applies (no hard limit, pacing off, or a credit: those are never paced)."""
+    if not (budget.hard_limit and budget.enforce_pacing) or amount <= 0:
+        return None
+    period = allocation.period
+    return PeriodBounds(period.start_date, period.end_date).days_left(day)
+
+
+def pace_refusal(project_name: str, amount: int, currency: str) -> InsufficientFunds:
+    """The pacing cap refused a charge: the hard-limit error type, naming the rule but no
+    figures (the cap is derived from the allocation's balance)."""
+    return InsufficientFunds(
+        f"project {project_name!r}",
+        amount,
+        None,
+        currency,
+        rule=PACE_RULE,
+    )
 
 
 async def _not_posted(
@@ -297,6 +330,8 @@ async def _not_posted(
     one), a hard limit, or the externalId was recorded before (a replay, or a conflict)."""
     if not posted.period_open:
         raise PeriodClosed("the budget period closed meanwhile; try again")
+    if not posted.within_pace:
+        raise pace_refusal(allocation.project.name, amount, budget.currency)
     if not posted.within_limit:
         a = await Allocation.get(id=allocation.id)
         raise InsufficientFunds(

@@ -68,6 +68,45 @@ def money(value: object, currency: str | None) -> str:
     return f"{cents:,}"
 
 
+#: An amount the API wrote into an error's text: "2700.5 USD", or a bare "1250.5" / "5000".
+_AMOUNT_WITH_CODE = re.compile(r"(?<![\w.\-:/#])(-?\d+(?:\.\d+)?) ([A-Z]{3})\b")
+_BARE_AMOUNT = re.compile(r"(?<![\w.\-:/#$€£,])(-?\d+\.\d+|-?\d{4,})(?![\w.\-:/%,])")
+#: A short whole number is an amount only where the words around it say so ("drip of 600",
+#: "600 left"); elsewhere it may be a count or a limit ("at most 500 characters").
+_SMALL_AMOUNT = re.compile(
+    r"(?:(?<=drip of )|(?<=cap of )|(?<=remaining )|(?<=spend \()|(?<=after ))"
+    r"(-?\d{1,3})(?![\w.\-:/%,])"
+    r"|(?<![\w.\-:/#$€£,])(-?\d{1,3})(?= (?:available|requested|left|already spent|held)\b)"
+)
+
+
+def _is_year(number: str) -> bool:
+    return number.isdigit() and len(number) == 4 and 1900 <= int(number) <= 2100
+
+
+def humanize_amounts(text: str, currency: str | None = None) -> str:
+    """An API message with its amounts written as `money` writes them ("has 2700.5 USD
+    available" → "has $2,700.50 available"): "<number> <currency code>" everywhere, and a bare
+    number with decimals or of 4 digits or more (not a year, an id, a date or a percentage)
+    with `currency` when the caller knows it, else with separators and cents."""
+
+    def with_code(match: re.Match[str]) -> str:
+        formatted = money(match.group(1), match.group(2))
+        return formatted if formatted != escape(match.group(1)) else match.group(0)
+
+    def bare(match: re.Match[str]) -> str:
+        number = match.group(1)
+        if _is_year(number):
+            return number
+        return money(number, currency)
+
+    def small(match: re.Match[str]) -> str:
+        return money(match.group(1) or match.group(2), currency)
+
+    text = _AMOUNT_WITH_CODE.sub(with_code, text)
+    return _SMALL_AMOUNT.sub(small, _BARE_AMOUNT.sub(bare, text))
+
+
 def progress_bar(percent: float, width: int = 20) -> str:
     """`▓▓▓▓▓░░░░░ 48%`. Past 100% the bar stays full and the text says by how much."""
     if not math.isfinite(percent):

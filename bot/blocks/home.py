@@ -1,12 +1,19 @@
-"""The App Home tab: my projects and budgets, my pending requests, and requests awaiting me."""
+"""The App Home tab: buttons (request a transfer, open the web app), my projects and budgets,
+my pending requests (with Cancel), and requests awaiting my decision (Approve/Reject)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks._format import context, divider, escape, header, section, slack_date
+from bot.blocks._format import button, context, divider, escape, header, section, slack_date
+from bot.blocks.ids import (
+    HOME_ACTIONS_BLOCK_ID,
+    HOME_OPEN_WEB_ACTION_ID,
+    HOME_REQUEST_TRANSFER_ACTION_ID,
+)
 from bot.blocks.status import allocation_text, budget_text
 from bot.blocks.transfers import cancel_actions, transfer_request_blocks, transfer_summary
+from bot.links import open_link, web_url
 
 #: A Home view holds 100 blocks; these caps keep a busy user's tab under it.
 MAX_BLOCKS = 100
@@ -20,7 +27,20 @@ def _more(shown: int, total: int, hint: str) -> list[dict[str, Any]]:
     return [context(f"…and {total - shown} more. {hint}".strip())] if total > shown else []
 
 
-def _project_blocks(projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def home_actions(public_url: str | None) -> dict[str, Any]:
+    """The buttons at the top: the transfer form, and the web app when its address is set."""
+    elements = [
+        button("Request a transfer", HOME_REQUEST_TRANSFER_ACTION_ID, "home", style="primary")
+    ]
+    url = web_url(public_url)
+    if url:
+        elements.append(button("Open in the web app", HOME_OPEN_WEB_ACTION_ID, "web", url=url))
+    return {"type": "actions", "block_id": HOME_ACTIONS_BLOCK_ID, "elements": elements}
+
+
+def _project_blocks(
+    projects: list[dict[str, Any]], public_url: str | None = None
+) -> list[dict[str, Any]]:
     texts: list[str] = []
     for project in projects:
         allocations = project.get("allocations") or []
@@ -33,7 +53,7 @@ def _project_blocks(projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
             texts.append(f"*{name}* — no allocation yet")
             continue
         for allocation in allocations:
-            texts.append(allocation_text({"project": project, **allocation}))
+            texts.append(allocation_text({"project": project, **allocation}, public_url=public_url))
     blocks = [section(text) for text in texts[:MAX_ALLOCATIONS]]
     blocks += _more(
         min(MAX_ALLOCATIONS, len(texts)), len(texts), "See them all with `/allot status`."
@@ -68,16 +88,22 @@ def home_view(
     *,
     budgets_total: int | None = None,
     pending_cut: bool = False,
+    public_url: str | None = None,
 ) -> dict[str, Any]:
     """A `views.publish` view. Requests awaiting the user carry the same buttons as in chat;
     the user's own pending requests a Cancel button. `budgets_total`: how many budgets there
     are beyond the page read (the connection's totalCount); `pending_cut`: the pending
-    requests read were not all of them."""
-    blocks: list[dict[str, Any]] = [header("Your projects"), *_project_blocks(projects)]
+    requests read were not all of them. `public_url`: the web app's address, for its button
+    and the links on names and requests (None: no link)."""
+    blocks: list[dict[str, Any]] = [
+        home_actions(public_url),
+        header("Your projects"),
+        *_project_blocks(projects, public_url),
+    ]
 
     blocks += [divider(), header("Budgets")]
     shown = min(MAX_BUDGETS, len(budgets))
-    blocks += [section(budget_text(b)) for b in budgets[:shown]] or [
+    blocks += [section(budget_text(b, public_url=public_url)) for b in budgets[:shown]] or [
         section("You can't see any budgets yet.")
     ]
     blocks += _more(
@@ -91,7 +117,10 @@ def home_view(
         my_pending,
         lambda t: [
             section(transfer_summary(t)),
-            context(f"Requested {slack_date(t.get('createdAt'))} · `{escape(t['id'])}`"),
+            context(
+                f"Requested {slack_date(t.get('createdAt'))} · `{escape(t['id'])}`"
+                + (f" · {link}" if (link := open_link(public_url, t["id"])) else "")
+            ),
             cancel_actions(str(t["id"])),
         ],
         MAX_PENDING,
@@ -108,7 +137,7 @@ def home_view(
         shown = _fill(
             blocks,
             awaiting_me,
-            lambda t: [*transfer_request_blocks(t), divider()],
+            lambda t: [*_awaiting(t, public_url), divider()],
             MAX_AWAITING,
             1,
         )
@@ -116,3 +145,13 @@ def home_view(
             blocks.pop()
         blocks += _more(shown, len(awaiting_me), "Decide them with `/allot approve <id>`.")
     return {"type": "home", "blocks": blocks}
+
+
+def _awaiting(transfer: dict[str, Any], public_url: str | None) -> list[dict[str, Any]]:
+    """A request the user may decide: the chat message's blocks, Approve/Reject included, with
+    a link to it in the web app above the buttons."""
+    blocks = transfer_request_blocks(transfer)
+    link = open_link(public_url, transfer.get("id"))
+    if link:
+        blocks.insert(len(blocks) - 1, context(link))
+    return blocks

@@ -43,3 +43,14 @@ REJECT_NOTE_ACTION_ID = "note"
 #: each option's value is the budget id, the spend itself rides in the block id's suffix.
 SPEND_BUDGET_ACTION_ID = "spend_budget"
 SPEND_BUDGET_BLOCK_ID = "spend_budget"
+
+#: The Acknowledge button on an alert message (`value`: the alert id, `alr_…`); its actions
+#: block id is `alert_actions:<alert id>`.
+ALERT_ACKNOWLEDGE_ACTION_ID = "alert_acknowledge"
+ALERT_ACTIONS_BLOCK_ID = "alert_actions"
+
+#: App Home's buttons: open the transfer form, and a link button to the web app (Slack still
+#: sends its click, which is acked and ignored).
+HOME_REQUEST_TRANSFER_ACTION_ID = "home_request_transfer"
+HOME_OPEN_WEB_ACTION_ID = "home_open_web"
+HOME_ACTIONS_BLOCK_ID = "home_actions"

@@ -16,17 +16,27 @@ from bot.blocks._format import (
     section,
     status_badge,
 )
+from bot.links import open_link
 
 #: Slack allows 50 blocks in a message; each item takes two (section and divider).
 MAX_ITEMS = 20
 
 
-def allocation_text(allocation: dict[str, Any], *, with_budget: bool = True) -> str:
+def _title(name: object, object_id: object, public_url: str | None) -> str:
+    """`*name*`, a link to the object's page in the web app when its address is set."""
+    label = escape(name or "?")
+    linked = open_link(public_url, str(object_id), label) if object_id else ""
+    return f"*{linked or label}*"
+
+
+def allocation_text(
+    allocation: dict[str, Any], *, with_budget: bool = True, public_url: str | None = None
+) -> str:
     """One allocation as mrkdwn: name, status, bar, the four figures and the pace."""
     currency = currency_of(allocation)
     project = allocation.get("project") or {}
     budget = allocation.get("budget") or {}
-    title = f"*{escape(project.get('name') or project.get('slug') or '?')}*"
+    title = _title(project.get("name") or project.get("slug"), project.get("id"), public_url)
     if with_budget and budget.get("name"):
         title += f" · {escape(budget['name'])}"
     return "\n".join(
@@ -42,10 +52,10 @@ def allocation_text(allocation: dict[str, Any], *, with_budget: bool = True) -> 
     )
 
 
-def budget_text(budget: dict[str, Any]) -> str:
+def budget_text(budget: dict[str, Any], *, public_url: str | None = None) -> str:
     currency = budget.get("currency")
     period = budget.get("periodKind")
-    title = f"*{escape(budget.get('name') or '?')}*"
+    title = _title(budget.get("name"), budget.get("id"), public_url)
     if period:
         title += f" · {escape(str(period).title())}"
         if budget.get("endDate"):
@@ -77,19 +87,23 @@ def _listing(title: str, texts: list[str], empty: str, more_hint: str) -> list[d
     return blocks
 
 
-def status_blocks(allocations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def status_blocks(
+    allocations: list[dict[str, Any]], public_url: str | None = None
+) -> list[dict[str, Any]]:
     return _listing(
         "Budget status",
-        [allocation_text(a) for a in allocations],
+        [allocation_text(a, public_url=public_url) for a in allocations],
         "No allocations to show yet. Ask a budget owner to allocate money to your project.",
         "Name one: `/allot status <project>`.",
     )
 
 
-def budgets_blocks(budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def budgets_blocks(
+    budgets: list[dict[str, Any]], public_url: str | None = None
+) -> list[dict[str, Any]]:
     return _listing(
         "Budgets",
-        [budget_text(b) for b in budgets],
+        [budget_text(b, public_url=public_url) for b in budgets],
         "You can't see any budgets yet.",
         "Name one: `/allot status <budget>`.",
     )

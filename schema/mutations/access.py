@@ -14,7 +14,7 @@ import strawberry
 from app.domain.access import ProjectRole as DomainProjectRole
 from app.services import actors as service
 from app.services import alerts
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.common import describe_values
@@ -86,7 +86,9 @@ class RemoveBudgetOwnerInput:
 
 @strawberry.input(description="Whom to remove from which project.")
 class RemoveProjectMemberInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     user_id: strawberry.ID = strawberry.field(description="The person to remove (any role).")
 
 
@@ -116,15 +118,25 @@ class ApiTokenCreated:
     )
 
 
-@strawberry.input(description="Whom to make an owner of which budget.")
+@strawberry.input(
+    description="Whom to make an owner of which budget: give exactly one of userId and email."
+)
 class AddBudgetOwnerInput:
     budget_id: strawberry.ID = strawberry.field(description="The budget, e.g. bud_1.")
-    user_id: strawberry.ID = strawberry.field(description="The user who becomes an owner.")
+    user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The user who becomes an owner."
+    )
+    email: str | None = strawberry.field(
+        default=None,
+        description="Or the e-mail address of that user (case and surrounding spaces ignored).",
+    )
 
 
 @strawberry.input(description="Whom to add to which project, in which role.")
 class AddProjectMemberInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     user_id: strawberry.ID = strawberry.field(description="The person to add.")
     role: ProjectRole = strawberry.field(  # type: ignore[assignment]
         default=ProjectRole.MEMBER,
@@ -300,7 +312,7 @@ class AccessMutations:
     @strawberry.mutation(
         description="Make a user an owner of a budget (its owners and admins). Returns "
         "BudgetOwnerAdded (implements Done). Errors: PermissionDenied, NotFound (budgetId, "
-        "userId)."
+        "userId, email), ValidationError (neither or both of userId and email)."
     )
     async def add_budget_owner(
         self,
@@ -313,7 +325,10 @@ class AccessMutations:
             await service.add_budget_owner(
                 info.context.actor,
                 budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
-                user_id=ids.decode(input.user_id, "User", "userId"),
+                user_id=None
+                if input.user_id is None
+                else ids.decode(input.user_id, "User", "userId"),
+                email=input.email,
             )
             return BudgetOwnerAdded()
 
@@ -356,7 +371,7 @@ class AccessMutations:
         async def call() -> ProjectMemberAdded:
             await service.add_project_member(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 user_id=ids.decode(input.user_id, "User", "userId"),
                 role=DomainProjectRole(input.role.value),
             )
@@ -379,7 +394,7 @@ class AccessMutations:
         async def call() -> ProjectMemberRemoved:
             await service.remove_project_member(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 user_id=ids.decode(input.user_id, "User", "userId"),
             )
             return ProjectMemberRemoved()

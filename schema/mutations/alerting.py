@@ -9,7 +9,7 @@ import strawberry
 
 from app.services import alert_prefs, alert_rules
 from app.services.delivery import admin
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.delivery import AlertSubscription, AlertThreshold, Delivery, Webhook
@@ -130,7 +130,7 @@ class AlertingMutations:
                 info.context.actor,
                 ids.decode(input.budget_id, "Budget", "budgetId"),
                 input.scope,
-                ids.decode_optional(input.project_id, "Project", "projectId"),
+                await refs.optional_project_pk(info.context.actor, input.project_id, "projectId"),
                 input.percent_used,
                 None
                 if input.amount_remaining is None

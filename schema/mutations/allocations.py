@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from app.services import allocations as service
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.allocation import Allocation, allocation_for, allocations_for
@@ -32,7 +32,9 @@ SplitKind = describe_values(
 @strawberry.input(description="Set one project's envelope in a budget's current period.")
 class AllocateInput:
     budget_id: strawberry.ID = strawberry.field(description="The budget, e.g. bud_1.")
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     amount: Decimal = strawberry.field(
         description="The envelope's new total (not an increment), exact decimal string ≥ 0: "
         "raising it takes the difference from the pool, lowering it returns the difference, "
@@ -60,7 +62,9 @@ class AllocationSet:
 
 @strawberry.input(description="One project of an allocateMany split.")
 class SplitItemInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     amount: Decimal | None = strawberry.field(
         default=None, description="Its envelope's new total (EXPLICIT splits only)."
     )
@@ -126,7 +130,7 @@ class AllocationMutations:
             row = await service.allocate(
                 info.context.actor,
                 budget_id=ids.decode(input.budget_id, "Budget", "budgetId"),
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 amount=input.amount,
                 notes=input.notes,
                 alert_threshold=input.alert_threshold,
@@ -149,9 +153,12 @@ class AllocationMutations:
         ],
     ) -> AllocateManyPayload:
         async def call() -> AllocationsSet:
+            slugs = await refs.slugs_to_keys(
+                info.context.actor, (i.project_id for i in input.items)
+            )
             items = [
                 service.SplitItem(
-                    project_id=ids.decode(i.project_id, "Project", f"items[{n}].projectId"),
+                    project_id=refs.project_key(i.project_id, f"items[{n}].projectId", slugs),
                     amount=i.amount,
                     percent=i.percent,
                 )

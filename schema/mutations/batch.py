@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from app.models import Spend as SpendRow
 from app.services import batch as service
 from app.services.batch_items import DUPLICATE, ERROR, RECORDED, ItemResult
 from app.services.spending import SpendInput
+from schema import refs
 from schema.context import Info
 from schema.errors import Error, to_error
 from schema.mutations import payload, run
@@ -85,9 +87,11 @@ async def item_results(results: list[ItemResult]) -> list[SpendItemResult]:
     ]
 
 
-def _decode(item: RecordSpendInput, index: int) -> SpendInput | AllotError:
+def _decode(
+    item: RecordSpendInput, index: int, slugs: Mapping[str, int]
+) -> SpendInput | AllotError:
     try:
-        return to_spend_input(item, f"items[{index}].")
+        return to_spend_input(item, f"items[{index}].", slugs)
     except AllotError as exc:  # a malformed id fails this item, not the batch
         return exc
 
@@ -106,7 +110,10 @@ class BatchMutations:
         input: Annotated[RecordSpendsInput, strawberry.argument(description="The spends.")],
     ) -> RecordSpendsPayload:
         async def call() -> SpendsRecorded:
-            items = [_decode(item, i) for i, item in enumerate(input.items)]
+            slugs = await refs.slugs_to_keys(
+                info.context.actor, (i.project_id for i in input.items)
+            )
+            items = [_decode(item, i, slugs) for i, item in enumerate(input.items)]
             results = await service.record_spends(info.context.actor, items)
             count = {
                 status: sum(1 for r in results if r.status == status)

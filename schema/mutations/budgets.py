@@ -78,7 +78,9 @@ class CreateBudgetInput:
         default=False, description="Refuse spend that would overdraw an envelope."
     )
     enforce_pacing: bool = strawberry.field(
-        default=False, description="authorizeSpend refuses more than twice the daily drip a day."
+        default=False,
+        description="authorizeSpend refuses more than twice the daily drip a day; with "
+        "hardLimit, recorded spend is held to the same cap.",
     )
     slack_channel: str | None = strawberry.field(
         default=None, description="Slack channel id for requests and alerts."

@@ -11,7 +11,7 @@ import strawberry
 
 from app.services import archiving
 from app.services import corrections as service
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.budget import Budget
@@ -141,7 +141,9 @@ class BudgetRefInput:
 
 @strawberry.input(description="A project, by id.")
 class ProjectRefInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
 
 
 @strawberry.type(description="The budget is archived: read-only and left out of lists.")
@@ -266,7 +268,9 @@ class CorrectionMutations:
                 info.context.actor,
                 spend_id=_spend_id(input.spend_id),
                 reason=input.reason,
-                to_project_id=ids.decode_optional(input.to_project_id, "Project", "toProjectId"),
+                to_project_id=await refs.optional_project_pk(
+                    info.context.actor, input.to_project_id, "toProjectId"
+                ),
                 to_allocation_id=ids.decode_optional(
                     input.to_allocation_id, "Allocation", "toAllocationId"
                 ),
@@ -293,7 +297,9 @@ class CorrectionMutations:
                     allocation_id=ids.decode_optional(
                         f.allocation_id, "Allocation", "filter.allocationId"
                     ),
-                    project_id=ids.decode_optional(f.project_id, "Project", "filter.projectId"),
+                    project_id=await refs.optional_project_pk(
+                        info.context.actor, f.project_id, "filter.projectId"
+                    ),
                     budget_id=ids.decode_optional(f.budget_id, "Budget", "filter.budgetId"),
                     service=f.service,
                     source=f.source,
@@ -301,7 +307,9 @@ class CorrectionMutations:
                     occurred_before=f.occurred_before,
                 ),
                 reason=input.reason,
-                to_project_id=ids.decode_optional(input.to_project_id, "Project", "toProjectId"),
+                to_project_id=await refs.optional_project_pk(
+                    info.context.actor, input.to_project_id, "toProjectId"
+                ),
                 to_allocation_id=ids.decode_optional(
                     input.to_allocation_id, "Allocation", "toAllocationId"
                 ),
@@ -373,7 +381,7 @@ class CorrectionMutations:
         async def call() -> ProjectArchived:
             row = await archiving.archive_project(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
             )
             return ProjectArchived(project=Project.from_model(row))
 
@@ -391,7 +399,7 @@ class CorrectionMutations:
         async def call() -> ProjectRestored:
             row = await archiving.restore_project(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
             )
             return ProjectRestored(project=Project.from_model(row))
 
@@ -409,7 +417,7 @@ class CorrectionMutations:
         async def call() -> ProjectDeleted:
             pk = await archiving.delete_project(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
             )
             return ProjectDeleted(project_id=strawberry.ID(ids.encode("Project", pk)))
 

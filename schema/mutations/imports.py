@@ -9,7 +9,7 @@ import strawberry
 
 from app.services import routing, unassigned
 from app.services.batch_items import ItemResult
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.mutations.batch import SpendItemResult, item_results
@@ -26,7 +26,9 @@ class CreateRoutingRuleInput:
         description="The value to match (case and surrounding spaces ignored; at most 500 "
         "characters)."
     )
-    project_id: strawberry.ID = strawberry.field(description="The project rows go to.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project rows go to: id (prj_3) or slug."
+    )
     key: str | None = strawberry.field(
         default=None, description="The tag name (tag rules only; required for them)."
     )
@@ -60,7 +62,9 @@ class AssignSpendInput:
     unassigned_spend_ids: list[strawberry.ID] = strawberry.field(
         description="The rows (`uns_…`), 1 to 10,000."
     )
-    project_id: strawberry.ID = strawberry.field(description="The project they are spend of.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project they are spend of: id (prj_3) or slug."
+    )
     budget_id: strawberry.ID | None = strawberry.field(
         default=None, description="Which budget's envelope; needed when several fund it."
     )
@@ -127,7 +131,7 @@ class ImportMutations:
                 match=input.match,
                 key=input.key,
                 value=input.value,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
                 priority=input.priority,
             )
@@ -169,7 +173,7 @@ class ImportMutations:
             pairs = await unassigned.assign(
                 info.context.actor,
                 pks,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
             )
             results: list[ItemResult] = [result for _, result in pairs]

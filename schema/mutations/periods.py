@@ -14,7 +14,7 @@ from typing import Annotated
 import strawberry
 
 from app.services import lookup, periods, plans
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.allocation import Allocation, allocation_for
@@ -27,7 +27,9 @@ from schema.types.period import BudgetPeriod
     description="One envelope of the period a close opens: the project's new allocation."
 )
 class NextAllocationInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     amount: Decimal = strawberry.field(
         description="What the next period's pool gives the project (≥ 0): its base, which "
         "later closes carry over as any base. What its envelope carries under the rollover "
@@ -131,8 +133,11 @@ class PeriodMutations:
             budget_id = ids.decode(input.budget_id, "Budget", "budgetId")
             allocations = None
             if input.allocations is not None:
+                slugs = await refs.slugs_to_keys(
+                    info.context.actor, (a.project_id for a in input.allocations)
+                )
                 allocations = [
-                    (ids.decode(a.project_id, "Project", f"allocations[{n}].projectId"), a.amount)
+                    (refs.project_key(a.project_id, f"allocations[{n}].projectId", slugs), a.amount)
                     for n, a in enumerate(input.allocations)
                 ]
             result = await periods.close_period(

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from app.services import pricing, rates
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.mutations.spending import SpendRecorded
@@ -59,7 +59,9 @@ SetRatePayload = payload("SetRatePayload", RateSet)
     description="Hours worked on a project, priced at an hourly rate (give role or userId)."
 )
 class LogTimeInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     hours: Decimal = strawberry.field(description='Hours, > 0, exact (e.g. "1.5").')
     role: str | None = strawberry.field(
         default=None, description="Priced at this role's hourly rate."
@@ -125,7 +127,7 @@ class PricingMutations:
         async def call() -> SpendRecorded:
             row, created = await pricing.log_time(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 hours=input.hours,
                 role=input.role,
                 user_id=ids.decode_optional(input.user_id, "User", "userId"),

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from app.services import reservations as service
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.pricing import Reservation, UsageInput, usage_parts
@@ -18,7 +18,9 @@ from schema.types.spend import Spend
 
 @strawberry.input(description="Hold an estimate on a project's envelope before spending it.")
 class ReserveSpendInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     amount: Decimal = strawberry.field(description="The estimate to hold (> 0, exact).")
     budget_id: strawberry.ID | None = strawberry.field(
         default=None, description="Which budget's envelope; needed when several fund it."
@@ -115,7 +117,7 @@ class ReservationMutations:
         async def call() -> SpendReserved:
             row, created = await service.reserve_spend(
                 info.context.actor,
-                project_id=ids.decode(input.project_id, "Project", "projectId"),
+                project_id=await refs.project_pk(info.context.actor, input.project_id, "projectId"),
                 amount=input.amount,
                 budget_id=ids.decode_optional(input.budget_id, "Budget", "budgetId"),
                 ttl_seconds=input.ttl_seconds,

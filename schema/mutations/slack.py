@@ -51,9 +51,19 @@ class SlackLinkCodeCreated:
     code: str = strawberry.field(description="The one-time code; it works once.")
 
 
-@strawberry.input(description="Where the notifier posted a transfer request.")
+@strawberry.input(
+    description="Where the notifier posted a transfer request, or the first alert of an "
+    "envelope (the start of its alert thread). Give exactly one of transferId and alertId."
+)
 class RecordSlackMessageInput:
-    transfer_id: strawberry.ID = strawberry.field(description="The transfer, e.g. trf_12.")
+    transfer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The transfer, e.g. trf_12."
+    )
+    alert_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The alert, e.g. alr_3: its envelope's (or budget period's) thread starts "
+        "at this message in this channel.",
+    )
     channel: str = strawberry.field(description="Slack channel (or DM) id.")
     ts: str = strawberry.field(description="Slack message timestamp.")
 
@@ -129,24 +139,35 @@ class SlackMutations:
         return await run(call)
 
     @strawberry.mutation(
-        description="The Slack notifier only (internal): where a request was posted. Errors: "
-        "PermissionDenied, NotFound."
+        description="The Slack notifier only (internal): where a request was posted, or where "
+        "an envelope's alert thread starts. Errors: PermissionDenied, ValidationError (give "
+        "exactly one of transferId and alertId), NotFound."
     )
     async def record_slack_message(
         self,
         info: Info,
         input: Annotated[
-            RecordSlackMessageInput, strawberry.argument(description="The transfer and message.")
+            RecordSlackMessageInput,
+            strawberry.argument(description="The transfer or alert, and the message."),
         ],
     ) -> RecordSlackMessagePayload:
         async def call() -> SlackMessageRecorded:
             if not info.context.notifier:
                 raise PermissionDenied("only the Slack notifier records messages")
-            await service.record_message(
-                transfer_id=ids.decode(input.transfer_id, "Transfer", "transferId"),
-                channel=input.channel,
-                ts=input.ts,
-            )
+            if (input.transfer_id is None) == (input.alert_id is None):
+                raise ValidationError("transferId", "give exactly one of transferId and alertId")
+            if input.alert_id is not None:
+                await service.record_alert_thread(
+                    alert_id=ids.decode(input.alert_id, "Alert", "alertId"),
+                    channel=input.channel,
+                    ts=input.ts,
+                )
+            else:
+                await service.record_message(
+                    transfer_id=ids.decode(input.transfer_id or "", "Transfer", "transferId"),
+                    channel=input.channel,
+                    ts=input.ts,
+                )
             return SlackMessageRecorded(channel=input.channel, ts=input.ts)
 
         return await run(call)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -11,7 +12,7 @@ from strawberry.scalars import JSON
 
 from app.services import spending as service
 from app.services.batch_items import with_metadata
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.mutations import payload, run
 from schema.types.pricing import UsageInput, usage_parts
@@ -23,7 +24,9 @@ from schema.types.spend import Spend
     "or one `quantity` and `unit`)."
 )
 class RecordSpendInput:
-    project_id: strawberry.ID = strawberry.field(description="The project, e.g. prj_3.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The project: its id (prj_3) or its slug (genomics)."
+    )
     amount: Decimal | None = strawberry.field(
         default=None,
         description="The cost, as an exact decimal string with at most 6 decimals "
@@ -97,15 +100,20 @@ class SpendRecorded:
 RecordSpendPayload = payload("RecordSpendPayload", SpendRecorded)
 
 
-def to_spend_input(item: RecordSpendInput, prefix: str = "") -> service.SpendInput:
+def to_spend_input(
+    item: RecordSpendInput, prefix: str = "", slugs: Mapping[str, int] | None = None
+) -> service.SpendInput:
     """The service's input; metadata rides along unchecked (the service checks it, naming
-    `metadata` or `items[i].metadata`)."""
-    return with_metadata(_spend_input(item, prefix), item.metadata)
+    `metadata` or `items[i].metadata`). `slugs`: project slugs already resolved
+    (schema.refs.slugs_to_keys), for a projectId given as a slug."""
+    return with_metadata(_spend_input(item, prefix, slugs or {}), item.metadata)
 
 
-def _spend_input(item: RecordSpendInput, prefix: str) -> service.SpendInput:
+def _spend_input(
+    item: RecordSpendInput, prefix: str, slugs: Mapping[str, int]
+) -> service.SpendInput:
     return service.SpendInput(
-        project_id=ids.decode(item.project_id, "Project", f"{prefix}projectId"),
+        project_id=refs.project_key(item.project_id, f"{prefix}projectId", slugs),
         budget_id=ids.decode_optional(item.budget_id, "Budget", f"{prefix}budgetId"),
         amount=item.amount,
         service=item.service,
@@ -129,7 +137,9 @@ class SpendMutations:
         "project's members and leads, the budget's owners, admins). Spend may overdraw the "
         "envelope unless the budget sets hardLimit. Errors: PermissionDenied, NotFound, "
         "AmbiguousReference (several budgets: give budgetId), ValidationError, "
-        "InsufficientFunds (hardLimit), CurrencyMismatch, UnpricedUsage, IdempotencyConflict, "
+        "InsufficientFunds (hardLimit; with enforcePacing too, a charge over today's pacing "
+        "cap, twice the daily drip, is refused naming the rule, not the figures), "
+        "CurrencyMismatch, UnpricedUsage, IdempotencyConflict, "
         "PeriodClosedError."
     )
     async def record_spend(
@@ -138,8 +148,9 @@ class SpendMutations:
         input: Annotated[RecordSpendInput, strawberry.argument(description="The cost.")],
     ) -> RecordSpendPayload:
         async def call() -> SpendRecorded:
+            slugs = await refs.slugs_to_keys(info.context.actor, [input.project_id])
             row, created = await service.record_spend(
-                info.context.actor, to_spend_input(input), credits=True
+                info.context.actor, to_spend_input(input, slugs=slugs), credits=True
             )
             return SpendRecorded(spend=Spend.from_model(row), duplicate=not created)
 

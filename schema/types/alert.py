@@ -19,10 +19,12 @@ from app.domain.money import from_micros
 from app.models import Alert as AlertRow
 from app.models import AlertEvent
 from app.services import alerts as service
-from schema import ids
+from schema import ids, refs
 from schema.context import Info
 from schema.pagination import Connection, paginate
 from schema.types.common import After, First, describe_values
+from schema.types.node import Node
+from schema.types.transfer import SlackMessage
 from schema.types.user import User
 
 
@@ -103,7 +105,7 @@ def _money(micros: int | None) -> Decimal | None:
     description="An alert (id `alr_…`): raised once per condition and scope, acknowledged "
     "by someone, resolved automatically when its condition clears."
 )
-class Alert:
+class Alert(Node):
     id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `alr_3`.")
     kind: AlertKind = strawberry.field(description="What it is about.")
     scope: AlertScope = strawberry.field(description="A whole budget period, or one envelope.")
@@ -188,6 +190,16 @@ class Alert:
         user = await info.context.loaders.user.load(user_id)
         return None if user is None else User.from_model(user)
 
+    @strawberry.field(
+        description="Where the Slack notifier started the alert thread of this alert's "
+        "envelope (or budget period), one message per channel: later alerts reply in it."
+    )
+    async def slack_threads(self, info: Info) -> list[SlackMessage]:
+        from app.services import slack
+
+        rows = await slack.alert_threads(self.row)
+        return [SlackMessage(channel=r.channel, ts=r.ts) for r in rows]
+
     @strawberry.field(description="Its life so far, oldest first.")
     async def history(self, info: Info) -> list[AlertHistoryEntry]:
         rows = await _history_loader(info).load(self.row.id)
@@ -244,7 +256,7 @@ class AlertQueries:
         query = await service.filtered(
             info.context.actor,
             budget_id=ids.decode_optional(budget_id, "Budget", "budgetId"),
-            project_id=ids.decode_optional(project_id, "Project", "projectId"),
+            project_id=await refs.optional_project_pk(info.context.actor, project_id, "projectId"),
             state=None if state is None else state.value,
         )
         return await paginate(query, first, after, Alert.from_model)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,8 +21,9 @@ import strawberry
 
 from app import clock
 from app.domain import forecast as domain_forecast
+from app.domain.errors import ValidationError
 from app.domain.money import from_micros
-from app.domain.periods import PeriodBounds, local_date
+from app.domain.periods import PeriodBounds, local_date, local_midnight_utc
 from app.domain.status import percent_used, status_band
 from app.models import Allocation as AllocationRow
 from app.models import Spend as SpendRow
@@ -65,6 +66,8 @@ COLUMNS = (
     "period__start_date",
     "period__end_date",
 )
+#: `COLUMNS` for rows of one known period (its dates given to `allocations_for` once).
+PERIOD_COLUMNS = COLUMNS[:-2]
 #: Fields whose figures need the envelope's recent daily spend.
 _HISTORY_FIELDS = frozenset(
     {
@@ -257,13 +260,50 @@ class Allocation(Node, pacing.PacingFields):
     def runway_days(self, info: Info) -> float | None:
         return pacing._then(self._forecast(info), _runway)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="The spend records of this envelope, oldest first.")
+    @strawberry.field(
+        description="The spend records of this envelope, oldest first (corrections included), "
+        "optionally only one service's or those of a range of local days."
+    )
     async def spends(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        service: Annotated[
+            str | None,
+            strawberry.argument(
+                description='Only spends of this service (exact name, e.g. "aws-ec2"); '
+                "omitted: every service."
+            ),
+        ] = None,
+        from_date: Annotated[
+            date | None,
+            strawberry.argument(
+                description="Only spends that occurred on or after this local day (the "
+                "budget's time zone)."
+            ),
+        ] = None,
+        to_date: Annotated[
+            date | None,
+            strawberry.argument(
+                description="Only spends that occurred on or before this local day (the "
+                "budget's time zone); before fromDate is a VALIDATION error."
+            ),
+        ] = None,
     ) -> Connection[Annotated[Spend, strawberry.lazy("schema.types.spend")]]:
         from schema.types.spend import Spend
 
+        if from_date is not None and to_date is not None and to_date < from_date:
+            raise ValidationError("toDate", "must be on or after fromDate")
         query = SpendRow.filter(allocation_id=self.row.id)
+        if service is not None:
+            query = query.filter(service=service)
+        tz = self.budget.timezone
+        if from_date is not None:
+            query = query.filter(occurred_at__gte=local_midnight_utc(from_date, tz))
+        if to_date is not None:
+            following = to_date + timedelta(days=1)
+            query = query.filter(occurred_at__lt=local_midnight_utc(following, tz))
         return await paginate(query, first, after, Spend.from_model)
 
     @strawberry.field(description="This envelope's spend by service, largest first.")
@@ -299,10 +339,13 @@ async def allocations_for(
     *,
     budgets: Mapping[int, Budget] | None = None,
     projects: Mapping[int, Project] | None = None,
+    bounds: PeriodBounds | None = None,
 ) -> list[Allocation]:
     """Build the allocations of `rows` (models, or `Row`s of `COLUMNS`), loading what they
     share — their budgets and projects, in one batched statement each when not given, and the
-    page's daily history when the selection needs it."""
+    page's daily history when the selection needs it. `bounds`: the period every row belongs
+    to, when the caller knows it (rows then need not carry the period's dates: a page of
+    1,000 parses 2,000 dates less)."""
     from schema.types.budget import Budget
     from schema.types.project import Project
 
@@ -329,7 +372,9 @@ async def allocations_for(
     for allocation in out:
         allocation.memo["info"] = info
         row = allocation.row
-        if isinstance(row, Row) and "period__start_date" in row:
+        if bounds is not None:
+            allocation.memo["bounds"] = bounds
+        elif isinstance(row, Row) and "period__start_date" in row:
             allocation.memo["bounds"] = PeriodBounds(row.period__start_date, row.period__end_date)
     if out and wants_history(info):
         keys = [(a.row.budget_id, a.row.project_id) for a in out]
@@ -347,4 +392,11 @@ async def allocation_for(info: Info, row: AllocationRow) -> Allocation:
     return (await allocations_for(info, [row]))[0]
 
 
-__all__ = ["COLUMNS", "Allocation", "allocation_for", "allocations_for", "wants_history"]
+__all__ = [
+    "COLUMNS",
+    "PERIOD_COLUMNS",
+    "Allocation",
+    "allocation_for",
+    "allocations_for",
+    "wants_history",
+]

@@ -18,6 +18,7 @@ from app.domain.money import from_micros
 from app.domain.periods import PeriodBounds, first_period, local_date
 from app.domain.periods import PeriodKind as DomainPeriodKind
 from app.domain.status import percent_used, status_band
+from app.domain.timeline import timeline_days
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
 from app.models import BudgetPeriod as PeriodRow
@@ -31,6 +32,7 @@ from schema.loaders import HISTORY_DAYS
 from schema.pagination import Connection, Row, paginate
 from schema.types import pacing
 from schema.types.allocation import COLUMNS as ALLOCATION_COLUMNS
+from schema.types.allocation import PERIOD_COLUMNS as PERIOD_ALLOCATION_COLUMNS
 from schema.types.allocation import Allocation, allocations_for
 from schema.types.budget_figures import (
     Figures,
@@ -100,7 +102,10 @@ class Budget(Node, pacing.PacingFields):
         "(InsufficientFunds); when false, spend may overdraw and the status becomes EXHAUSTED."
     )
     enforce_pacing: bool = strawberry.field(
-        description="When true, authorizeSpend refuses more than twice the daily drip in one day."
+        description="When true, authorizeSpend refuses more than twice the daily drip in one day; "
+        "with hardLimit too, recorded spend (recordSpend, recordSpends, reserveSpend) is held "
+        "to the same cap (InsufficientFunds naming the pacing cap). Imports and credits are "
+        "not paced."
     )
     allow_self_approval: bool = strawberry.field(
         description="When true, an owner may approve their own transfer request; otherwise "
@@ -324,15 +329,17 @@ class Budget(Node, pacing.PacingFields):
     ) -> Connection[Allocation]:
         p = await self._period(info)
 
+        bounds = PeriodBounds(p.start_date, p.end_date)
+
         async def build(rows: list[Any]) -> list[Allocation]:
-            return await allocations_for(info, rows, budgets={self.row.id: self})
+            return await allocations_for(info, rows, budgets={self.row.id: self}, bounds=bounds)
 
         return await paginate(
             visible_allocations(info, self.row.id, p.id).filter(released_at=None),
             first,
             after,
             build_all=build,
-            columns=ALLOCATION_COLUMNS,
+            columns=PERIOD_ALLOCATION_COLUMNS,
         )
 
     @strawberry.field(
@@ -386,28 +393,29 @@ class Budget(Node, pacing.PacingFields):
 
     @strawberry.field(
         description="Each local day of the current period up to today (or the last day with "
-        "spend), with the straight-line ideal."
+        "spend), with the straight-line ideal. Spend the period counts but dated outside it "
+        "(imported rows of an earlier bill, dated before the start; spend dated after the end) "
+        "is carried to the first (last) point, shown in `outside` and included in "
+        "`cumulative`, so the last point's cumulative is the period's `spent` (docs/periods.md)."
     )
     async def timeline(self, info: Info) -> list[TimelinePoint]:
         p = await self._figures(info)
         daily = await self._daily(p)
         today = local_date(clock.now(), self.row.timezone)
         bounds = PeriodBounds(p.start_date, p.end_date)
-        last = min(max(today, max(daily, default=p.start_date)), p.end_date)
-        points, cumulative, day = [], 0, p.start_date
-        while day <= last:
-            cumulative += daily.get(day, 0)
-            elapsed = (day - p.start_date).days + 1
+        points = []
+        for point in timeline_days(daily, p.start_date, p.end_date, today):
+            elapsed = (point.day - p.start_date).days + 1
             ideal = available(p) * elapsed // bounds.days
             points.append(
                 TimelinePoint(
-                    date=day,
-                    spent=from_micros(daily.get(day, 0)),
-                    cumulative=from_micros(cumulative),
+                    date=point.day,
+                    spent=from_micros(point.spent),
+                    outside=from_micros(point.outside),
+                    cumulative=from_micros(point.cumulative),
                     ideal=from_micros(ideal),
                 )
             )
-            day += timedelta(days=1)
         return points
 
     @strawberry.field(

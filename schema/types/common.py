@@ -203,8 +203,16 @@ class Forecast:
 class TimelinePoint:
     date: date = strawberry.field(description="The local day (in the budget's time zone).")
     spent: Decimal = strawberry.field(description="Spent that day (exact decimal string).")
+    outside: Decimal = strawberry.field(
+        description="Spend the period counts but dated outside it, carried to this point: on "
+        "the first day, what is dated before the period start (e.g. imported rows of an "
+        "earlier bill); on the last day of the period, what is dated after its end; 0 on "
+        "other days. Included in cumulative, not in spent."
+    )
     cumulative: Decimal = strawberry.field(
-        description="Spent from the period start up to and including that day."
+        description="Spent in the period up to and including that day (spend dated before the "
+        "period start included from the first day), so the last point's cumulative is the "
+        "period's spent."
     )
     ideal: Decimal = strawberry.field(
         description="Where cumulative spend would be on a straight line from 0 on the first "

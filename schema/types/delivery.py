@@ -48,7 +48,8 @@ class Delivery:
     id: strawberry.ID = strawberry.field(description="Opaque id, e.g. `dlv_9`.")
     event_id: strawberry.ID = strawberry.field(description="The outbox event (`evt_…`).")
     channel: str = strawberry.field(
-        description="SLACK_DM, SLACK_CHANNEL, SLACK_UPDATE, EMAIL, WEBHOOK or SINK."
+        description="SLACK_DM, SLACK_CHANNEL, SLACK_UPDATE, SLACK_HOME (App Home refreshed), "
+        "EMAIL, WEBHOOK or SINK."
     )
     target: str = strawberry.field(
         description="Slack user or channel id, e-mail address, webhook id."

@@ -3,7 +3,10 @@ from __future__ import annotations
 import strawberry
 
 from app.models import User as UserRow
+from app.services import actors
 from schema import ids
+from schema.context import Info
+from schema.types.api_token import ApiToken
 from schema.types.node import Node
 
 
@@ -25,6 +28,14 @@ class User(Node):
         description="The linked Slack user id; null until linked."
     )
     pk: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Their API tokens, newest first, revoked ones included (never the secret "
+        "or its hash): for the user themself and admins; null for anyone else."
+    )
+    async def api_tokens(self, info: Info) -> list[ApiToken] | None:
+        rows = await actors.list_api_tokens(info.context.actor, self.pk)
+        return None if rows is None else [ApiToken.from_model(r) for r in rows]
 
     @classmethod
     def from_model(cls, row: UserRow) -> User:

@@ -89,7 +89,9 @@ async def make_world(admin: User, *, slack_channel: str | None = None) -> World:
 
 
 class SlackHarness:
-    def __init__(self, fake: FakeSlack, *, team_id: str | None = TEAM) -> None:
+    def __init__(
+        self, fake: FakeSlack, *, team_id: str | None = TEAM, public_url: str = ""
+    ) -> None:
         self.fake = fake
         #: Slack gives each command and click its own trigger id (and each click an action_ts),
         #: so two of them are never the same bytes; the harness does the same.
@@ -100,6 +102,7 @@ class SlackHarness:
             slack_api_url=fake.url,
             slack_team_id=team_id,
             run_workers=False,
+            public_url=public_url,
         )
         self.bolt, self.notifier = slack_parts(self.settings)
         self.app = create_app(self.settings, init_database=False, workers=[], slack_app=self.bolt)

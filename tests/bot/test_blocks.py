@@ -71,7 +71,8 @@ def texts(blocks: list[dict[str, Any]]) -> str:
 
 
 def actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [b for b in blocks if b["type"] == "actions"]
+    """The actions blocks of items (App Home's own buttons at the top left out)."""
+    return [b for b in blocks if b["type"] == "actions" and b.get("block_id") != "home_actions"]
 
 
 # -- progress bar -------------------------------------------------------------------------

@@ -101,7 +101,7 @@ async def test_a_slack_failure_leaves_the_event_for_a_retry(slack, admin):
     slack.fake.errors["chat.postMessage"] = "ratelimited"
     await slack.deliver()
     event = await OutboxEvent.get(kind="transfer.requested")
-    [delivery] = await Delivery.filter(event_id=event.id)
+    [delivery] = await Delivery.filter(event_id=event.id, channel="SLACK_DM")
     assert delivery.state == "PENDING" and delivery.delivered_at is None
     assert delivery.attempts == 1 and "ratelimited" in (delivery.last_error or "")
 

@@ -31,6 +31,7 @@ def test_help_lists_every_command(cli: Cli) -> None:
         ("projects", ["list", "create", "members"]),
         ("transfers", ["list", "request", "approve", "reject", "cancel"]),
         ("periods", ["list", "close"]),
+        ("spend", ["add", "void", "refund", "move"]),
         ("users", ["create", "list", "set-password", "grant-creator", "revoke-creator"]),
     ],
 )

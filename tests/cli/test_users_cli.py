@@ -74,3 +74,46 @@ def test_set_password_lets_the_user_sign_in_and_is_checked_like_the_api(lab: Cli
     assert "not allowed to set other users' passwords" in lab.refused(
         "users", "set-password", PI, "--password", "a takeover attempt", as_=MEMBER
     )
+
+
+def _link_code_row(cli: Cli, code: str) -> tuple[int, str | None] | None:
+    """The stored link code (its SHA-256, as the service stores it): (user id, used_at)."""
+    import hashlib
+    import sqlite3
+
+    digest = hashlib.sha256(code.replace("-", "").upper().encode()).hexdigest()
+    with sqlite3.connect(cli.path) as db:
+        row = db.execute(
+            "SELECT c.user_id, c.used_at FROM slack_link_code c WHERE c.code_hash = ?", (digest,)
+        ).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def _user_id(cli: Cli, email: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(cli.path) as db:
+        return int(db.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()[0])
+
+
+def test_link_code_prints_a_one_time_code_for_the_users_slack_account(lab: Cli) -> None:
+    out = lab.ok("users", "link-code", MEMBER)
+
+    match = re.search(
+        r"Slack link code for mia@example.org .*: ([A-Z2-9]{4}-[A-Z2-9]{4})$", out, re.M
+    )
+    assert match, out
+    code = match.group(1)
+    assert f"In Slack, type: /allot link {code}" in out
+    assert _link_code_row(lab, code) == (_user_id(lab, MEMBER), None), "stored, unused, Mia's"
+    again = re.search(r": ([A-Z2-9]{4}-[A-Z2-9]{4})$", lab.ok("users", "link-code", MEMBER), re.M)
+    assert again and again.group(1) != code, "a new code each time"
+
+
+def test_link_code_for_someone_else_needs_an_admin(lab: Cli) -> None:
+    assert "make link codes for other users" in lab.refused("users", "link-code", MEMBER, as_=PI)
+    assert "Slack link code for mia@example.org" in lab.ok("users", "link-code", MEMBER, as_=MEMBER)
+    assert "Slack link code for mia@example.org" in lab.ok("users", "link-code", MEMBER, as_=ADMIN)
+    assert "no user with e-mail nobody@example.org (EMAIL)" in lab.refused(
+        "users", "link-code", "nobody@example.org"
+    )

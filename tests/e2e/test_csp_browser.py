@@ -56,6 +56,9 @@ def test_the_dashboard_works_under_its_policy(
     row = f'tr[data-allocation-id="{made["allocation"]}"]'
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, row))
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#pending button.approve"))
+    # uPlot's charts (vendor/uplot.mjs and uplot.css) draw under the policy too.
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline-chart canvas"))
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#services-chart canvas"))
     assert violations() == []
     # The usage bar's width (set through the CSSOM by the page's own module) is applied.
     width = browser.execute_script(

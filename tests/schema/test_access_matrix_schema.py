@@ -25,7 +25,7 @@ from helpers import make_user
 from tortoise.transactions import in_transaction
 
 from app.domain.access import ProjectRole
-from app.models import UnassignedSpend, User
+from app.models import ApiToken, UnassignedSpend, User
 from app.services import actors, allocations, budgets, rates, reservations, routing, spending
 from app.services import transfers as transfer_service
 from app.services.broker import broker
@@ -187,6 +187,9 @@ async def world(admin) -> World:
     }
     for name, user in users.items():
         w.ids[f"user:{name}"] = enc("User", user.id)
+        token = await ApiToken.filter(user_id=user.id).first()
+        assert token is not None
+        w.ids[f"tok:{name}"] = enc("ApiToken", token.id)
     return w
 
 
@@ -296,6 +299,12 @@ def query(
             )
         )
     return cases
+
+
+def _tokens_seen(value: Any, _w: World) -> Outcome:
+    """Some owner's apiTokens came back (not null)."""
+    owners = (value or {}).get("owners") or []
+    return "allowed" if any(o.get("apiTokens") is not None for o in owners) else "denied"
 
 
 def _passed_permission(value: Any, _w: World) -> Outcome:
@@ -502,6 +511,14 @@ MUTATIONS: dict[str, list[Case]] = {
         ALL_USERS,
         lambda w: {"userId": w.ids["user:xowner"], "name": "theirs"},
     ),
+    # One's own token, or anyone's as an admin (a budget owner gains no right over them).
+    "revokeApiToken": mutation(
+        "revokeApiToken",
+        "RevokeApiTokenInput!",
+        lambda w: {"tokenId": w.ids["tok:member"]},
+        frozenset({"admin", "member"}),
+        lambda w: {"tokenId": w.ids["tok:xowner"]},
+    ),
     "linkSlackUser": mutation(
         "linkSlackUser",
         "LinkSlackUserInput!",
@@ -517,12 +534,20 @@ MUTATIONS: dict[str, list[Case]] = {
         "linkSlackAccount", "LinkSlackAccountInput!", lambda w: {"slackUserId": "U1"}, NOBODY
     ),
     # Only the outbox's notifier records where it posted.
-    "recordSlackMessage": mutation(
-        "recordSlackMessage",
-        "RecordSlackMessageInput!",
-        lambda w: {"transferId": w.ids["t1"], "channel": "C1", "ts": "1.2"},
-        NOBODY,
-    ),
+    "recordSlackMessage": [
+        *mutation(
+            "recordSlackMessage",
+            "RecordSlackMessageInput!",
+            lambda w: {"transferId": w.ids["t1"], "channel": "C1", "ts": "1.2"},
+            NOBODY,
+        ),
+        Case(
+            "recordSlackMessage alert thread",
+            _m("recordSlackMessage", "RecordSlackMessageInput!"),
+            lambda w: {"input": {"alertId": w.ids["al1"], "channel": "C1", "ts": "1.3"}},
+            NOBODY,
+        ),
+    ],
     "recordSpend": mutation(
         "recordSpend",
         "RecordSpendInput!",
@@ -755,8 +780,26 @@ MUTATIONS: dict[str, list[Case]] = {
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 
 QUERIES: dict[str, list[Case]] = {
-    "viewer": query("viewer", "{ viewer { id } }", lambda w: {}, ALL_USERS, not_null),
+    "viewer": [
+        *query("viewer", "{ viewer { id } }", lambda w: {}, ALL_USERS, not_null),
+        *query(
+            "viewer apiTokens",
+            "{ viewer { apiTokens { id prefix } } }",
+            lambda w: {},
+            ALL_USERS,
+            lambda v, w: "denied" if v is None or v["apiTokens"] is None else "allowed",
+        ),
+    ],
     "node": [
+        # User.apiTokens through a budget's owners (whom its members also see): the owner
+        # themself and admins only.
+        *query(
+            "node budget owners apiTokens",
+            "query($id: ID!) { node(id: $id) { ... on Budget { owners { apiTokens { id } } } } }",
+            lambda w: {"id": w.ids["grant"]},
+            OWNERS,
+            _tokens_seen,
+        ),
         *query(
             "node budget",
             NODE,
@@ -780,6 +823,21 @@ QUERIES: dict[str, list[Case]] = {
             READERS,
             not_null,
             lambda w: {"id": w.ids["s3"]},
+        ),
+        *query(
+            "node alert",
+            NODE,
+            lambda w: {"id": w.ids["al1"]},
+            READERS,
+            not_null,
+            lambda w: {"id": w.ids["al3"]},
+        ),
+        *query(
+            "node budget alert",
+            NODE,
+            lambda w: {"id": w.ids["alb"]},
+            OWNERS,
+            not_null,
         ),
         *query(
             "node transfer",
@@ -1104,6 +1162,17 @@ HTTP_ROUTES: dict[str, list[Route]] = {
     "/login": [Route(lambda w: "/login", ALL_USERS | {"anonymous"})],
     "/settings": [Route(lambda w: "/settings", ALL_USERS | {"anonymous"})],
     "/budgets/{ref}": [Route(lambda w: f"/budgets/{w.ids['other']}", ALL_USERS | {"anonymous"})],
+    "/budgets/{ref}/periods": [
+        Route(lambda w: f"/budgets/{w.ids['other']}/periods", ALL_USERS | {"anonymous"})
+    ],
+    "/alerts": [Route(lambda w: "/alerts", ALL_USERS | {"anonymous"})],
+    "/budgets/{ref}/edit": [
+        Route(lambda w: f"/budgets/{w.ids['other']}/edit", ALL_USERS | {"anonymous"})
+    ],
+    "/budgets/{ref}/spend": [
+        Route(lambda w: f"/budgets/{w.ids['other']}/spend", ALL_USERS | {"anonymous"})
+    ],
+    "/unassigned": [Route(lambda w: "/unassigned", ALL_USERS | {"anonymous"})],
     "/projects/{ref}": [Route(lambda w: "/projects/prj_1", ALL_USERS | {"anonymous"})],
     "/transfers/{ref}": [Route(lambda w: "/transfers/trf_1", ALL_USERS | {"anonymous"})],
     "/dashboard/vendor/{name:str}": [
@@ -1114,6 +1183,10 @@ HTTP_ROUTES: dict[str, list[Route]] = {
     "/auth/login": [Route(lambda w: "/auth/login", NOBODY)],
     "/auth/logout": [Route(lambda w: "/auth/logout", NOBODY)],
     "/auth/session": [Route(lambda w: "/auth/session", NOBODY)],
+    # OpenID Connect sign-in (app/oidc.py): 404 unless configured; a redirect to the provider
+    # or back to /login, never a page of data: tests/test_oidc.py.
+    "/auth/oidc/login": [Route(lambda w: "/auth/oidc/login", NOBODY)],
+    "/auth/oidc/callback": [Route(lambda w: "/auth/oidc/callback", NOBODY)],
     "/reports/{budget_id}/{file}": [
         Route(lambda w: f"/reports/{w.ids['grant']}/spend.csv", READERS),
         Route(lambda w: f"/reports/{w.ids['other']}/spend.csv", ADMIN),

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-SLACK_CHANNELS = frozenset({"SLACK_DM", "SLACK_CHANNEL", "SLACK_UPDATE"})
+SLACK_CHANNELS = frozenset({"SLACK_DM", "SLACK_CHANNEL", "SLACK_UPDATE", "SLACK_HOME"})
 CHANNELS = (*sorted(SLACK_CHANNELS), "EMAIL", "WEBHOOK", "SINK")
 #: Which parallelism budget a channel draws from.
 KIND_OF = {
     "SLACK_DM": "slack",
     "SLACK_CHANNEL": "slack",
     "SLACK_UPDATE": "slack",
+    "SLACK_HOME": "slack",
     "EMAIL": "email",
     "WEBHOOK": "webhook",
     "SINK": "sink",

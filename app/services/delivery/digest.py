@@ -6,6 +6,13 @@ each digest boundary (ALLOT_DIGEST_HOUR_UTC every day; Mondays for weekly ones) 
 — with a dedupe key per boundary, in one transaction with marking the items, so a digest is
 made once however many processes run the pass — and it is delivered like any event (its own
 delivery row, retries, DEAD).
+
+Budget channel digests (ALLOT_SLACK_CHANNEL_DIGEST: DAILY or WEEKLY) come from the same pass:
+after each boundary, one `budget.digest` event per budget with a Slack channel (not
+archived), naming the envelopes that spent most since the previous boundary
+(the top movers, from the per-day spend rows), dedupe key per budget and boundary. The Slack
+notifier reads the rest (spent, pace, pending requests) when it posts, within the budget's
+slackPrivacy.
 """
 
 from __future__ import annotations
@@ -13,12 +20,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from app import clock
-from app.models import Alert, DigestItem
+from app.domain.access import EventAudience
+from app.models import Alert, Budget, DigestItem, OutboxEvent, SpendDaily
 from app.services.events import emit
 from app.settings import get_settings
+
+#: How many envelopes a budget channel digest names as its top movers.
+TOP_MOVERS = 3
+_SPAN = {"DAILY": timedelta(days=1), "WEEKLY": timedelta(days=7)}
 
 
 def boundary(now: datetime, frequency: str, hour: int) -> datetime:
@@ -68,4 +81,55 @@ async def send_due(now: datetime | None = None) -> int:
                     dedupe_key=f"digest:{user_id}:{channel}:{frequency}:{until.isoformat()}",
                 )
                 made += 1
+    made += await channel_digests_due(now)
+    return made
+
+
+async def channel_digests_due(
+    now: datetime | None = None, frequency: str | None = None, hour: int | None = None
+) -> int:
+    """The budget channel digests whose boundary has passed: one `budget.digest` event per
+    budget with a Slack channel and boundary; returns how many were made."""
+    settings = get_settings()
+    now = now or clock.now()
+    frequency = (frequency if frequency is not None else settings.slack_channel_digest).upper()
+    if frequency not in _SPAN:
+        return 0
+    until = boundary(now, frequency, settings.digest_hour_utc if hour is None else hour)
+    since = until - _SPAN[frequency]
+    made = 0
+    budgets = await Budget.filter(slack_channel__isnull=False, archived_at=None).exclude(
+        slack_channel=""
+    )
+    for budget in budgets:
+        key = f"channel-digest:{budget.id}:{frequency}:{until.isoformat()}"
+        if await OutboxEvent.exists(dedupe_key=key):
+            continue  # made already (this process or another)
+        movers = await (
+            SpendDaily.filter(
+                allocation__budget_id=budget.id, day__gte=since.date(), day__lt=until.date()
+            )
+            .annotate(total=Sum("amount_micros"))
+            .group_by("allocation_id")
+            .order_by("-total")
+            .limit(TOP_MOVERS * 2)
+            .values("allocation_id", "total")
+        )
+        event = await emit(
+            "budget.digest",
+            {
+                "frequency": frequency,
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "movers": [
+                    {"allocationId": m["allocation_id"], "spentMicros": int(m["total"] or 0)}
+                    for m in movers
+                    if int(m["total"] or 0) > 0
+                ][:TOP_MOVERS],
+            },
+            budget_id=budget.id,
+            dedupe_key=key,
+            audience=EventAudience(owners_only=True),
+        )
+        made += event is not None
     return made

@@ -3,12 +3,16 @@
 - transfer.requested: the budget's Slack channel, else a DM to each owner linked to Slack.
 - transfer.decided: the posted copies updated in place, and a DM to the requester (unless
   they decided it themselves).
+- both: the App Home of everyone party to the transfer (requester, decider, the budget's
+  owners) published again, one SLACK_HOME row per event (target `transfer:12`).
 - alert.raised: the budget's channel (budget-level alerts only where the budget's
-  slackPrivacy is FULL: their figures are the owners'); each owner without a preference a DM
-  when the budget has no channel; and everyone whose subscription asks for it and who may see
-  the alert (app.domain.access.can_view_alert), by the channels they chose, at once or in
-  their digest.
+  slackPrivacy is FULL: their figures are the owners'), and an envelope's alert in its
+  project's channel too (`Project.slack_channel`, shown within the budget's slackPrivacy);
+  each owner without a preference a DM when the budget has no channel; and everyone whose
+  subscription asks for it and who may see the alert (app.domain.access.can_view_alert),
+  by the channels they chose, at once or in their digest.
 - alert.digest: the one person and channel it was built for.
+- budget.digest (app.services.delivery.digest): the budget's Slack channel.
 - webhooks: every event of their budget (or of every budget, global ones) of the kinds they
   want; personal webhooks only the alerts their person subscribed to.
 
@@ -28,6 +32,7 @@ from app.models import (
     AlertSubscription,
     Budget,
     BudgetOwner,
+    Project,
     TransferRequest,
     User,
     Webhook,
@@ -61,6 +66,11 @@ async def _transfer_requested(budget: Budget) -> list[Dest]:
     return [
         Dest("SLACK_DM", u.slack_user_id, u.id) for u in await _owners(budget.id) if u.slack_user_id
     ]
+
+
+def _home(payload: dict[str, Any]) -> list[Dest]:
+    transfer_id = int(payload.get("transferId") or 0)
+    return [Dest("SLACK_HOME", f"transfer:{transfer_id}")] if transfer_id else []
 
 
 async def _transfer_decided(payload: dict[str, Any]) -> list[Dest]:
@@ -113,6 +123,10 @@ async def _alert(payload: dict[str, Any], budget: Budget) -> tuple[list[Dest], l
     digests: list[Digest] = []
     if budget.slack_channel and (alert.scope == "ALLOCATION" or budget.slack_privacy == "FULL"):
         dests.append(Dest("SLACK_CHANNEL", budget.slack_channel))
+    if project_id is not None and alert.scope == "ALLOCATION":
+        project = await Project.get_or_none(id=project_id)
+        if project is not None and project.slack_channel:
+            dests.append(Dest("SLACK_CHANNEL", project.slack_channel))
     subs = await AlertSubscription.filter(
         Q(budget_id=budget.id) | Q(budget_id=None)
     ).select_related("user")
@@ -164,9 +178,11 @@ async def destinations(
     if kind == "alert.digest":
         dests += await _digest(payload)
     elif budget is not None and kind == "transfer.requested":
-        dests += await _transfer_requested(budget)
+        dests += await _transfer_requested(budget) + _home(payload)
     elif budget is not None and kind == "transfer.decided":
-        dests += await _transfer_decided(payload)
+        dests += await _transfer_decided(payload) + _home(payload)
+    elif budget is not None and kind == "budget.digest" and budget.slack_channel:
+        dests.append(Dest("SLACK_CHANNEL", budget.slack_channel))
     elif budget is not None and kind == "alert.raised":
         dests, digests = await _alert(payload, budget)
     if "WEBHOOK" in channels and kind != "alert.digest":

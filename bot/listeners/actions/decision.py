@@ -30,7 +30,7 @@ from bot.blocks import decision_text, error_text
 from bot.blocks.ids import REJECT_NOTE_CALLBACK_ID
 from bot.blocks.modal import reject_note_modal
 from bot.blocks.privacy import privacy_for
-from bot.listeners.common import actor_of, ephemeral, explain
+from bot.listeners.common import actor_of, ephemeral, explain, public_url
 from bot.transfer_messages import message
 
 logger = logging.getLogger("allot.bot.actions")
@@ -54,17 +54,18 @@ async def show(
     channel: str | None,
     ts: str | None,
     in_view: bool = False,
+    public_url: str | None = None,
 ) -> bool:
     """Bring the clicked message (or the App Home) up to date; False when Slack refused."""
     if in_view:
         from bot.listeners.events.app_home_opened import publish_home
 
-        await publish_home(client, actor)
+        await publish_home(client, actor, public_url=public_url)
         return True
     if not (channel and ts):
         return True
     privacy = await _privacy(actor, channel, transfer)
-    content = message(transfer, privacy=privacy)
+    content = message(transfer, privacy=privacy, public_url=public_url)
     try:
         await client.chat_update(channel=channel, ts=ts, **content)
         return True
@@ -102,6 +103,7 @@ async def decide(
     note form, the view_submission with the clicked message's channel and ts passed in)."""
     await ack()
     actor = actor_of(context)
+    url = public_url(context)
     user = body["user"]["id"]
     in_view = (body.get("container") or {}).get("type") == "view"
     if channel is None and ts is None:
@@ -126,7 +128,9 @@ async def decide(
             if found is None:
                 await ephemeral(client, tell_channel, user, explain(exc))
                 return
-            await show(client, actor, found, channel=channel, ts=ts, in_view=in_view)
+            await show(
+                client, actor, found, channel=channel, ts=ts, in_view=in_view, public_url=url
+            )
             await ephemeral(
                 client,
                 tell_channel,
@@ -135,7 +139,9 @@ async def decide(
             )
             return
         transfer = result["transfer"]
-        if not await show(client, actor, transfer, channel=channel, ts=ts, in_view=in_view):
+        if not await show(
+            client, actor, transfer, channel=channel, ts=ts, in_view=in_view, public_url=url
+        ):
             await ephemeral(
                 client,
                 tell_channel,
@@ -189,7 +195,7 @@ async def cancel(ack: Any, body: dict[str, Any], client: Any, context: Any) -> N
     if in_view:
         from bot.listeners.events.app_home_opened import publish_home
 
-        await publish_home(client, actor)
+        await publish_home(client, actor, public_url=public_url(context))
     if body.get("response_url") and not in_view:
         await client_respond(body["response_url"], text)
     else:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.api import ApiError
 from bot.blocks import error_text
 from bot.listeners.commands.spend import PROJECT_NAME_KEY, record
-from bot.listeners.common import actor_of, explain
+from bot.listeners.common import actor_of, explain, public_url
 
 logger = logging.getLogger("allot.bot.actions")
 
@@ -19,7 +19,9 @@ async def spend_budget_picked(ack: Any, body: dict[str, Any], respond: Any, cont
     spend_input = json.loads(body["actions"][0]["value"])
     project_name = str(spend_input.pop(PROJECT_NAME_KEY, "") or "the project")
     try:
-        text, blocks = await record(actor_of(context), spend_input, project_name)
+        text, blocks = await record(
+            actor_of(context), spend_input, project_name, public_url(context)
+        )
         await respond(text=text, blocks=blocks, replace_original=True, response_type="ephemeral")
         return
     except ApiError as exc:

@@ -29,6 +29,13 @@ async def handle(turn: Turn, cmd: Allocate) -> None:
         text,
         [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": allocation_text(allocation)}},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": allocation_text(allocation, public_url=turn.public_url),
+                },
+            },
         ],
+        link=turn.link(budget["id"], f"Open {escape(budget['name'])} in Allot"),
     )

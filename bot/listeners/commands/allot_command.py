@@ -35,7 +35,7 @@ from bot.listeners.commands import (
     transfer,
 )
 from bot.listeners.commands.turn import Turn
-from bot.listeners.common import actor_of, command_name, explain
+from bot.listeners.common import actor_of, command_name, explain, public_url
 
 logger = logging.getLogger("allot.bot.commands")
 
@@ -44,7 +44,9 @@ async def allot_command(
     ack: Any, body: dict[str, Any], respond: Any, client: Any, context: Any
 ) -> None:
     await ack()
-    turn = Turn(actor_of(context), respond, client, body, command_name(context))
+    turn = Turn(
+        actor_of(context), respond, client, body, command_name(context), public_url(context)
+    )
     try:
         await dispatch(turn, str(body.get("text") or ""))
     except ApiError as exc:
@@ -61,7 +63,11 @@ async def dispatch(turn: Turn, text: str) -> None:
         await turn.say(error_text("COMMAND", exc.message))
         return
     if isinstance(cmd, Help):
-        await turn.say(help_text(turn.command), help_blocks(turn.command, cmd.topic))
+        await turn.say(
+            help_text(turn.command),
+            help_blocks(turn.command, cmd.topic),
+            link=turn.link(None, "Open Allot in the browser"),
+        )
     elif isinstance(cmd, Status):
         await status.handle(turn, cmd)
     elif isinstance(cmd, Budgets):

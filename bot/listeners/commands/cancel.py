@@ -8,4 +8,4 @@ from bot.listeners.commands.turn import Turn
 
 
 async def handle(turn: Turn, cmd: Cancel) -> None:
-    await turn.say(await cancel_text(turn.actor, cmd.transfer_id))
+    await turn.say(await cancel_text(turn.actor, cmd.transfer_id), link=turn.link(cmd.transfer_id))

@@ -67,5 +67,6 @@ async def handle(turn: Turn, cmd: Channel) -> None:
     await turn.say(
         f":mega: *{escape(updated['name'])}* now posts its transfer requests and alerts in "
         f"<#{channel}> (members see: {privacy.lower()}). If I'm not in that channel yet, "
-        "invite me there with `/invite @Allot`; until then the owners get them by DM."
+        "invite me there with `/invite @Allot`; until then the owners get them by DM.",
+        link=turn.link(updated["id"], f"Open {escape(updated['name'])} in Allot"),
     )

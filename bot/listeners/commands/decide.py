@@ -17,4 +17,7 @@ async def handle(turn: Turn, cmd: Approve | Reject) -> None:
         operation, field, input={"transferId": cmd.transfer_id, "note": note}
     )
     transfer = result["transfer"]
-    await turn.say(f"{transfer_summary(transfer)}. {decision_text(transfer)}")
+    await turn.say(
+        f"{transfer_summary(transfer)}. {decision_text(transfer)}",
+        link=turn.link(transfer["id"]),
+    )

@@ -9,6 +9,7 @@ from bot.api import ApiError
 from bot.blocks import escape
 from bot.commands import Link
 from bot.listeners.commands.turn import Turn
+from bot.listeners.common import CODE_SOURCE
 
 
 async def handle(turn: Turn, cmd: Link) -> None:
@@ -31,8 +32,8 @@ async def handle(turn: Turn, cmd: Link) -> None:
         if not email:
             raise ApiError(
                 "VALIDATION",
-                "Slack reports no e-mail for you; create a one-time "
-                f"code in Allot and type `{turn.command} link CODE`.",
+                f"Slack reports no e-mail for you; with {CODE_SOURCE}, "
+                f"type `{turn.command} link CODE`.",
             )
         link_input["email"] = email
     try:
@@ -48,11 +49,14 @@ async def handle(turn: Turn, cmd: Link) -> None:
             ) from None
         if exc.code == "NOT_FOUND":
             raise ApiError(
-                "NOT_FOUND", "That code is unknown, used or expired; create a new one in Allot."
+                "NOT_FOUND",
+                "That code is unknown, used or expired; make a new one on the settings page "
+                "of the Allot web app (or ask an admin: `allot users link-code YOUR-EMAIL`).",
             ) from None
         raise
     user = result["user"]
     await turn.say(
         f":link: Linked: you act as *{escape(user['name'])}* "
-        f"({escape(user['email'])}) in Allot. Try `{turn.command} status`."
+        f"({escape(user['email'])}) in Allot. Try `{turn.command} status`.",
+        link=turn.link(None, "Open Allot in the browser"),
     )

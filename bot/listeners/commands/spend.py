@@ -13,10 +13,11 @@ from bot import operations as ops
 from bot import resolve
 from bot.api import ApiError, SlackActor
 from bot.blocks import escape
-from bot.blocks._format import button, currency_of, money, section
+from bot.blocks._format import button, context, currency_of, money, section
 from bot.blocks.ids import SPEND_BUDGET_ACTION_ID, SPEND_BUDGET_BLOCK_ID
 from bot.blocks.status import allocation_text
 from bot.commands import Spend
+from bot.links import open_link
 from bot.listeners.commands.turn import Turn
 
 #: The currency a typed symbol stands for; the API refuses a mismatch with the budget's.
@@ -57,7 +58,7 @@ async def handle(turn: Turn, cmd: Spend) -> None:
     if cmd.budget is not None:
         spend_input["budgetId"] = (await resolve.budget(actor, cmd.budget))["id"]
     try:
-        text, blocks = await record(actor, spend_input, project["name"])
+        text, blocks = await record(actor, spend_input, project["name"], turn.public_url)
     except ApiError as exc:
         if exc.code != "AMBIGUOUS" or cmd.budget is not None:
             raise
@@ -67,8 +68,13 @@ async def handle(turn: Turn, cmd: Spend) -> None:
 
 
 async def record(
-    actor: SlackActor, spend_input: dict[str, object], project_name: str
+    actor: SlackActor,
+    spend_input: dict[str, object],
+    project_name: str,
+    public_url: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
+    """Record the spend; the reply, with a link to the project's page when the web app's
+    address is set."""
     result = await actor.mutate(ops.RECORD_SPEND, "recordSpend", input=spend_input)
     spend = result["spend"]
     allocation = spend["allocation"]
@@ -79,7 +85,12 @@ async def record(
         f"{escape(spend['service'] or '')} for *{escape(project_name)}*"
         + (f" in *{budget}*." if budget else ".")
     )
-    return text, [section(text), section(allocation_text(allocation))]
+    blocks = [section(text), section(allocation_text(allocation, public_url=public_url))]
+    project_id = (allocation.get("project") or {}).get("id")
+    link = open_link(public_url, project_id, f"Open {escape(project_name)} in Allot")
+    if link:
+        blocks.append(context(link))
+    return text, blocks
 
 
 def budget_picker(

@@ -29,7 +29,7 @@ async def handle(turn: Turn, cmd: Status) -> None:
         projects = (await actor.run(ops.STATUS_FOR_USER))["projects"]["nodes"]
         mine = [p for p in projects if p.get("myRole")] or projects
         allocations = _allocations(mine, current)
-        await turn.say(status_text(allocations), status_blocks(allocations))
+        await turn.say(status_text(allocations), status_blocks(allocations, turn.public_url))
         return
     try:
         project = await resolve.project(actor, cmd.target)
@@ -41,12 +41,12 @@ async def handle(turn: Turn, cmd: Status) -> None:
         data = await actor.run(ops.BUDGET_STATUS, id=budget["id"])
         found = data["budget"]
         allocations = found["allocations"]["nodes"]
-        blocks = budgets_blocks([found])
+        blocks = budgets_blocks([found], turn.public_url)
         if allocations:
-            blocks += status_blocks(allocations)[1:]
+            blocks += status_blocks(allocations, turn.public_url)[1:]
         await turn.say(
             f"{found['name']}: {money(found['remaining'], found['currency'])} remaining", blocks
         )
         return
     allocations = _allocations([project], current)
-    await turn.say(status_text(allocations), status_blocks(allocations))
+    await turn.say(status_text(allocations), status_blocks(allocations, turn.public_url))

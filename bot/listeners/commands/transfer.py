@@ -40,7 +40,8 @@ async def handle(turn: Turn, cmd: Transfer) -> None:
         "requestTransfer",
         input=transfer_input(str(cmd.amount), cmd.reason, source, target, budget_id),
     )
-    await turn.say(requested_text(result["transfer"]))
+    transfer = result["transfer"]
+    await turn.say(requested_text(transfer), link=turn.link(transfer["id"]))
 
 
 def modal_allocations(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 from bot import operations as ops
 from bot.api import ApiError
 from bot.blocks import POOL_OPTION_VALUE, read_transfer_modal, transfer_modal_errors
-from bot.blocks._format import clip
+from bot.blocks._format import clip, humanize_amounts
 from bot.blocks.ids import (
     TRANSFER_AMOUNT_BLOCK_ID,
     TRANSFER_BUDGET_BLOCK_ID,
@@ -19,8 +19,9 @@ from bot.blocks.ids import (
     TRANSFER_SOURCE_BLOCK_ID,
 )
 from bot.commands import parse_amount
+from bot.links import open_link
 from bot.listeners.commands.transfer import requested_text, transfer_input
-from bot.listeners.common import actor_of
+from bot.listeners.common import actor_of, public_url
 
 logger = logging.getLogger("allot.bot.views")
 
@@ -60,9 +61,14 @@ async def transfer_submitted(ack: Any, body: dict[str, Any], client: Any, contex
                 submitted["budget_id"],
             ),
         )
-        text = requested_text(result["transfer"])
+        transfer = result["transfer"]
+        text = requested_text(transfer)
+        link = open_link(public_url(context), transfer.get("id"))
+        if link:
+            text = f"{text}\n{link}"
     except ApiError as exc:
-        await ack(response_action="errors", errors={_block_of(exc): clip(exc.message, 300)})
+        message = humanize_amounts(exc.message)
+        await ack(response_action="errors", errors={_block_of(exc): clip(message, 300)})
         return
     except Exception:
         logger.exception("transfer form submission failed")
