@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from tortoise.expressions import Q
 
 from app.domain.access import can_view_allocation, can_view_budget, is_owner
 from app.domain.errors import NotFound, ValidationError
@@ -254,12 +255,33 @@ class Query:
         budget_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this budget's requests.")
         ] = None,
+        project_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only requests moving money into or out of this project's envelopes "
+                "(id or slug)."
+            ),
+        ] = None,
+        mine: Annotated[
+            bool,
+            strawberry.argument(description="Only the requests you asked for."),
+        ] = False,
     ) -> Connection[Transfer]:
         query = visible_transfers(info)
         if status is not None:
             query = query.filter(status=status.value)
         if budget_id is not None:
             query = query.filter(budget_id=ids.decode(budget_id, "Budget", "budgetId"))
+        if project_id is not None:
+            try:
+                project = await refs.project_pk(info.context.actor, project_id, "projectId")
+            except NotFound:  # a project you may not see: an empty list, never an error
+                project = 0
+            query = query.filter(
+                Q(from_allocation__project_id=project) | Q(to_allocation__project_id=project)
+            )
+        if mine:
+            query = query.filter(requested_by_id=info.context.actor.user_id)
         return await paginate(query, first, after, Transfer.from_model)
 
     @strawberry.field(

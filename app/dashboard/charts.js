@@ -33,7 +33,7 @@ function axis(extra = {}) {
 }
 
 /** A uPlot chart in a div that follows its container's width (390 px phones included). */
-function useChart(build, deps) {
+function useChart(build, deps, height = HEIGHT) {
   const box = useRef(null);
   useEffect(() => {
     const el = box.current;
@@ -45,7 +45,7 @@ function useChart(build, deps) {
       const now = width();
       if (now !== last) {
         last = now;
-        chart.setSize({ width: now, height: HEIGHT });
+        chart.setSize({ width: now, height });
       }
     });
     resize.observe(el);
@@ -57,14 +57,17 @@ function useChart(build, deps) {
   return box;
 }
 
-/** Cumulative spend vs the ideal pace, one point a day of the current period. */
-export function TimelineChart({ points, currency }) {
+/**
+ * Cumulative spend vs the ideal pace, one point a day of the current period. `id` names the
+ * figure (several charts on one page need their own), `height` makes a smaller one.
+ */
+export function TimelineChart({ points, currency, id = "timeline-chart", height = HEIGHT }) {
   const xs = points.map((p) => Date.parse(`${p.date}T00:00:00Z`) / 1000);
   const spent = points.map((p) => Number(p.cumulative));
   const ideal = points.map((p) => Number(p.ideal));
   const money = compact(currency);
   const box = useChart((width, el) => new uPlot({
-    width, height: HEIGHT,
+    width, height,
     // The days are the budget's local days, drawn at UTC midnight: splits align with them.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     cursor: { drag: { x: false, y: false } },
@@ -84,11 +87,11 @@ export function TimelineChart({ points, currency }) {
       { label: "Spent so far", stroke: ACCENT, width: 2, fill: "rgba(11, 87, 164, 0.08)", value: (u, v) => (v == null ? "" : formatMoney(String(v), currency)) },
       { label: "Ideal pace", stroke: IDEAL, width: 2, dash: [6, 4], value: (u, v) => (v == null ? "" : formatMoney(String(v), currency)) },
     ],
-  }, [xs, spent, ideal], el), [JSON.stringify(points), currency]);
+  }, [xs, spent, ideal], el), [JSON.stringify(points), currency, height], height);
   if (!points.length) return null;
   const last = points[points.length - 1];
   const label = `Cumulative spend ${formatMoney(last.cumulative, currency)} against ${formatMoney(last.ideal, currency)} at the ideal pace on ${LONG_DAY.format(new Date(`${last.date}T00:00:00Z`))}.`;
-  return html`<figure class="chart" id="timeline-chart" role="img" aria-label=${label}>
+  return html`<figure class="chart timeline-chart" id=${id} role="img" aria-label=${label}>
     <div ref=${box} class="chart-box"></div>
     <figcaption class="small muted">${label}</figcaption>
   </figure>`;

@@ -59,6 +59,7 @@ export const PROJECTS = `
 
 export const PROJECT = `
   query Project($id: ID!) {
+    viewer { id }
     project(id: $id) {
       id name slug myRole
       allocations {
@@ -66,6 +67,21 @@ export const PROJECT = `
         forecast { projectedOverrun }
         budget { id name currency unallocated currentPeriod { startDate endDate } }
         serviceBreakdown { service amount count }
+        timeline { date cumulative ideal }
+      }
+    }
+  }`;
+
+/** The viewer's own requests that move money into or out of one project, a page at a time. */
+export const TRANSFER_PAGE = `
+  query TransferPage($projectId: ID!, $after: String) {
+    transfers(projectId: $projectId, mine: true, first: 200, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id amount reason status createdAt decidedAt budgetId fromPool toPool
+        from { id project { id name } }
+        to { id project { id name } }
+        requestedBy { id }
       }
     }
   }`;

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from tortoise.functions import Sum
 
 from app import clock
 from app.domain import forecast as domain_forecast
@@ -25,6 +26,7 @@ from app.domain.errors import ValidationError
 from app.domain.money import from_micros
 from app.domain.periods import PeriodBounds, local_date, local_midnight_utc
 from app.domain.status import percent_used, status_band
+from app.domain.timeline import timeline_days
 from app.models import Allocation as AllocationRow
 from app.models import Spend as SpendRow
 from app.models import SpendDaily
@@ -40,6 +42,7 @@ from schema.types.common import (
     Forecast,
     RolloverPolicy,
     ServiceCost,
+    TimelinePoint,
 )
 from schema.types.node import Node
 
@@ -305,6 +308,41 @@ class Allocation(Node, pacing.PacingFields):
             following = to_date + timedelta(days=1)
             query = query.filter(occurred_at__lt=local_midnight_utc(following, tz))
         return await paginate(query, first, after, Spend.from_model)
+
+    @strawberry.field(
+        description="Each local day of the envelope's period up to today (or the last day with "
+        "spend), its cumulative spend against the straight-line ideal (the allocated amount "
+        "spread evenly over the period: `ideal` ends at `amount` on the last day). Spend the "
+        "envelope counts but dated outside the period is carried to the first (last) point, "
+        "shown in `outside` and included in `cumulative`, so the last point's cumulative is "
+        "the envelope's `spent` (docs/periods.md)."
+    )
+    async def timeline(self, info: Info) -> list[TimelinePoint]:
+        self.memo.setdefault("info", info)
+        if "bounds" not in self.memo:
+            await self._load_bounds()
+        bounds, today = self._bounds_and_today()
+        rows = (
+            await SpendDaily.filter(allocation_id=self.row.id, period_id=self.row.period_id)
+            .annotate(total=Sum("amount_micros"))
+            .group_by("day")
+            .values("day", "total")
+        )
+        daily = {r["day"]: int(r["total"] or 0) for r in rows}
+        allocated = self.row.allocated_micros
+        points = []
+        for point in timeline_days(daily, bounds.start, bounds.end, today):
+            elapsed = (point.day - bounds.start).days + 1
+            points.append(
+                TimelinePoint(
+                    date=point.day,
+                    spent=from_micros(point.spent),
+                    outside=from_micros(point.outside),
+                    cumulative=from_micros(point.cumulative),
+                    ideal=from_micros(allocated * elapsed // bounds.days),
+                )
+            )
+        return points
 
     @strawberry.field(description="This envelope's spend by service, largest first.")
     async def service_breakdown(self) -> list[ServiceCost]:

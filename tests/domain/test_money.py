@@ -168,6 +168,21 @@ def test_from_micros_gives_exact_plain_decimals(value: int, text: str) -> None:
     assert str(from_micros(value)) == text
 
 
+@given(
+    st.one_of(
+        micros,
+        st.integers(-(10**6), 10**6),
+        st.integers(-MAX_MICROS // 10**4, MAX_MICROS // 10**4).map(lambda n: n * 10**4),
+    )
+)
+def test_from_micros_is_the_scaled_and_normalised_decimal_digit_for_digit(m: int) -> None:
+    scaled = Decimal(m).scaleb(-6)
+    reference = (
+        scaled.quantize(Decimal(1)) if scaled == scaled.to_integral_value() else scaled.normalize()
+    )
+    assert from_micros(m).as_tuple() == reference.as_tuple()
+
+
 @given(micros)
 def test_from_micros_then_to_micros_is_the_identity(m: int) -> None:
     dec = from_micros(m)

@@ -212,7 +212,9 @@ def _shots(driver: Any, name: str) -> None:
     for width in (WIDE, NARROW):
         _viewport(driver, width)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(max(int(height) + 20, 800), 6000))
+        # The window's size includes the browser's own bars: add them, or the bottom is cut.
+        bars = driver.execute_script("return Math.max(0, window.outerHeight - window.innerHeight)")
+        driver.set_window_size(width, min(max(int(height) + int(bars) + 20, 800), 6000))
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(screenshot_dir() / f"{name}-{width}.png"))
         if width == NARROW:

@@ -9,7 +9,7 @@ from datetime import date
 from helpers import actor_of, both_databases, make_user
 
 from app.domain.access import ProjectRole
-from app.services import actors, allocations, budgets
+from app.services import actors, allocations, budgets, transfers
 from app.services.verify import verify
 from schema import ids
 
@@ -121,3 +121,36 @@ async def test_text_that_is_neither_an_id_nor_a_slug_names_both_forms(admin, gql
         assert out["field"] == "projectId"
     spaced = (await gql(user, RECORD, p="Genomics Lab", amount="1"))["recordSpend"]
     assert "prj_1" in spaced["rule"] and "slug" in spaced["rule"]
+
+
+TRANSFERS = """query($p: ID, $mine: Boolean!) { transfers(projectId: $p, mine: $mine) {
+  nodes { amount requestedBy { name } } } }"""
+
+
+@both_databases
+async def test_transfers_filter_by_project_and_by_who_asked(admin, gql) -> None:
+    user, actor, _ = admin
+    b, genomics, secret, _ = await _world(actor)
+    a_gen = await allocations.allocate(actor, budget_id=b.id, project_id=genomics.id, amount="500")
+    a_sec = await allocations.allocate(actor, budget_id=b.id, project_id=secret.id, amount="200")
+    await transfers.request_transfer(
+        actor, amount="5", reason="to the pool", from_allocation_id=a_gen.id
+    )
+    await transfers.request_transfer(
+        actor, amount="7", reason="between", from_allocation_id=a_sec.id, to_allocation_id=a_gen.id
+    )
+    await transfers.request_transfer(actor, amount="9", reason="other", from_allocation_id=a_sec.id)
+    member, _ = await make_user("Mo Member")
+    await actors.add_project_member(
+        actor, project_id=genomics.id, user_id=member.id, role=ProjectRole.MEMBER
+    )
+
+    def amounts(out):
+        return sorted(n["amount"] for n in out["transfers"]["nodes"])
+
+    assert amounts(await gql(user, TRANSFERS, p="genomics", mine=False)) == ["5", "7"]
+    assert amounts(await gql(user, TRANSFERS, p=None, mine=True)) == ["5", "7", "9"]
+    assert amounts(await gql(member, TRANSFERS, p=None, mine=True)) == []
+    # A project the member may not see lists nothing, exactly as one that does not exist.
+    assert amounts(await gql(member, TRANSFERS, p="secret-merger", mine=False)) == []
+    assert amounts(await gql(member, TRANSFERS, p="no-such-project", mine=False)) == []
