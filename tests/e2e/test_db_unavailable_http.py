@@ -8,15 +8,13 @@ A private cluster (tests/pgserver.py) is stopped and started again on its own po
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 
 import httpx
 import pytest
 from helpers import make_user
-from pgserver import PgServer, PgUnavailable, pg_required
+from private_pg import pg_ctl
 
-from app import db
 from app.server import create_app
 from app.services import actors, budgets
 from app.settings import Settings
@@ -24,41 +22,6 @@ from schema import schema
 from schema.context import context_for_user
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[PgServer]:
-    server = PgServer(external_url=None)
-    server.external_url = None  # always a private cluster: it is stopped
-    try:
-        server.start()
-    except PgUnavailable as exc:
-        if pg_required():
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    yield server
-    server.stop()
-
-
-def _pg_ctl(server: PgServer, *args: str) -> None:
-    assert server.base_dir is not None
-    server._pg(
-        "pg_ctl", *args, "-D", str(server.base_dir / "data"), "-w", "-t", "60",
-        "-o", f"-p {server.port}", "-l", str(server.base_dir / "postgres.log"),
-    )  # fmt: skip
-
-
-@pytest.fixture
-async def live_db(cluster: PgServer) -> AsyncIterator[str]:
-    from tortoise import Tortoise
-    from tortoise.backends.base.executor import EXECUTOR_CACHE
-
-    EXECUTOR_CACHE.clear()
-    url = cluster.create_database()
-    await db.init_db(url)
-    await Tortoise.generate_schemas()
-    yield url
-    await db.close_db()
 
 
 def _unavailable(response: httpx.Response) -> None:
@@ -88,7 +51,7 @@ async def test_postgres_down_is_a_503_on_http_routes_and_unavailable_in_graphql(
         ok = await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers=auth)
         assert ok.status_code == 200 and ok.json()["data"]["viewer"], ok.text
         context = await context_for_user(owner)
-        await asyncio.to_thread(_pg_ctl, cluster, "stop", "-m", "fast")
+        await asyncio.to_thread(pg_ctl, cluster, "stop", "-m", "fast")
         try:
             # The bearer token is looked up before GraphQL runs.
             _unavailable(
@@ -107,7 +70,7 @@ async def test_postgres_down_is_a_503_on_http_routes_and_unavailable_in_graphql(
             assert error.extensions == {"code": "UNAVAILABLE", "retryable": True}, error
             assert "Unexpected" not in error.message
         finally:
-            await asyncio.to_thread(_pg_ctl, cluster, "start")
+            await asyncio.to_thread(pg_ctl, cluster, "start")
         for _ in range(50):  # the pool's connections died with the server: the next is fresh
             again = await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers=auth)
             if again.status_code == 200:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from helpers import make_user
-from pgserver import PgServer, PgUnavailable, pg_required
+from private_pg import pg_ctl
 
-from app import db
 from app.services import actors, budgets
 from app.services import broker as broker_module
 from app.services.broker import CHANNEL, broker
@@ -34,41 +32,6 @@ from schema.context import context_for_user
 pytestmark = pytest.mark.postgres
 
 SUBSCRIPTION = "subscription($b: ID!) { budgetEvents(budgetId: $b) { id kind data } }"
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[PgServer]:
-    server = PgServer(external_url=None)
-    server.external_url = None  # always a private cluster: it is restarted
-    try:
-        server.start()
-    except PgUnavailable as exc:
-        if pg_required():
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    yield server
-    server.stop()
-
-
-def _pg_ctl(server: PgServer, *args: str) -> None:
-    assert server.base_dir is not None
-    server._pg(
-        "pg_ctl", *args, "-D", str(server.base_dir / "data"), "-w", "-t", "60",
-        "-o", f"-p {server.port}", "-l", str(server.base_dir / "postgres.log"),
-    )  # fmt: skip
-
-
-@pytest.fixture
-async def live_db(cluster: PgServer) -> AsyncIterator[str]:
-    from tortoise import Tortoise
-    from tortoise.backends.base.executor import EXECUTOR_CACHE
-
-    EXECUTOR_CACHE.clear()
-    url = cluster.create_database()
-    await db.init_db(url)
-    await Tortoise.generate_schemas()
-    yield url
-    await db.close_db()
 
 
 async def _next(stream: Any, timeout: float) -> Any:
@@ -130,7 +93,7 @@ async def test_a_subscription_gets_what_it_missed_during_a_restart_exactly_once(
         a = await asyncio.wait_for(first, 10)
         assert a.errors is None and a.data["budgetEvents"]["data"] == {"n": "A"}
 
-        await asyncio.to_thread(_pg_ctl, cluster, "restart", "-m", "fast")
+        await asyncio.to_thread(pg_ctl, cluster, "restart", "-m", "fast")
         # Back up; this process does not LISTEN yet (backoff): another worker fans out B.
         await _retrying(lambda: emit("spend.recorded", {"n": "B"}, budget_id=budget_id))
         await _retrying(lambda: deliver_pending([], broadcast=_from_another_process))
@@ -166,13 +129,13 @@ async def test_a_connection_that_stays_away_ends_subscriptions_with_an_error(
             if broker.subscriber_count(budget_id) == 1:
                 break
             await asyncio.sleep(0.02)
-        await asyncio.to_thread(_pg_ctl, cluster, "stop", "-m", "fast")
+        await asyncio.to_thread(pg_ctl, cluster, "stop", "-m", "fast")
         result = await asyncio.wait_for(pending, 30)
         assert result.errors, "an explicit error, not silence"
         assert result.errors[0].extensions["code"] == "UNAVAILABLE"
         assert "interrupted" in result.errors[0].message
     finally:
-        await asyncio.to_thread(_pg_ctl, cluster, "start")
+        await asyncio.to_thread(pg_ctl, cluster, "start")
         await stream.aclose()
         stop.set()
         await asyncio.wait_for(listener, 30)
