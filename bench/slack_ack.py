@@ -9,9 +9,13 @@ reports, as p50/p99/max:
   reaching Slack (the command's `trigger_id` expires 3 s after Slack sent it);
 - the ack of those `/allot transfer` commands too.
 
+`--dashboard N` adds N clients reading the web app's dashboard query (bench.dashboard.DASHBOARD)
+in a loop on the same server while the commands run, as the issue measured it ("25 concurrent
+commands plus dashboard reads"); the number of dashboards served meanwhile is printed too.
+
 Figures only: nothing here passes or fails. The issue's goal is p99 under 1 s for both.
 
-    python -m bench.slack_ack [--levels 10,25] [--rounds 3]
+    python -m bench.slack_ack [--levels 10,25] [--rounds 3] [--dashboard N]
 """
 
 from __future__ import annotations
@@ -38,17 +42,44 @@ SECRET = "bench-signing-secret"
 TEAM = "T111"
 
 
-async def _prepare(url: str) -> None:
+async def _prepare(url: str) -> tuple[str, str]:
+    """(an admin's API token, a budget id) on a fresh database with the Slack tests' world."""
     from app import db
+    from app.models import Budget
     from app.services import actors
     from bench._setup import fresh
 
     await fresh(url)  # migrated, as `allot migrate` does
-    admin, _ = await actors.create_user(None, name="Ada", email="ada@example.org", is_admin=True)
+    admin, token = await actors.create_user(
+        None, name="Ada", email="ada@example.org", is_admin=True
+    )
     from slack_harness import make_world
 
     await make_world(admin)
+    budget = await Budget.all().order_by("id").first()
+    assert budget is not None
     await db.close_db()
+    return token, f"bud_{budget.id}"
+
+
+async def _dashboards(
+    client: httpx.AsyncClient, base: str, token: str, budget_id: str, stop: asyncio.Event
+) -> int:
+    """Read the dashboard until `stop`; how many were served."""
+    from bench.dashboard import DASHBOARD
+
+    served = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    while not stop.is_set():
+        response = await client.post(
+            f"{base}/graphql",
+            json={"query": DASHBOARD, "variables": {"id": budget_id, "n": 100}},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        assert "errors" not in response.json(), response.text
+        served += 1
+    return served
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -119,12 +150,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="10,25", help="concurrent commands of each kind")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--dashboard", type=int, default=0, help="clients reading the dashboard meanwhile"
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         url = f"sqlite://{tmp}/bench.db"
-        await _prepare(url)
+        token, budget_id = await _prepare(url)
         settings = {
             "ALLOT_SLACK_SIGNING_SECRET": SECRET,
             "ALLOT_SLACK_BOT_TOKEN": "xoxb-bench",
@@ -139,14 +173,26 @@ async def main() -> None:
                     acks: list[float] = []
                     modal_acks: list[float] = []
                     opens: list[float] = []
+                    stop = asyncio.Event()
+                    readers = [
+                        asyncio.create_task(_dashboards(client, base, token, budget_id, stop))
+                        for _ in range(args.dashboard)
+                    ]
                     for r in range(args.rounds):
                         a, m, o = await _level(client, fake, base, n, f"n{n}r{r}")
                         acks += a
                         modal_acks += m
                         opens += o
+                    stop.set()
+                    served = sum(await asyncio.gather(*readers))
+                    reading = (
+                        f", {args.dashboard} dashboard readers ({served} dashboards served)"
+                        if args.dashboard
+                        else ""
+                    )
                     print(
                         f"{n} concurrent /allot status + {n} concurrent /allot transfer "
-                        f"({args.rounds} rounds):\n"
+                        f"({args.rounds} rounds{reading}):\n"
                         f"  {_figures('status ack', acks)}\n"
                         f"  {_figures('transfer ack', modal_acks)}\n"
                         f"  {_figures('views.open', opens)}"
