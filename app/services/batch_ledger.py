@@ -103,6 +103,21 @@ def _pace_cap(item: Item, day: date, start_of_day: int) -> int:
     return pacing_cap(daily_drip(start_of_day, days_left))
 
 
+def _refused(
+    item: Item, allocation: Allocation, available: int | None, *, rule: str | None = None
+) -> ItemResult:
+    """The item's InsufficientFunds: over the hard limit (what is left), or over the day's
+    pacing cap (`rule`, no figure: the cap is not the caller's to see)."""
+    error = InsufficientFunds(
+        f"project {allocation.project.name!r}",
+        item.amount,
+        available,
+        allocation.budget.currency,
+        rule=rule,
+    )
+    return ItemResult(item.index, ERROR, project_id=item.project_id, error=error)
+
+
 def enforce_hard_limits(
     items: list[Item],
     balances: dict[int, tuple[int, int]],
@@ -139,35 +154,14 @@ def enforce_hard_limits(
                 state = days[key] = [spent_day, _pace_cap(item, day, start)]
             fits = remaining[allocation.id] >= item.amount
             if item.amount > 0 and fits and state[0] + item.amount > state[1]:
-                results[item.index] = ItemResult(
-                    item.index,
-                    ERROR,
-                    project_id=item.project_id,
-                    error=InsufficientFunds(
-                        f"project {allocation.project.name!r}",
-                        item.amount,
-                        None,
-                        allocation.budget.currency,
-                        rule=PACE_RULE,
-                    ),
-                )
+                results[item.index] = _refused(item, allocation, None, rule=PACE_RULE)
                 continue
             if item.amount <= 0 or fits:
                 state[0] += item.amount
         if allocation.id in limited and item.amount > 0:
             left = remaining[allocation.id]
             if item.amount > left:
-                results[item.index] = ItemResult(
-                    item.index,
-                    ERROR,
-                    project_id=item.project_id,
-                    error=InsufficientFunds(
-                        f"project {allocation.project.name!r}",
-                        item.amount,
-                        max(0, left),
-                        allocation.budget.currency,
-                    ),
-                )
+                results[item.index] = _refused(item, allocation, max(0, left))
                 continue
         remaining[allocation.id] -= item.amount
         live.append(item)
