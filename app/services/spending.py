@@ -123,8 +123,13 @@ async def resolve_allocation(
     return picked, picked.budget
 
 
-def _content(item: SpendInput, amount: int, occurred_at: datetime | None) -> dict[str, object]:
-    return {
+def _content(
+    item: SpendInput,
+    amount: int,
+    occurred_at: datetime | None,
+    metadata: dict[str, str] | None = None,
+) -> dict[str, object]:
+    content: dict[str, object] = {
         "projectId": item.project_id,
         "amount": amount,
         "service": item.service,
@@ -133,6 +138,9 @@ def _content(item: SpendInput, amount: int, occurred_at: datetime | None) -> dic
         "quantity": str(item.quantity) if item.quantity is not None else None,
         "unit": item.unit,
     }
+    if metadata is not None:  # keys made before metadata existed still replay
+        content["metadata"] = metadata
+    return content
 
 
 def _same_spend(row: Spend, item: SpendInput, amount: int) -> bool:
@@ -189,13 +197,14 @@ async def record_spend(
     service = rules.text(item.service, "service", 200)
     description = rules.text(item.description, "description")
     external_id = rules.text(item.external_id, "externalId", 255)
+    metadata = rules.metadata(getattr(item, "metadata", None))
     allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
     if item.currency is not None and rules.currency(item.currency) != budget.currency:
         raise CurrencyMismatch(
             f"amount is in {item.currency.upper()} but the budget is in {budget.currency};"
             " no exchange rate is configured"
         )
-    content = _content(item, amount, occurred_at)
+    content = _content(item, amount, occurred_at, metadata)
     # A period that is over closes before a spend dated after it (app.services.periods).
     if await periods.settle_before_spend(allocation, budget, occurred_at or now, now):
         allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
@@ -227,7 +236,24 @@ async def record_spend(
             if attempt == 2:
                 raise
             allocation, budget = await resolve_allocation(actor, item.project_id, item.budget_id)
+        except Exception as exc:
+            # PostgreSQL chose this transaction as a deadlock's victim (two spends on one envelope
+            # can lock its row in opposite order inside the one-statement post): it was rolled
+            # back whole, so it is safe to run again, as PostgreSQL's documentation advises.
+            if attempt == 2 or not _deadlock(exc):
+                raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _deadlock(exc: BaseException | None) -> bool:
+    """Is `exc` (or what it wraps) PostgreSQL's deadlock_detected (SQLSTATE 40P01)?"""
+    for _ in range(3):
+        if exc is None:
+            return False
+        if getattr(exc, "sqlstate", None) == "40P01":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 async def _check_credit(actor: Actor, budget: Budget, allocation: Allocation, amount: int) -> None:
@@ -288,6 +314,10 @@ async def _record(
     if posted.spend_id is None:
         return await _not_posted(posted, item, allocation, budget, amount, external_id), False
     spend = _spend(posted.spend_id, row)
+    metadata = rules.metadata(getattr(item, "metadata", None))
+    if metadata is not None:  # only then a statement more, in the same transaction
+        await Spend.filter(id=spend.id).update(metadata=metadata)
+        spend.metadata = metadata
     before = posted.spent_after - amount
     await alerts.after_spend(
         budget, allocation.period, allocation, posted.allocated, before, posted.spent_after

@@ -161,11 +161,6 @@ async def test_metadata_is_part_of_what_an_idempotency_key_promises(admin, gql) 
     assert other["recordSpends"]["items"][0]["error"]["__typename"] == "IdempotencyConflict"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the single-spend path (app/services/spending.py, being rewritten) does not write "
-    "metadata yet; remove this mark when it does",
-)
 async def test_record_spend_keeps_the_callers_metadata(admin, gql) -> None:
     user, actor, _ = admin
     _, p = await _world(actor)
@@ -176,3 +171,29 @@ async def test_record_spend_keeps_the_callers_metadata(admin, gql) -> None:
         p=f"prj_{p.id}",
     )
     assert data["recordSpend"]["spend"]["metadata"] == {"ticket": "OPS-9"}
+
+
+SINGLE = """mutation($p: ID!, $m: JSON, $k: String) { recordSpend(input: {projectId: $p,
+  amount: "3", metadata: $m, idempotencyKey: $k}) { __typename
+  ... on SpendRecorded { duplicate spend { id metadata } }
+  ... on ValidationError { field } ... on Error { code } } }"""
+READ_BACK = """query($id: ID!) { node(id: $id) { ... on Spend { metadata amount } } }"""
+
+
+@both_databases
+async def test_record_spend_stores_metadata_checks_it_and_keys_replay_on_it(admin, gql) -> None:
+    user, actor, _ = admin
+    _, p = await _world(actor)
+    pid = f"prj_{p.id}"
+    first = (await gql(user, SINGLE, p=pid, m={"ticket": "OPS-9"}, k="key-1"))["recordSpend"]
+    assert first["__typename"] == "SpendRecorded"
+    stored = await gql(user, READ_BACK, id=first["spend"]["id"])
+    assert stored["node"] == {"metadata": {"ticket": "OPS-9"}, "amount": "3"}
+    again = (await gql(user, SINGLE, p=pid, m={"ticket": "OPS-9"}, k="key-1"))["recordSpend"]
+    assert again["duplicate"] is True and again["spend"]["id"] == first["spend"]["id"]
+    other = (await gql(user, SINGLE, p=pid, m={"ticket": "OPS-10"}, k="key-1"))["recordSpend"]
+    assert other["__typename"] == "IdempotencyConflict"
+    bad = (await gql(user, SINGLE, p=pid, m={"ticket": 7}, k=None))["recordSpend"]
+    assert bad["__typename"] == "ValidationError" and bad["field"].startswith("metadata")
+    plain = (await gql(user, SINGLE, p=pid, m=None, k=None))["recordSpend"]
+    assert plain["spend"]["metadata"] is None
