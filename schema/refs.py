@@ -17,15 +17,12 @@ Several slugs in one input (a batch of spends, a bulk split) are resolved in one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from app.domain.access import Actor
 from app.domain.errors import NotFound, ValidationError
+from app.domain.validation import is_slug
 from schema import ids, scopes
-
-#: A project slug (app.domain.validation's rule): lowercase letters, digits and dashes.
-_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?", re.ASCII)
 
 
 def _id_shaped(text: str) -> bool:
@@ -34,7 +31,7 @@ def _id_shaped(text: str) -> bool:
 
 def _slug(value: object) -> str | None:
     text = str(value).strip()
-    return text if not _id_shaped(text) and _SLUG.fullmatch(text) else None
+    return text if not _id_shaped(text) and is_slug(text) else None
 
 
 async def slugs_to_keys(actor: Actor, values: Iterable[object | None]) -> dict[str, int]:
@@ -51,7 +48,7 @@ def project_key(value: object, field: str, slugs: Mapping[str, int]) -> int:
     text = str(value).strip()
     if _id_shaped(text):
         return ids.decode(text, "Project", field)
-    if _SLUG.fullmatch(text):
+    if is_slug(text):
         if text in slugs:
             return slugs[text]
         raise NotFound("Project", text, field=field)

@@ -86,11 +86,16 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100].strip("-")
 
 
+def is_slug(text: str) -> bool:
+    """Lowercase letters, digits and dashes, 1-100 long, no dash at either end."""
+    return _SLUG.fullmatch(text) is not None
+
+
 def slug(value: str, field: str = "slug") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be text")
     value = clean_text(value, field).strip()
-    if not _SLUG.fullmatch(value):
+    if not is_slug(value):
         raise ValidationError(
             field, "must be lowercase letters, digits and dashes (e.g. 'ml-research'), 1-100 long"
         )

@@ -225,6 +225,7 @@ async def record_spend(
                     external_id,
                     content,
                     paced=paced,
+                    metadata=metadata,
                 )
         except IntegrityError:
             # A concurrent writer recorded the same externalId or key first: the next attempt
@@ -283,6 +284,7 @@ async def _record(
     content: dict[str, object],
     *,
     paced: bool = True,
+    metadata: dict[str, str] | None = None,
 ) -> tuple[Spend, bool]:
     """Post one spend (app.services.spend_post: one statement on PostgreSQL); a replayed
     externalId is found by the insert itself, not by a read before it."""
@@ -314,7 +316,6 @@ async def _record(
     if posted.spend_id is None:
         return await _not_posted(posted, item, allocation, budget, amount, external_id), False
     spend = _spend(posted.spend_id, row)
-    metadata = rules.metadata(getattr(item, "metadata", None))
     if metadata is not None:  # only then a statement more, in the same transaction
         await Spend.filter(id=spend.id).update(metadata=metadata)
         spend.metadata = metadata
