@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,6 +99,16 @@ class Settings(BaseSettings):
     #: A digest per budget Slack channel (spent, pace, top movers, pending requests): DAILY or
     #: WEEKLY (Mondays), at digest_hour_utc; "" (the default) posts none.
     slack_channel_digest: str = ""
+
+    @field_validator("slack_channel_digest")
+    @classmethod
+    def _channel_digest_frequency(cls, value: str) -> str:
+        """DAILY or WEEKLY in any case; a typo is refused at start-up, not silently ignored."""
+        value = value.strip().upper()
+        if value not in ("", "DAILY", "WEEKLY"):
+            raise ValueError("must be DAILY, WEEKLY or empty (no channel digest)")
+        return value
+
     #: Webhooks: how long a rotated-out secret still signs (both signatures are sent).
     webhook_secret_grace_hours: float = 24.0
     #: SMTP for e-mail alerts (nothing is e-mailed without a host).

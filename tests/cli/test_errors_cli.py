@@ -30,6 +30,14 @@ def test_an_invalid_setting_names_the_setting_and_its_rule(lab: Cli) -> None:
     )
 
 
+def test_a_channel_digest_frequency_that_is_not_one_names_the_setting(lab: Cli) -> None:
+    result = lab("budgets", "list", ALLOT_SLACK_CHANNEL_DIGEST="hourly")
+
+    assert result.exit_code == 1
+    assert "ALLOT_SLACK_CHANNEL_DIGEST='hourly'" in result.stderr
+    assert "must be DAILY, WEEKLY or empty" in result.stderr
+
+
 def test_demo_on_a_database_with_data_says_so(migrated: Cli) -> None:
     migrated.ok("users", "create", "--name", "Ada", "--email", "ada@example.org", "--admin")
     migrated.ok("budgets", "create", "--name", "Mine", "--amount", "5", "--period", "monthly")
