@@ -14,6 +14,13 @@ them. Anything else — resolvers, arguments, abstract types, `@defer`, a null i
 field, a value the scalar refuses — goes through graphql-core's own path unchanged, so results
 and errors are exactly the same (tests/schema/test_fast_execution.py compares the two on the
 app's real documents).
+
+A read model may also give *readers*: `__graphql_readers__`, a mapping from a field's Python
+name to a function of the object that returns the field's output value itself — what the
+field's scalar would write for the attribute (e.g. a money field's decimal text straight from
+its micros, with no Decimal made). The executor uses a reader only for objects of exactly that
+class; each reader is tested against the attribute it stands for
+(tests/schema/test_fast_execution.py).
 """
 
 from __future__ import annotations
@@ -33,13 +40,25 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 _MISSING = object()
 _SLOW = object()  # a value the fast path hands back to graphql-core
 
-#: (object type, field name) → (attribute, leaf type or object type, non-null, is leaf) or None.
-_FIELD_PLANS: dict[tuple[GraphQLObjectType, str], tuple[str, Any, bool, bool] | None] = {}
+#: (object type, field name) → (attribute, leaf type or object type, non-null, is leaf,
+#: reader or None) or None.
+_FIELD_PLANS: dict[tuple[GraphQLObjectType, str], tuple[str, Any, bool, bool, Any] | None] = {}
+#: Object types whose runtime check passed for objects of a Python class (see `_is`).
+_CHECKED: set[tuple[Any, type]] = set()
+
+
+def _reader(parent: GraphQLObjectType, python_name: str) -> Any:
+    """The parent's reader for the field, as (class, function), or None."""
+    definition = (parent.extensions or {}).get("strawberry-definition")
+    origin = getattr(definition, "origin", None)
+    readers = getattr(origin, "__graphql_readers__", None) or {}
+    function = readers.get(python_name)
+    return None if function is None else (origin, function)
 
 
 def _field_plan(
     schema: Any, parent: GraphQLObjectType, name: str
-) -> tuple[str, Any, bool, bool] | None:
+) -> tuple[str, Any, bool, bool, Any] | None:
     key = (parent, name)
     if key in _FIELD_PLANS:
         return _FIELD_PLANS[key]
@@ -56,9 +75,10 @@ def _field_plan(
         non_null = isinstance(of_type, GraphQLNonNull)
         inner = of_type.of_type if non_null else of_type
         if is_leaf_type(inner):
-            plan = (definition.python_name, inner, non_null, True)
+            reader = _reader(parent, definition.python_name)
+            plan = (definition.python_name, inner, non_null, True, reader)
         elif is_object_type(inner):
-            plan = (definition.python_name, inner, non_null, False)
+            plan = (definition.python_name, inner, non_null, False, None)
     _FIELD_PLANS[key] = plan
     return plan
 
@@ -83,7 +103,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         node = field_details_list[0].node
         plan = _field_plan(self.schema, parent_type, node.name.value)
         if plan is not None and plan[3] and not node.arguments and self._plain():
-            value = _leaf(getattr(source, plan[0], _MISSING), plan[1], plan[2])
+            value = _read(source, plan[0], plan[1], plan[2], plan[4])
             if value is not _SLOW:
                 return value
         return super().execute_field(
@@ -106,21 +126,21 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 node = details[0].node
                 name = node.name.value
                 if name == "__typename":
-                    plan.append((response_name, None, return_type.name, False, None))
+                    plan.append((response_name, None, return_type.name, False, None, None))
                     continue
                 field = _field_plan(self.schema, return_type, name)
                 if field is None or node.arguments or details[0].defer_usage is not None:
                     plan = None
                     break
-                attr, of_type, non_null, is_leaf = field
+                attr, of_type, non_null, is_leaf, reader = field
                 if is_leaf:
-                    plan.append((response_name, attr, of_type, non_null, None))
+                    plan.append((response_name, attr, of_type, non_null, None, reader))
                     continue
                 sub = self._object_plan(of_type, details)
                 if sub is None:
                     plan = None
                     break
-                plan.append((response_name, attr, of_type.is_type_of, non_null, sub))
+                plan.append((response_name, attr, of_type.is_type_of, non_null, sub, None))
         cache[key] = (grouped, plan)  # the set stays alive, so its id is not reused
         return plan
 
@@ -174,6 +194,17 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
 
+def _read(source: Any, attr: str, leaf_type: Any, non_null: bool, reader: Any) -> Any:
+    """A leaf field's output value: the reader's, for an object of the reader's class, else
+    the attribute coerced by the leaf type."""
+    if reader is not None and type(source) is reader[0]:
+        value = reader[1](source)
+        if value is None and non_null:
+            return _SLOW
+        return value
+    return _leaf(getattr(source, attr, _MISSING), leaf_type, non_null)
+
+
 def _leaf(value: Any, leaf_type: Any, non_null: bool) -> Any:
     if value is _MISSING:
         return _SLOW
@@ -190,25 +221,42 @@ def _leaf(value: Any, leaf_type: Any, non_null: bool) -> Any:
 
 def _is(check: Any, value: Any) -> bool:
     """The object type's runtime check (Strawberry's isinstance test for types implementing an
-    interface; it does not read the resolve info). Anything but a plain True: the slow path."""
-    return check is None or check(value, None) is True
+    interface; it does not read the resolve info). Anything but a plain True: the slow path.
+    A pass is remembered per Python class: without `strawberry.cast` (the app casts no object)
+    Strawberry's check is an isinstance test, so it depends on the class alone."""
+    if check is None:
+        return True
+    key = (check, type(value))
+    if key in _CHECKED:
+        return True
+    if check(value, None) is True:
+        _CHECKED.add(key)
+        return True
+    return False
 
 
 def _build(plan: list[tuple[Any, ...]], source: Any) -> Any:
     out: dict[str, Any] = {}
-    for response_name, attr, of_type, non_null, sub in plan:
+    cls = type(source)
+    for response_name, attr, of_type, non_null, sub, reader in plan:
         if attr is None:  # __typename
             out[response_name] = of_type
             continue
-        value = getattr(source, attr, _MISSING)
         if sub is None:
-            value = _leaf(value, of_type, non_null)
-        elif value is _MISSING:
-            value = _SLOW
-        elif value is None:
-            value = _SLOW if non_null else None
+            if reader is not None and cls is reader[0]:
+                value = reader[1](source)
+                if value is None and non_null:
+                    return _SLOW
+            else:
+                value = _leaf(getattr(source, attr, _MISSING), of_type, non_null)
         else:
-            value = _build(sub, value) if _is(of_type, value) else _SLOW  # of_type: its check
+            value = getattr(source, attr, _MISSING)
+            if value is _MISSING:
+                value = _SLOW
+            elif value is None:
+                value = _SLOW if non_null else None
+            else:
+                value = _build(sub, value) if _is(of_type, value) else _SLOW  # of_type: its check
         if value is _SLOW:
             return _SLOW
         out[response_name] = value

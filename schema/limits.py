@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,6 +51,79 @@ from schema.cost import (
 from schema.execution import FastExecutionContext
 
 PAGE_ARGUMENTS = frozenset({"first", "limit"})
+
+
+class _Reads(Mapping[str, Any]):
+    """The variables, remembering which were looked at (and what they held)."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self._variables = variables
+        self.read: dict[str, str] | None = {}  # None: all of them were looked at
+
+    def _note(self, name: str) -> None:
+        if self.read is not None:
+            self.read[name] = _fingerprint(self._variables, name)
+
+    def __getitem__(self, name: str) -> Any:
+        self._note(name)
+        return self._variables[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self._note(name)
+        return name in self._variables
+
+    def __iter__(self) -> Iterator[str]:
+        self.read = None
+        return iter(self._variables)
+
+    def __len__(self) -> int:
+        self.read = None
+        return len(self._variables)
+
+
+def _fingerprint(variables: Mapping[str, Any], name: str) -> str:
+    return repr(variables[name]) if name in variables else "<absent>"
+
+
+def per_document(
+    check: Callable[[DocumentNode, Mapping[str, Any]], list[GraphQLError]],
+    *,
+    documents: int = 512,
+    variants: int = 8,
+) -> Callable[[DocumentNode, Mapping[str, Any]], list[GraphQLError]]:
+    """`check(document, variables)`, remembered per parsed document (the parser cache hands the
+    same document object back for the same text) and per value of the variables it read.
+
+    A check that is a function of the document and of the variables it looks at (through
+    `get`, `[]` or `in`) answers the same for the same values, so a client sending one
+    operation with new amounts does not have the document walked again on every request."""
+    cache: OrderedDict[int, tuple[DocumentNode, list[tuple[dict[str, str] | None, Any]]]] = (
+        OrderedDict()
+    )
+
+    def remembered(document: DocumentNode, variables: Mapping[str, Any]) -> list[GraphQLError]:
+        entry = cache.get(id(document))
+        if entry is not None and entry[0] is document:
+            cache.move_to_end(id(document))
+            for read, errors in entry[1]:
+                if read is not None and all(
+                    _fingerprint(variables, name) == seen for name, seen in read.items()
+                ):
+                    return list(errors)
+        reads = _Reads(variables)
+        errors = check(document, reads)
+        if entry is None or entry[0] is not document:
+            entry = (document, [])
+            cache[id(document)] = entry  # holding the document keeps its id from reuse
+            if len(cache) > documents:
+                cache.popitem(last=False)
+        if reads.read is not None:
+            entry[1].insert(0, (reads.read, list(errors)))
+            del entry[1][variants:]
+        return errors
+
+    return remembered
 
 
 def page_size_rule(maximum: int) -> type[ValidationRule]:
@@ -107,13 +181,13 @@ def variable_page_size_errors(
 def variable_page_size_limiter(maximum: int) -> type[SchemaExtension]:
     """Runs after the (cached) validation and before execution; list it after validation_cache."""
 
+    check = per_document(lambda d, v: variable_page_size_errors(d, v, maximum))
+
     class VariablePageSizes(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             if context.pre_execution_errors == [] and context.graphql_document is not None:
-                errors = variable_page_size_errors(
-                    context.graphql_document, context.variables or {}, maximum
-                )
+                errors = check(context.graphql_document, context.variables or {})
                 if errors:
                     context.pre_execution_errors = errors
             yield
@@ -344,12 +418,23 @@ def request_limiter(limits: RequestLimits) -> type[SchemaExtension]:
     before any validation rule sees the document, and the errors it sets stop the rest (the
     guarded cache and Strawberry's own validation skip a context that already has errors)."""
 
+    measured: dict[int, Any] = {}
+
+    def checks(schema: GraphQLSchema) -> Any:
+        if id(schema) not in measured:  # one schema per limiter, in practice
+            measured[id(schema)] = (
+                schema,
+                per_document(lambda d, v: document_errors(schema, d, v, limits)),
+            )
+        return measured[id(schema)][1]
+
     class RequestLimiter(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             if context.pre_execution_errors is None and context.graphql_document is not None:
-                errors = limit_errors(
-                    context.schema._schema, context.graphql_document, context.variables, limits
+                variables = context.variables or {}
+                errors = variable_errors(variables, limits) or checks(context.schema._schema)(
+                    context.graphql_document, variables
                 )
                 if errors:
                     context.pre_execution_errors = errors

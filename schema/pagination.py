@@ -12,11 +12,14 @@ cannot exist is a NotFound: an id names a thing, a cursor only a position we han
 from __future__ import annotations
 
 import base64
+import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from tortoise.queryset import QuerySet
+from tortoise.fields import Field
+from tortoise.models import Model
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from app.domain.errors import ValidationError
 from app.settings import get_settings
@@ -61,6 +64,8 @@ class Connection(Generic[T]):
     #: Counted only when asked for (one statement saved on every page that does not).
     count_query: strawberry.Private[QuerySet | None] = None
     known_total: strawberry.Private[int | None] = None
+    #: The nodes' primary keys, which `edges` turns into cursors when it is read.
+    keys: strawberry.Private[list[int] | None] = None
 
     @strawberry.field(
         description="How many items the whole list holds (that you may see), all pages."
@@ -98,6 +103,63 @@ class Row:
 
     def __repr__(self) -> str:
         return f"Row({self.__dict__!r})"
+
+
+#: (model, columns) → per column: (converter, the type that needs none) or None (as read).
+_CONVERTERS: dict[tuple[type[Model], tuple[str, ...]], list[Any]] = {}
+
+
+def _converters(values: ValuesQuery[Any], model: type[Model], columns: tuple[str, ...]) -> Any:
+    """What Tortoise's `.values()` would apply to each column, decided once per column list.
+    A field whose conversion is the base `Field.to_python_value` (coerce to its type) is
+    skipped for values already of that type, the common case for ints and text."""
+    key = (model, columns)
+    plan = _CONVERTERS.get(key)
+    if plan is None:
+        plan = []
+        for column in columns:
+            func = values.resolve_to_python_value(model, column)
+            if isinstance(func, types.LambdaType):  # Tortoise's identity: read as is
+                plan.append(None)
+                continue
+            field = getattr(func, "__self__", None)
+            plain = (
+                isinstance(field, Field)
+                and type(field).to_python_value is Field.to_python_value
+                and isinstance(field.field_type, type)
+            )
+            plan.append((func, field.field_type if plain else None))  # type: ignore[union-attr]
+        _CONVERTERS[key] = plan
+    return plan
+
+
+async def fetch_rows(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Row]:
+    """`query.values(*columns)` as `Row`s, the same values, read without building a dict per
+    row: Tortoise builds the SQL and picks the connection (a transaction's, when in one), the
+    rows come back as the driver's tuples and only the columns that need it are converted.
+    A page of 1,000 allocations reads in about a third of `.values()`'s time on SQLite."""
+    values = query.values(*columns)
+    values.sql()  # builds `values.query` and chooses the connection
+    sql, params = values.query.get_parameterized_sql()
+    converters = [
+        (column, *plan)
+        for column, plan in zip(columns, _converters(values, query.model, columns), strict=True)
+        if plan is not None
+    ]
+    _, records = await values._db.execute_query(sql, params)
+    out: list[Row] = []
+    append = out.append
+    new = Row.__new__
+    for record in records:
+        data = dict(zip(columns, record, strict=True))
+        for column, convert, ready in converters:
+            value = data[column]
+            if value is not None and type(value) is not ready:
+                data[column] = convert(value)
+        row = new(Row)
+        row.__dict__ = data
+        append(row)
+    return out
 
 
 def cursor(pk: int) -> str:
@@ -161,7 +223,7 @@ async def paginate(
         page_query = page_query.filter(id__gt=after_pk)
     page_query = page_query.limit(size + 1)
     if columns:
-        rows: list[Any] = [Row(r) for r in await page_query.values(*columns)]
+        rows: list[Any] = await fetch_rows(page_query, columns)
     else:
         rows = list(await page_query)
     more = len(rows) > size
@@ -171,17 +233,29 @@ async def paginate(
     else:
         assert build is not None
         nodes = [build(r) for r in rows]
-    edges = [Edge(node=n, cursor=cursor(r.id)) for n, r in zip(nodes, rows, strict=True)]
-    return Connection(
-        edges=edges,
+    keys = [r.id for r in rows]
+    # Built without __init__: `edges` is computed from `nodes` and `keys` when it is read, so a
+    # page read through `nodes` makes no Edge objects and no cursors but the two of pageInfo.
+    connection: Connection[T] = Connection.__new__(Connection)
+    connection.__dict__.update(
         nodes=nodes,
+        keys=keys,
         page_info=PageInfo(
             has_next_page=more,
             has_previous_page=after_pk is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursor(keys[0]) if keys else None,
+            end_cursor=cursor(keys[-1]) if keys else None,
         ),
         count_query=query,
         # A first page that holds every row needs no COUNT: totalCount is its length.
         known_total=len(rows) if after_pk is None and not more else None,
     )
+    return connection
+
+
+def _edges(connection: Connection[Any]) -> list[Edge[Any]]:
+    keys = connection.keys or []
+    return [Edge(node=n, cursor=cursor(k)) for n, k in zip(connection.nodes, keys, strict=True)]
+
+
+setattr(Connection, "edges", property(_edges))  # noqa: B010 (a property on a Strawberry type)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app import clock
@@ -33,6 +34,7 @@ from app.domain.money import from_micros, parse_decimal, to_micros
 from app.domain.pacing import PACE_RULE
 from app.domain.periods import PeriodBounds, local_date
 from app.models import Allocation, Budget, Spend
+from app.models.compiled import CompiledSelect
 from app.services import alerts, idempotency, lookup, periods
 from app.services.events import for_projects
 from app.services.spend_post import Posted, SpendRow, lock_for_pacing, post_spend
@@ -88,17 +90,31 @@ def choose_allocation(
     return usable[0]
 
 
+def _open_allocations(project_id: int) -> QuerySet[Allocation]:
+    return Allocation.filter(project_id=project_id, period__status="OPEN").select_related(
+        "budget", "project", "period"
+    )
+
+
+#: The project's allocations in open periods (in one budget): every spend, authorization and
+#: reservation starts here, so the SQL is built once (app.models.compiled).
+_OPEN_ALLOCATIONS = CompiledSelect(Allocation, _open_allocations, 1)
+_OPEN_ALLOCATION_IN = CompiledSelect(
+    Allocation,
+    lambda project_id, budget_id: _open_allocations(project_id).filter(budget_id=budget_id),
+    2,
+)
+
+
 async def resolve_allocation(
     actor: Actor, project_id: int, budget_id: int | None, allowed: Allowed = can_record_spend
 ) -> tuple[Allocation, Budget]:
     """The project's allocation in the open period of the named budget (or of the only budget
     the actor may use it in)."""
-    query = Allocation.filter(project_id=project_id, period__status="OPEN").select_related(
-        "budget", "project", "period"
-    )
-    if budget_id is not None:
-        query = query.filter(budget_id=budget_id)
-    rows = list(await query)
+    if budget_id is None:
+        rows = await _OPEN_ALLOCATIONS(project_id)
+    else:
+        rows = await _OPEN_ALLOCATION_IN(project_id, budget_id)
     if not rows:
         await lookup.project(project_id)
     picked = choose_allocation(actor, project_id, budget_id, rows, allowed)

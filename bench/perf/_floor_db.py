@@ -3,7 +3,9 @@
 PostgreSQL: an asyncpg pool of the size Tortoise uses by default (1–5), without asyncpg's reset
 on release (the floor keeps no session state, which is what "no connection resets" asks of
 Allot). SQLite: one aiosqlite connection in autocommit mode with Tortoise's pragmas (WAL,
-foreign keys, busy_timeout, synchronous=NORMAL) behind one lock, as Tortoise runs it.
+foreign keys, busy_timeout) behind one lock, as Tortoise runs it, and the `synchronous` level
+Allot runs the same URL with (FULL unless the URL says `?synchronous=…`, as app/db.py): a
+floor that did not sync the WAL at commit would not be doing the same writes.
 SQL is written with `?` placeholders; PostgreSQL gets `$1, $2, …`.
 
 Values differ by driver (SQLite keeps dates and timestamps as ISO text, booleans as 0/1):
@@ -18,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, Protocol
+from urllib.parse import parse_qs
 
 Row = Sequence[Any]
 
@@ -78,14 +81,16 @@ class SqliteDb:
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str) -> SqliteDb:
+    async def open(cls, path: str, synchronous: str = "FULL") -> SqliteDb:
         import aiosqlite
 
         conn = await aiosqlite.connect(path, isolation_level=None)
         for pragma in ("journal_mode=WAL", "journal_size_limit=16384", "foreign_keys=ON"):
             await conn.execute(f"PRAGMA {pragma}")
         await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous={synchronous!r}")
+        await conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         return cls(conn)
 
     async def close(self) -> None:
@@ -129,7 +134,9 @@ Db = PgDb | SqliteDb
 async def open_db(url: str) -> Db:
     if url.startswith(("postgres://", "postgresql://")):
         return await PgDb.open(url)
-    return await SqliteDb.open(url.removeprefix("sqlite://").split("?")[0])
+    path, _, query = url.removeprefix("sqlite://").partition("?")
+    level = parse_qs(query).get("synchronous", ["FULL"])[-1]
+    return await SqliteDb.open(path, level)
 
 
 def day(value: Any) -> date:

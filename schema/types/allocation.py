@@ -23,7 +23,7 @@ from tortoise.functions import Sum
 from app import clock
 from app.domain import forecast as domain_forecast
 from app.domain.errors import ValidationError
-from app.domain.money import from_micros
+from app.domain.money import from_micros, micros_text
 from app.domain.periods import PeriodBounds, local_date, local_midnight_utc
 from app.domain.status import percent_used, status_band
 from app.domain.timeline import timeline_days
@@ -145,28 +145,14 @@ class Allocation(Node, pacing.PacingFields):
 
     @classmethod
     def build(cls, row: Any, budget: Budget, project: Project) -> Allocation:
-        """From an allocation row (a model or a `Row` of `COLUMNS`), with its budget and project."""
-        allocated, spent, held = row.allocated_micros, row.spent_micros, row.held_micros
-        remaining = allocated - spent
-        own = row.rollover_policy
-        return cls(
-            id=strawberry.ID(ids.encode("Allocation", row.id)),
-            amount=from_micros(allocated),
-            spent=from_micros(spent),
-            remaining=from_micros(remaining),
-            held=from_micros(held),
-            available=from_micros(remaining - held),
-            percent_used=percent_used(allocated, spent),
-            status=status_band(allocated, remaining),
-            alert_threshold=row.alert_threshold,
-            notes=row.notes,
-            project=project,
-            budget=budget,
-            rollover_override=None if own is None else RolloverPolicy(own),
-            rollover_policy=RolloverPolicy(own or budget.row.rollover_policy),
-            row=row,
-            memo={},
-        )
+        """From an allocation row (a model or a `Row` of `COLUMNS`), with its budget and project.
+
+        Only the row, budget and project are stored: the figures (`amount`, `spent`, `status`…)
+        are computed from the row's micros when read (`_FIGURES` below), so a page of 1,000
+        that asks for two of them makes 2,000 Decimals, not 5,000 plus statuses and enums."""
+        allocation = cls.__new__(cls)
+        allocation.__dict__ = {"row": row, "budget": budget, "project": project, "memo": {}}
+        return allocation
 
     # -- figures from the daily history -------------------------------------------------------
 
@@ -351,6 +337,50 @@ class Allocation(Node, pacing.PacingFields):
         return await service_costs(SpendDaily.filter(allocation_id=self.row.id))
 
 
+def _rollover_override(a: Allocation) -> RolloverPolicy | None:
+    own = a.row.rollover_policy
+    return None if own is None else RolloverPolicy(own)
+
+
+#: The figures of an allocation, each computed from its row when GraphQL (or code) reads it.
+#: They are properties on the type, so the fast executor reads them as plain attributes.
+_FIGURES: dict[str, Any] = {
+    "id": lambda a: strawberry.ID(ids.encode("Allocation", a.row.id)),
+    "amount": lambda a: from_micros(a.row.allocated_micros),
+    "spent": lambda a: from_micros(a.row.spent_micros),
+    "remaining": lambda a: from_micros(a.row.allocated_micros - a.row.spent_micros),
+    "held": lambda a: from_micros(a.row.held_micros),
+    "available": lambda a: from_micros(
+        a.row.allocated_micros - a.row.spent_micros - a.row.held_micros
+    ),
+    "percent_used": lambda a: percent_used(a.row.allocated_micros, a.row.spent_micros),
+    "status": lambda a: status_band(
+        a.row.allocated_micros, a.row.allocated_micros - a.row.spent_micros
+    ),
+    "alert_threshold": lambda a: a.row.alert_threshold,
+    "notes": lambda a: a.row.notes,
+    "rollover_override": _rollover_override,
+    "rollover_policy": lambda a: RolloverPolicy(
+        a.row.rollover_policy or a.budget.row.rollover_policy
+    ),
+}
+for _name, _compute in _FIGURES.items():
+    setattr(Allocation, _name, property(_compute))
+
+#: What the fast executor writes for these fields, straight from the row (schema/execution.py):
+#: the same text as the figures above once serialized, without making their Decimals.
+Allocation.__graphql_readers__ = {  # type: ignore[attr-defined]
+    "id": lambda a: ids.encode("Allocation", a.row.id),
+    "amount": lambda a: micros_text(a.row.allocated_micros),
+    "spent": lambda a: micros_text(a.row.spent_micros),
+    "remaining": lambda a: micros_text(a.row.allocated_micros - a.row.spent_micros),
+    "held": lambda a: micros_text(a.row.held_micros),
+    "available": lambda a: micros_text(
+        a.row.allocated_micros - a.row.spent_micros - a.row.held_micros
+    ),
+}
+
+
 def _runway(f: domain_forecast.Forecast) -> float | None:
     return None if f.runway_days is None else round(f.runway_days, 2)
 
@@ -394,26 +424,31 @@ async def allocations_for(
     for row in await loaders.budget.load_many(missing):
         budget_objects[row.id] = Budget.from_model(row)
     project_objects = dict(projects or {})
+    new_row = Row.__new__
     for r in rows:
         if r.project_id not in project_objects and isinstance(r, Row) and "project__name" in r:
-            project_objects[r.project_id] = Project.from_model(
-                Row(id=r.project_id, name=r.project__name, slug=r.project__slug,
-                    slack_channel=r.project__slack_channel)
-            )  # fmt: skip
+            project = new_row(Row)
+            project.__dict__ = {
+                "id": r.project_id,
+                "name": r.project__name,
+                "slug": r.project__slug,
+                "slack_channel": r.project__slack_channel,
+            }
+            project_objects[r.project_id] = Project.from_model(project)
     missing = sorted({r.project_id for r in rows} - set(project_objects))
     for row in await loaders.project.load_many(missing):
         project_objects[row.id] = Project.from_model(row)
-    out = [
-        Allocation.build(r, budget_objects[r.budget_id], project_objects[r.project_id])
-        for r in rows
-    ]
-    for allocation in out:
-        allocation.memo["info"] = info
-        row = allocation.row
+    build = Allocation.build
+    out = []
+    for r in rows:
+        allocation = build(r, budget_objects[r.budget_id], project_objects[r.project_id])
+        memo = allocation.memo
+        memo["info"] = info
         if bounds is not None:
-            allocation.memo["bounds"] = bounds
-        elif isinstance(row, Row) and "period__start_date" in row:
-            allocation.memo["bounds"] = PeriodBounds(row.period__start_date, row.period__end_date)
+            memo["bounds"] = bounds
+        elif isinstance(r, Row) and "period__start_date" in r:
+            memo["bounds"] = PeriodBounds(r.period__start_date, r.period__end_date)
+        out.append(allocation)
     if out and wants_history(info):
         keys = [(a.row.budget_id, a.row.project_id) for a in out]
         for allocation, history in zip(
