@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,6 +46,19 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+def selects(info: Info, names: Collection[str]) -> bool:
+    """Whether the field's selection asks for any of `names` at any depth (fragments
+    included): what a resolver reads ahead for (a join, a preload). Over-approximates, as a
+    name may sit under another field; a miss only costs the loaders' own statements."""
+    stack = list(info.selected_fields)
+    while stack:
+        selection = stack.pop()
+        if getattr(selection, "name", None) in names:
+            return True
+        stack.extend(getattr(selection, "selections", None) or ())
+    return False
 
 
 async def context_for_user(user: User | None, request: Any = None) -> Context:

@@ -31,7 +31,7 @@ from app.models import Allocation as AllocationRow
 from app.models import Spend as SpendRow
 from app.models import SpendDaily
 from schema import ids
-from schema.context import Info
+from schema.context import Info, selects
 from schema.loaders import daily_series
 from schema.pagination import Connection, Row, paginate
 from schema.types import pacing
@@ -392,13 +392,7 @@ def wants_history(info: Info) -> bool:
     """Whether the field's selection (at any depth, fragments included) asks for a figure that
     needs the daily history. Over-approximates (a preload it did not need costs one query);
     a miss only costs the figures being loaded field by field."""
-    stack = list(info.selected_fields)
-    while stack:
-        selection = stack.pop()
-        if getattr(selection, "name", None) in _HISTORY_FIELDS:
-            return True
-        stack.extend(getattr(selection, "selections", None) or ())
-    return False
+    return selects(info, _HISTORY_FIELDS)
 
 
 async def allocations_for(

@@ -27,7 +27,7 @@ from app.services.calendars import calendar_of, first_period_prorated
 from app.services.lookup import with_open_spent
 from app.services.periods import preview_close
 from schema import ids
-from schema.context import Info
+from schema.context import Info, selects
 from schema.loaders import HISTORY_DAYS
 from schema.pagination import Connection, Row, paginate
 from schema.types import pacing
@@ -459,7 +459,17 @@ class Budget(Node, pacing.PacingFields):
         query = visible_transfers(info).filter(budget_id=self.row.id)
         if status is not None:
             query = query.filter(status=status.value)
-        return await paginate(query, first, after, Transfer.from_model)
+        if not selects(info, ("requestedBy",)):
+            return await paginate(query, first, after, Transfer.from_model)
+        # Asked for the requesters: read them with the page (a join, not a statement more)
+        # and hand them to the user loader, where `requestedBy` finds them.
+        page = await paginate(
+            query.select_related("requested_by"), first, after, Transfer.from_model
+        )
+        info.context.loaders.user.prime_many(
+            {t.row.requested_by_id: t.row.requested_by for t in page.nodes}
+        )
+        return page
 
     @strawberry.field(
         description="The budget's owners (its PIs): they allocate, decide transfers and close "
