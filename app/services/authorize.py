@@ -6,6 +6,7 @@ Open holds count: what remains is allocated − spent − held.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from app import clock
@@ -13,7 +14,8 @@ from app.domain.access import Actor, can_view_allocation
 from app.domain.money import from_micros, to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
-from app.models import BudgetPeriod, SpendDaily
+from app.models import SpendDaily
+from app.models.compiled import CompiledSelect
 from app.services.holds import stale_held
 from app.services.spending import resolve_allocation
 
@@ -26,11 +28,16 @@ class SpendDecision:
     daily_allowance: int | None
 
 
-async def spent_on(allocation_id: int, day: object) -> int:
-    rows = await SpendDaily.filter(allocation_id=allocation_id, day=day).values_list(
-        "amount_micros", flat=True
-    )
-    return sum(int(r) for r in rows)  # type: ignore[arg-type]
+#: An envelope's roll-up rows of one day (one per service): every authorizeSpend reads them.
+_DAY_ROWS = CompiledSelect(
+    SpendDaily,
+    lambda allocation_id, day: SpendDaily.filter(allocation_id=allocation_id, day=day),
+    (int, date),
+)
+
+
+async def spent_on(allocation_id: int, day: date) -> int:
+    return sum(row.amount_micros for row in await _DAY_ROWS(allocation_id, day))
 
 
 async def authorize_spend(
@@ -49,7 +56,7 @@ async def authorize_spend(
     allocation, budget = await resolve_allocation(
         actor, project_id, budget_id, allowed=can_view_allocation
     )
-    period = await BudgetPeriod.get(id=allocation.period_id)  # type: ignore[attr-defined]
+    period = allocation.period  # read with the allocation
     if allocation.held_micros:
         held += allocation.held_micros - await stale_held(allocation.id)
     remaining = allocation.allocated_micros - allocation.spent_micros - held

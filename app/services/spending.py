@@ -98,11 +98,11 @@ def _open_allocations(project_id: int) -> QuerySet[Allocation]:
 
 #: The project's allocations in open periods (in one budget): every spend, authorization and
 #: reservation starts here, so the SQL is built once (app.models.compiled).
-_OPEN_ALLOCATIONS = CompiledSelect(Allocation, _open_allocations, 1)
+_OPEN_ALLOCATIONS = CompiledSelect(Allocation, _open_allocations, (int,))
 _OPEN_ALLOCATION_IN = CompiledSelect(
     Allocation,
     lambda project_id, budget_id: _open_allocations(project_id).filter(budget_id=budget_id),
-    2,
+    (int, int),
 )
 
 

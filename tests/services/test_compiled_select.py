@@ -90,8 +90,34 @@ async def test_arguments_that_cannot_be_compiled_build_the_query_each_time(datab
         calls.append(value)
         return Allocation.filter(notes=value)
 
-    compiled = CompiledSelect(Allocation, make, 1)
+    compiled = CompiledSelect(Allocation, make, (int,))
     assert await compiled("text") == []  # not an int: the plain QuerySet
     assert await compiled(3) == []  # the marker is not an SQL parameter as given: not compiled
     assert await compiled(4) == []
     assert "text" in calls and 3 in calls and 4 in calls
+
+
+@both_databases
+async def test_a_compiled_select_with_a_day_argument_reads_that_day_only(admin) -> None:
+    from datetime import timedelta
+
+    from app import clock
+    from app.models import SpendDaily
+    from app.services import spending
+    from app.services.authorize import spent_on
+
+    _, actor, _ = admin
+    _, _, shared, alone = await _world(actor)
+    today = clock.now().date()
+    for service, amount in (("aws", "1.5"), ("gcp", "2.25")):
+        await spending.record_spend(
+            actor, spending.SpendInput(project_id=alone.id, amount=amount, service=service)
+        )
+    allocation = (await _OPEN_ALLOCATIONS(alone.id))[0]
+    rows = await SpendDaily.filter(allocation_id=allocation.id, day=today)
+    assert len(rows) == 2
+    for _ in range(2):
+        assert await spent_on(allocation.id, today) == 3_750_000
+        assert await spent_on(allocation.id, today - timedelta(days=1)) == 0
+        other = (await _OPEN_ALLOCATIONS(shared.id))[0]
+        assert await spent_on(other.id, today) == 0
