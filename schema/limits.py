@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -73,6 +72,11 @@ class _Reads(Mapping[str, Any]):
             self._note(name)
         return name in self._variables
 
+    def __bool__(self) -> bool:  # `variables or {}` asks only whether there are any
+        if self.read is not None:
+            self.read[_ANY] = _fingerprint(self._variables, _ANY)
+        return bool(self._variables)
+
     def __iter__(self) -> Iterator[str]:
         self.read = None
         return iter(self._variables)
@@ -82,7 +86,13 @@ class _Reads(Mapping[str, Any]):
         return len(self._variables)
 
 
+#: Not a variable name (those are GraphQL names): stands for "are there any variables".
+_ANY = "<any>"
+
+
 def _fingerprint(variables: Mapping[str, Any], name: str) -> str:
+    if name == _ANY:
+        return repr(bool(variables))
     return repr(variables[name]) if name in variables else "<absent>"
 
 
@@ -446,7 +456,6 @@ def request_limiter(limits: RequestLimits) -> type[SchemaExtension]:
 # --- validation: cached, after the gate, and quiet when introspection is off ----------------
 
 
-@lru_cache(maxsize=512)
 def _validate(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -464,16 +473,26 @@ def validation_cache(*, hide_suggestions: bool) -> type[SchemaExtension]:
     that it can drop "Did you mean …?" suggestions, which name fields and types of the schema
     to a caller that may not introspect it."""
 
+    # Remembered per parsed document (by identity: hashing a document walks all of it), for
+    # each schema and set of rules; validation reads no variables.
+    validators: dict[tuple[int, tuple[Any, ...]], tuple[GraphQLSchema, Any]] = {}
+
+    def validator(schema: GraphQLSchema, rules: tuple[Any, ...]) -> Any:
+        key = (id(schema), rules)
+        if key not in validators:
+            validators[key] = (
+                schema,
+                per_document(lambda d, _v: _validate(schema, d, rules, hide_suggestions)),
+            )
+        return validators[key][1]
+
     class GuardedValidationCache(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             if context.pre_execution_errors is None and context.graphql_document is not None:
-                context.pre_execution_errors = _validate(
-                    context.schema._schema,
-                    context.graphql_document,
-                    tuple(context.validation_rules),
-                    hide_suggestions,
-                )
+                schema = context.schema._schema
+                validate_document = validator(schema, tuple(context.validation_rules))
+                context.pre_execution_errors = validate_document(context.graphql_document, {})
             yield
 
     return GuardedValidationCache

@@ -73,3 +73,20 @@ async def test_the_schema_refuses_a_page_size_after_the_same_document_passed(dat
     assert big.errors and "first" in big.errors[0].message
     again = await schema.execute(page, variable_values={"n": 5}, context_value=context)
     assert again.errors is None
+
+
+def test_asking_whether_there_are_variables_is_remembered_as_such() -> None:
+    calls: list[bool] = []
+
+    def check(document: Any, variables: Mapping[str, Any]) -> list[GraphQLError]:
+        calls.append(bool(variables))
+        return [] if (variables or {}).get("n") != 99 else [GraphQLError("no")]
+
+    remembered = per_document(check)
+    document = parse(PAGE)
+    remembered(document, {"n": 1, "x": "a"})
+    remembered(document, {"n": 1, "x": "b"})  # only x changed: not read
+    assert calls == [True]
+    remembered(document, {})
+    assert calls == [True, False]
+    assert remembered(document, {"n": 99})[0].message == "no"
