@@ -147,6 +147,16 @@ def _lab_with_a_pending_request(s: LiveServer) -> dict[str, str]:
     }
 
 
+def _confirm(driver: Any) -> None:
+    """Click the open confirmation dialog's confirm button once the dialog is open (it opens
+    on the click that asked for it, a moment later)."""
+    from selenium.webdriver.common.by import By
+
+    selector = "dialog[open] [data-confirm]"
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, selector))
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+
+
 def _wait(driver: Any, condition: Callable[[Any], Any]) -> Any:
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
@@ -468,7 +478,7 @@ def test_an_owner_splits_equally_and_approves_with_a_confirmation(
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
     _shots(browser, "approve-dialog")
     browser.find_element(By.CSS_SELECTOR, "dialog[open] textarea").send_keys("ok for the deadline")
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(browser)
     _wait(browser, lambda d: "APPLIED" in _text_of(d, "#message"))
     assert s.graphql(GQL_TRANSFER, id=made["transfer"])["node"] == {
         "status": "APPLIED",
@@ -541,7 +551,7 @@ def test_a_transfer_decided_elsewhere_shows_the_typed_error(
     assert _text_of(browser, '[data-field="status"]') == "PENDING"
     assert _ok(s.graphql(GQL_CANCEL, token=made["bob"], id=made["transfer"]), "cancelTransfer")
     browser.find_element(By.CSS_SELECTOR, "button.approve").click()
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(browser)
     _wait(browser, lambda d: "Could not approve" in _text_of(d, "#message"))
     _wait(browser, lambda d: _text_of(d, '[data-field="status"]') == "CANCELLED")
     _shots(browser, "transfer")
@@ -587,7 +597,7 @@ def test_a_member_sees_their_envelope_and_the_pool_and_is_denied_the_rest(
     assert "Waiting for an owner" in _text_of(browser, "#pending")
     _shots(browser, "member-budget")
     browser.find_element(By.CSS_SELECTOR, "#pending button.cancel").click()  # their own request
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(browser)
     _wait(browser, lambda d: "CANCELLED" in _text_of(d, "#message"))
 
     # Their project's page: their envelope across budgets, labelled as theirs, and the pool.
@@ -670,13 +680,6 @@ def _click(driver: Any, css: str) -> None:
     element = driver.find_element(By.CSS_SELECTOR, css)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
-
-
-def _confirm(driver: Any) -> None:
-    from selenium.webdriver.common.by import By
-
-    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open] [data-confirm]"))
-    driver.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
 
 
 def test_an_owner_edits_the_budget_sees_a_field_error_archives_and_restores(
@@ -989,7 +992,7 @@ def _revoke_in(driver: Any, table: str, label: str) -> None:
     _token_row(driver, table, label).find_element(By.CSS_SELECTOR, "button.revoke").click()
     _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
     assert "stops working at once" in _text_of(driver, "dialog[open]")
-    driver.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(driver)
     _wait(
         driver,
         lambda d: _token_row(d, table, label).get_attribute("data-revoked") == "true",

@@ -18,6 +18,7 @@ from test_dashboard_browser import (  # the same headless Chromium, skipped the 
     GQL_PROJECT,
     GQL_USER,
     _cells,
+    _confirm,
     _field,
     _ok,
     _row,
@@ -253,7 +254,7 @@ def test_the_lab_persona_splits_by_percent_and_moves_unused_money_at_quarter_end
     _row(browser, "Robotics").find_element(By.CSS_SELECTOR, "button.release").click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
     assert "$8,000.00 goes back to the pool" in _text_of(browser, "dialog[open]")
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(browser)
     _wait(browser, lambda d: "Could not release Robotics" in _notice(d))
     assert "archived" in _notice(browser)
     assert _figure(browser, "unallocated") == "$12,000.00"
@@ -263,7 +264,7 @@ def test_the_lab_persona_splits_by_percent_and_moves_unused_money_at_quarter_end
     )
     _row(browser, "Robotics").find_element(By.CSS_SELECTOR, "button.release").click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] [data-confirm]").click()
+    _confirm(browser)
     _wait(browser, lambda d: _figure(d, "unallocated") == "$20,000.00")
     assert "Released $8,000.00 from Robotics" in _notice(browser)
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#allocations tbody tr")) == 3)
