@@ -98,6 +98,6 @@ for _name, _read in _FIELDS.items():
 #: What the fast executor writes for these fields (schema/execution.py): the row's own text.
 Project.__graphql_readers__ = {  # type: ignore[attr-defined]
     "id": lambda p: ids.encode("Project", p.row.id),
-    "name": lambda p: p.row.name,
-    "slug": lambda p: p.row.slug,
+    "name": _FIELDS["name"],
+    "slug": _FIELDS["slug"],
 }
