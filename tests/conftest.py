@@ -22,14 +22,13 @@ from app.services import actors as actor_service
 
 
 def _migrate(url: str) -> None:
-    """Create the schema from the models (fast). `tests/test_migrations.py` checks separately
-    that the migrations in app/migrations build the same schema."""
+    """Create the schema as a real database gets it: the migrations in app/migrations (once
+    per session, into a template copied for each test). They add what the models cannot say,
+    such as SQLite's triggers that keep the period totals (migration 0006);
+    `tests/test_migrations.py` checks that they build the same tables as the models."""
 
     async def main() -> None:
-        from tortoise import Tortoise
-
-        await db.init_db(url)
-        await Tortoise.generate_schemas()
+        await db.migrate(url)
         await db.close_db()
 
     asyncio.run(main())

@@ -7,7 +7,15 @@ from app.models.budgets import Allocation, Budget, BudgetPeriod, Project
 from app.models.delivery import Delivery, Webhook
 from app.models.events import Alert, AlertEvent, OutboxEvent
 from app.models.ingest import RoutingRule, UnassignedSpend
-from app.models.ledger import IdempotencyRecord, JournalEntry, Spend, SpendDaily, TransferRequest
+from app.models.ledger import (
+    IdempotencyRecord,
+    JournalEntry,
+    Spend,
+    SpendDaily,
+    SpendPeriodDay,
+    SpendPeriodService,
+    TransferRequest,
+)
 from app.models.plans import BudgetPlan
 from app.models.pricing import Rate, RateCard, SpendUsage
 from app.models.reservations import Reservation
@@ -41,6 +49,8 @@ __all__ = [
     "SlackThread",
     "Spend",
     "SpendDaily",
+    "SpendPeriodDay",
+    "SpendPeriodService",
     "SpendUsage",
     "TransferRequest",
     "UnassignedSpend",

@@ -120,6 +120,55 @@ class SpendDaily(Model):
         indexes = (("period_id", "day"), ("period_id", "service"))
 
 
+#: Rows per (period, day) and per (period, service) in the totals below, by allocation id: spends
+#: into one budget on one day land on different rows, so writers do not queue behind one row.
+TOTAL_SHARDS = 16
+
+
+class SpendPeriodDay(Model):
+    # A period's spend per local day (summed over its shards), kept on write with `spend_daily`
+    # (app.services.period_totals): the timeline reads O(days × shards) rows, whatever the spend.
+
+    id = fields.BigIntField(primary_key=True)
+    period: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="day_totals", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    shard = fields.SmallIntField()
+    amount_micros = fields.BigIntField(default=0)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "spend_period_day"
+        table_description = (
+            "A budget period's spend per local day, in TOTAL_SHARDS rows by allocation id, "
+            "kept on write with spend_daily."
+        )
+        unique_together = (("period", "day", "shard"),)
+
+
+class SpendPeriodService(Model):
+    # A period's spend per service (summed over its shards), kept on write with `spend_daily`:
+    # the service breakdown reads O(services × shards) rows.
+
+    id = fields.BigIntField(primary_key=True)
+    period: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.BudgetPeriod", related_name="service_totals", on_delete=fields.CASCADE
+    )
+    service = fields.CharField(max_length=200, default="")
+    shard = fields.SmallIntField()
+    amount_micros = fields.BigIntField(default=0)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "spend_period_service"
+        table_description = (
+            "A budget period's spend per service, in TOTAL_SHARDS rows by allocation id, "
+            "kept on write with spend_daily."
+        )
+        unique_together = (("period", "service", "shard"),)
+
+
 class TransferRequest(Model):
     # A request to move money (API type `Transfer`). Applying it posts a journal entry.
 

@@ -16,7 +16,7 @@ from app.domain.ledger import EntryKind
 from app.domain.pacing import PACE_RULE, daily_drip, pacing_cap
 from app.domain.periods import PeriodBounds, local_date
 from app.models import Allocation, JournalEntry
-from app.services import alerts, idempotency
+from app.services import alerts, idempotency, period_totals
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
 from app.services.events import emit, for_projects
 from app.services.sql import conn, fetch, is_postgres
@@ -286,6 +286,8 @@ async def write(
     await execute_many(_UPSERT_DAILY, [[*k, v[0], v[1]] for k, v in daily.items()])
     for allocation_id, (charges, credits, count, first) in moved.items():
         await _post(actor, by_allocation[allocation_id], charges, credits, count, first)
+    # After the allocations' rows: the totals' rows are taken last (app.services.period_totals).
+    await period_totals.add((*key, amount, n) for key, (amount, n) in daily.items())
     for item in items:
         if item.idempotency_key is not None:
             await idempotency.remember(

@@ -48,7 +48,7 @@ from app.domain.ledger import EntryKind
 from app.domain.money import from_micros, to_micros
 from app.domain.periods import local_date
 from app.models import Allocation, Budget, Spend
-from app.services import alerts, ledger, lookup
+from app.services import alerts, ledger, lookup, period_totals
 from app.services.events import emit, for_projects
 from app.services.sql import fetch
 
@@ -241,6 +241,13 @@ async def _post(
         " VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (allocation_id, day, service) DO UPDATE SET"
         " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
         " count = spend_daily.count + excluded.count RETURNING id",
+        allocation.period_id,  # type: ignore[attr-defined]
+        allocation.id,
+        day,
+        template.service or "",
+        amount,
+    )
+    await period_totals.add_one(
         allocation.period_id,  # type: ignore[attr-defined]
         allocation.id,
         day,

@@ -3,8 +3,10 @@ entry and the outbox event, in as few statements as the database allows.
 
 PostgreSQL: one statement, a data-modifying CTE. Every part hangs off the spend row actually
 inserted, so a replayed `externalId` (ON CONFLICT DO NOTHING) changes nothing, and the whole
-spend is one atomic statement. SQLite: five short statements inside the caller's transaction
-(SQLite has no data-modifying CTEs; one process serialises its transactions anyway).
+spend is one atomic statement, the period's totals per day and per service included
+(app.services.period_totals). SQLite: five short statements inside the caller's transaction
+(SQLite has no data-modifying CTEs; one process serialises its transactions anyway); the
+roll-up's triggers keep the totals there.
 
 Concurrency without a hot row: a spend does not update its budget period's row. It takes a
 SHARE lock on it (`FOR SHARE`: spends do not block each other) while the period is OPEN; a close
@@ -31,6 +33,7 @@ from typing import Any
 from app.domain.ledger import AccountKind as K
 from app.domain.ledger import EntryKind
 from app.domain.pacing import PACING_CAP_MULTIPLE
+from app.services import period_totals
 from app.services.sql import fetch, is_postgres
 
 
@@ -135,6 +138,7 @@ async def _post_postgres(row: SpendRow, hard_limit: bool, pace: int | None) -> P
     checks = "target.fits" if hard_limit and row.amount > 0 else "TRUE"
     if pace is not None:
         checks += " AND target.paced"
+    totals = period_totals.postgres_ctes("daily", "$1", "$2", "$9", "COALESCE($6, '')", "$3")
     sql = f"""
 WITH open_period AS (
   SELECT id FROM budget_period WHERE id = $1 AND status = 'OPEN' FOR SHARE
@@ -159,7 +163,8 @@ WITH open_period AS (
   ON CONFLICT (allocation_id, day, service) DO UPDATE SET
     amount_micros = spend_daily.amount_micros + excluded.amount_micros,
     count = spend_daily.count + excluded.count
-), journal AS (
+  RETURNING 1 AS one
+), {totals}, journal AS (
   INSERT INTO journal_entry (budget_id, kind, from_kind, from_period_id, from_allocation_id,
     to_kind, to_period_id, to_allocation_id, amount_micros, actor_id, spend_id, created_at)
   SELECT $4, $16, $17, $1, $18, $19, $1, $20, abs($3), $14, ins.id, $15 FROM ins

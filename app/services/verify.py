@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.domain.ledger import AccountKind, Entry, EntryKind, replay
 from app.models import Allocation, BudgetPeriod, JournalEntry, SpendDaily
+from app.services import period_totals
 
 _CHUNK = 20_000
 
@@ -80,6 +81,8 @@ async def verify() -> list[Drift]:
         _cmp(drifts, f"allocation {alloc_id} daily roll-up", daily.get(alloc_id, 0), spent)  # type: ignore[arg-type]
     await _verify_holds(drifts)
     await _verify_corrections(drifts)
+    for what, kept, rollup in await period_totals.drift():
+        drifts.append(Drift(f"{what} (journal: the spend_daily roll-up)", kept, rollup))
     periods = await BudgetPeriod.all().values_list(
         "id", "funded_micros", "unallocated_micros", "allocated_micros", "spent_micros", "status"
     )

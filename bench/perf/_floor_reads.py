@@ -159,11 +159,12 @@ async def dashboard(conn: Conn, auth: str | None, budget_id: str, n: int) -> dic
         history[project_id][day(d)] = int(amount)
         budget_history[day(d)] += int(amount)
     days = await conn.fetch(
-        "SELECT day, SUM(amount_micros) FROM spend_daily WHERE period_id = ? GROUP BY day",
+        "SELECT day, SUM(amount_micros) FROM spend_period_day WHERE period_id = ? GROUP BY day",
         period_id,
     )
     services = await conn.fetch(
-        "SELECT service, SUM(amount_micros) FROM spend_daily WHERE period_id = ? GROUP BY service",
+        "SELECT service, SUM(amount_micros) FROM spend_period_service WHERE period_id = ?"
+        " GROUP BY service",
         period_id,
     )
     top = await conn.fetch(

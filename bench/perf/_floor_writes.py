@@ -3,8 +3,9 @@
 recordSpend writes what Allot's `spending._record` + `ledger.spend` write, in one transaction
 and the same order: the spend row (ON CONFLICT on its externalId: a replay writes nothing), the
 period's spent (only while OPEN), the conditional allocation update (`… WHERE allocated − spent
->= x` under a hard limit), the `spend_daily` upsert, the SPEND journal entry and the outbox
-event, plus an alert and its event when a threshold is crossed (as `alerts.after_spend`).
+>= x` under a hard limit), the `spend_daily` upsert and the period's two totals, the SPEND
+journal entry and the outbox event, plus an alert and its event when a threshold is crossed
+(as `alerts.after_spend`).
 Before it: the token and the allocation with its budget and the actor's right, two statements.
 reserveSpend: the conditional hold, the reservation row and its outbox event.
 authorizeSpend: the allocation, today's spend (and expired holds, when any are held).
@@ -19,6 +20,7 @@ from typing import Any
 from app.domain.money import to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
+from app.models.ledger import TOTAL_SHARDS
 from bench.perf._floor_db import Conn, Db, Row, authenticate, day, flag, money, pk
 
 _RESOLVE = (
@@ -108,6 +110,19 @@ async def record_spend(db: Db, auth: str | None, v: dict[str, Any]) -> dict:
             " count = spend_daily.count + excluded.count RETURNING id",
             a[1], a[0], local_day, "bench-http", amount,
         )  # fmt: skip
+        for table, key, value in (
+            ("spend_period_day", "day", local_day),
+            ("spend_period_service", "service", "bench-http"),
+        ):  # the period's totals, as app/services/period_totals.py (SQLite: its triggers)
+            if db.dialect != "postgres":
+                break
+            await tx.fetch(
+                f"INSERT INTO {table} (period_id, {key}, shard, amount_micros, count)"
+                f" VALUES (?, ?, ?, ?, 1) ON CONFLICT (period_id, {key}, shard) DO UPDATE SET"
+                f" amount_micros = {table}.amount_micros + excluded.amount_micros,"
+                f" count = {table}.count + excluded.count RETURNING id",
+                a[1], value, a[0] % TOTAL_SHARDS, amount,
+            )  # fmt: skip
         await tx.fetch(
             "INSERT INTO journal_entry (budget_id, kind, from_kind, from_period_id,"
             " from_allocation_id, to_kind, to_period_id, amount_micros, actor_id, spend_id,"

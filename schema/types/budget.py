@@ -22,7 +22,7 @@ from app.domain.timeline import timeline_days
 from app.models import Allocation as AllocationRow
 from app.models import Budget as BudgetRow
 from app.models import BudgetPeriod as PeriodRow
-from app.models import JournalEntry, SpendDaily
+from app.models import JournalEntry
 from app.services.calendars import calendar_of, first_period_prorated
 from app.services.lookup import with_open_spent
 from app.services.periods import preview_close
@@ -365,7 +365,7 @@ class Budget(Node, pacing.PacingFields):
 
     async def _daily(self, f: Figures) -> dict[date, int]:
         rows = (
-            await f.scoped(SpendDaily.filter(period_id=f.period.id))
+            await f.by_day(period_id=f.period.id)
             .annotate(total=Sum("amount_micros"))
             .group_by("day")
             .values("day", "total")
@@ -380,10 +380,8 @@ class Budget(Node, pacing.PacingFields):
 
     async def _load_history(self, f: Figures, today: date) -> dict[date, int]:
         rows = (
-            await f.scoped(
-                SpendDaily.filter(
-                    period__budget_id=self.row.id, day__gte=today - timedelta(days=HISTORY_DAYS + 7)
-                )
+            await f.by_day(
+                period__budget_id=self.row.id, day__gte=today - timedelta(days=HISTORY_DAYS + 7)
             )
             .annotate(total=Sum("amount_micros"))
             .group_by("day")
@@ -424,7 +422,7 @@ class Budget(Node, pacing.PacingFields):
     )
     async def service_breakdown(self, info: Info) -> list[ServiceCost]:
         f = await self._figures(info)
-        return await service_costs(f.scoped(SpendDaily.filter(period_id=f.period.id)))
+        return await service_costs(f.by_service(period_id=f.period.id))
 
     @strawberry.field(
         description="Where the current period's spend is heading, against everything "

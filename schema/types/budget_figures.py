@@ -1,7 +1,8 @@
 """What a viewer may see of a budget's current period, and the spend roll-ups it reads.
 
-Figures come from cached balances and the per-day roll-up (`spend_daily`), never from summing the
-spend table.
+Figures come from cached balances and the roll-ups kept on write, never from summing the spend
+table: the whole budget's timeline and services from the period totals (`spend_period_day`,
+`spend_period_service`), a project's people's from their envelopes' `spend_daily` rows.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from tortoise.queryset import QuerySet
 from app.domain.money import from_micros
 from app.models import Allocation as AllocationRow
 from app.models import BudgetPeriod as PeriodRow
-from app.models import SpendDaily
+from app.models import SpendDaily, SpendPeriodDay, SpendPeriodService
 from schema import scopes
 from schema.context import Info
 from schema.types.common import ServiceCost
 
 
-async def service_costs(query: QuerySet[SpendDaily]) -> list[ServiceCost]:
+async def service_costs(
+    query: QuerySet[SpendDaily] | QuerySet[SpendPeriodService],
+) -> list[ServiceCost]:
     rows = (
         await query.annotate(total=Sum("amount_micros"), n=Sum("count"))
         .group_by("service")
@@ -74,6 +77,19 @@ class Figures:
         if self.projects is None:
             return query
         return query.filter(allocation__project_id__in=self.projects)
+
+    def by_day(self, **filters: object) -> QuerySet[SpendDaily] | QuerySet[SpendPeriodDay]:
+        """Rows to sum per day: the whole budget's from the period totals kept on write
+        (O(days)); a project's people's from their envelopes' roll-up."""
+        if self.projects is None:
+            return SpendPeriodDay.filter(**filters)
+        return self.scoped(SpendDaily.filter(**filters))
+
+    def by_service(self, **filters: object) -> QuerySet[SpendDaily] | QuerySet[SpendPeriodService]:
+        """Rows to sum per service, chosen as `by_day`."""
+        if self.projects is None:
+            return SpendPeriodService.filter(**filters)
+        return self.scoped(SpendDaily.filter(**filters))
 
 
 def visible_allocations(info: Info, budget_id: int, period_id: int) -> QuerySet[AllocationRow]:
