@@ -19,7 +19,7 @@ from app.models import Allocation, JournalEntry
 from app.services import alerts, idempotency, period_totals
 from app.services.batch_items import ERROR, RECORDED, Item, ItemResult
 from app.services.events import emit, for_projects
-from app.services.sql import conn, fetch, is_postgres
+from app.services.sql import execute_many, fetch, is_postgres
 
 
 async def hold_open_periods(period_ids: set[int]) -> bool:
@@ -212,17 +212,6 @@ _UPSERT_DAILY = (
     " amount_micros = spend_daily.amount_micros + excluded.amount_micros,"
     " count = spend_daily.count + excluded.count"
 )
-
-
-async def execute_many(query: str, rows: list[list[object]]) -> None:
-    """One executemany with `?` placeholders (rewritten to `$n` for PostgreSQL)."""
-    if not rows:
-        return
-    db = conn()
-    if db.capabilities.dialect == "postgres":
-        parts = query.split("?")
-        query = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-    await db.execute_many(query, rows)
 
 
 async def write(

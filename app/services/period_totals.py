@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from app.models.ledger import TOTAL_SHARDS
-from app.services.sql import conn, fetch, is_postgres
+from app.services.sql import execute_many, fetch, is_postgres
 
 #: (period id, allocation id, local day, service, amount micros, spend count)
 Delta = tuple[int, int, date, str, int, int]
@@ -99,18 +99,8 @@ async def add(deltas: Iterable[Delta]) -> None:
         ):
             bucket[0] += amount
             bucket[1] += count
-    await _execute_many(UPSERT_DAY, [[*k, *v] for k, v in sorted(days.items())])
-    await _execute_many(UPSERT_SERVICE, [[*k, *v] for k, v in sorted(services.items())])
-
-
-async def _execute_many(query: str, rows: list[list[object]]) -> None:
-    if not rows:
-        return
-    db = conn()
-    if db.capabilities.dialect == "postgres":
-        parts = query.split("?")
-        query = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
-    await db.execute_many(query, rows)
+    await execute_many(UPSERT_DAY, [[*k, *v] for k, v in sorted(days.items())])
+    await execute_many(UPSERT_SERVICE, [[*k, *v] for k, v in sorted(services.items())])
 
 
 #: `allot verify`: (period, key) pairs whose total differs from the roll-up's sum.

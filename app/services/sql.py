@@ -36,5 +36,13 @@ async def execute(query: str, *params: Any, db: BaseDBAsyncClient | None = None)
     return rows
 
 
+async def execute_many(query: str, rows: list[list[object]]) -> None:
+    """One executemany with `?` placeholders (rewritten to `$n` for PostgreSQL)."""
+    if not rows:
+        return
+    db = conn()
+    await db.execute_many(_render(db, query), rows)
+
+
 def is_postgres(db: BaseDBAsyncClient | None = None) -> bool:
     return (db or conn()).capabilities.dialect == "postgres"
