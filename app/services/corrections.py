@@ -247,12 +247,8 @@ async def _post(
         template.service or "",
         amount,
     )
-    await period_totals.add_one(
-        allocation.period_id,  # type: ignore[attr-defined]
-        allocation.id,
-        day,
-        template.service or "",
-        amount,
+    await period_totals.add(
+        [(allocation.period_id, allocation.id, day, template.service or "", amount, 1)]  # type: ignore[attr-defined]
     )
     here = (K.ALLOCATION, allocation.period_id, allocation.id)  # type: ignore[attr-defined]
     spent = (K.SPENT, allocation.period_id, None)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ already queue on its row.
 
 The same amounts go into the totals in the same transaction as into `spend_daily`:
 - SQLite: triggers on `spend_daily` (migration 0006). One writer at a time, so there is no lock
-  order to keep, and a spend stays at five statements. `add` and `add_one` do nothing there.
+  order to keep, and a spend stays at five statements. `add` does nothing there.
 - PostgreSQL: every writer adds them explicitly: `spend_post` (one spend, inside its one
   statement: `postgres_ctes`), `batch_ledger` (recordSpends and imports) and `corrections`.
 `allot verify` checks the totals against `spend_daily`. The shard count is fixed in the
@@ -34,14 +34,22 @@ from app.services.sql import execute_many, fetch, is_postgres
 #: (period id, allocation id, local day, service, amount micros, spend count)
 Delta = tuple[int, int, date, str, int, int]
 
-_UPSERT = (
-    "INSERT INTO {table} (period_id, {key}, shard, amount_micros, count) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (period_id, {key}, shard) DO UPDATE SET"
-    " amount_micros = {table}.amount_micros + excluded.amount_micros,"
-    " count = {table}.count + excluded.count"
-)
-UPSERT_DAY = _UPSERT.format(table="spend_period_day", key="day")
-UPSERT_SERVICE = _UPSERT.format(table="spend_period_service", key="service")
+#: Each totals table and the roll-up column it sums by.
+TOTALS = (("spend_period_day", "day"), ("spend_period_service", "service"))
+
+
+def _upsert(table: str, key: str, rows: str) -> str:
+    """Add `rows` (a VALUES list or a SELECT of period_id, key, shard, amount, count) to a
+    totals table."""
+    return (
+        f"INSERT INTO {table} (period_id, {key}, shard, amount_micros, count) {rows}"
+        f" ON CONFLICT (period_id, {key}, shard) DO UPDATE SET"
+        f" amount_micros = {table}.amount_micros + excluded.amount_micros,"
+        f" count = {table}.count + excluded.count"
+    )
+
+
+UPSERT_DAY, UPSERT_SERVICE = (_upsert(t, k, "VALUES (?, ?, ?, ?, ?)") for t, k in TOTALS)
 
 
 def shard(allocation_id: int) -> int:
@@ -57,36 +65,18 @@ def postgres_ctes(
     expressions."""
     parts = []
     source = after
-    for name, table, key, value in (
-        ("day_total", "spend_period_day", "day", day),
-        ("service_total", "spend_period_service", "service", service),
-    ):
-        parts.append(
-            f"""{name} AS (
-  INSERT INTO {table} (period_id, {key}, shard, amount_micros, count)
-  SELECT {period}, {value}, {allocation} % {TOTAL_SHARDS}, {amount}, 1 FROM {source}
-  ON CONFLICT (period_id, {key}, shard) DO UPDATE SET
-    amount_micros = {table}.amount_micros + excluded.amount_micros,
-    count = {table}.count + excluded.count
-  RETURNING 1 AS one
-)"""
-        )
+    for (table, key), value in zip(TOTALS, (day, service), strict=True):
+        name = f"{key}_total"
+        rows = f"SELECT {period}, {value}, {allocation} % {TOTAL_SHARDS}, {amount}, 1 FROM {source}"
+        parts.append(f"{name} AS (\n  {_upsert(table, key, rows)}\n  RETURNING 1 AS one\n)")
         source = name
     return ",\n".join(parts)
 
 
-async def add_one(period_id: int, allocation_id: int, day: date, service: str, amount: int) -> None:
-    """One spend's amount (corrections; PostgreSQL): two statements."""
-    if not is_postgres():
-        return  # the roll-up's triggers
-    s = shard(allocation_id)
-    await fetch(UPSERT_DAY + " RETURNING id", period_id, day, s, amount, 1)
-    await fetch(UPSERT_SERVICE + " RETURNING id", period_id, service, s, amount, 1)
-
-
 async def add(deltas: Iterable[Delta]) -> None:
-    """A batch's amounts, summed per total row: every day row in order, then every service row
-    in order (two executemany; PostgreSQL)."""
+    """Amounts written to `spend_daily` (a batch's, or a correction's one), summed per total
+    row: every day row in order, then every service row in order (two executemany;
+    PostgreSQL)."""
     if not is_postgres():
         return  # the roll-up's triggers
     days: dict[tuple[int, date, int], list[int]] = {}
@@ -123,11 +113,11 @@ WHERE t.total <> 0 AND NOT EXISTS (
 async def drift() -> list[tuple[str, int, int]]:
     """(what, kept total, roll-up sum) for every total that disagrees with `spend_daily`."""
     out = []
-    for table, key in (("spend_period_day", "day"), ("spend_period_service", "service")):
+    for table, key in TOTALS:
         for r in await fetch(DRIFT.format(table=table, key=key)):
             what = f"period {r['period_id']} {key} {str(r['k'])[:10]!r} total"
             out.append((what, int(r["kept"]), int(r["rollup"])))
     return out
 
 
-__all__ = ["UPSERT_DAY", "UPSERT_SERVICE", "add", "add_one", "drift", "postgres_ctes", "shard"]
+__all__ = ["TOTALS", "UPSERT_DAY", "UPSERT_SERVICE", "add", "drift", "postgres_ctes", "shard"]

@@ -21,6 +21,7 @@ from app.domain.money import to_micros
 from app.domain.pacing import check_pacing, daily_drip, todays_allowance
 from app.domain.periods import PeriodBounds, local_date
 from app.models.ledger import TOTAL_SHARDS
+from app.services.period_totals import UPSERT_DAY, UPSERT_SERVICE
 from bench.perf._floor_db import Conn, Db, Row, authenticate, day, flag, money, pk
 
 _RESOLVE = (
@@ -110,19 +111,11 @@ async def record_spend(db: Db, auth: str | None, v: dict[str, Any]) -> dict:
             " count = spend_daily.count + excluded.count RETURNING id",
             a[1], a[0], local_day, "bench-http", amount,
         )  # fmt: skip
-        for table, key, value in (
-            ("spend_period_day", "day", local_day),
-            ("spend_period_service", "service", "bench-http"),
-        ):  # the period's totals, as app/services/period_totals.py (SQLite: its triggers)
-            if db.dialect != "postgres":
-                break
-            await tx.fetch(
-                f"INSERT INTO {table} (period_id, {key}, shard, amount_micros, count)"
-                f" VALUES (?, ?, ?, ?, 1) ON CONFLICT (period_id, {key}, shard) DO UPDATE SET"
-                f" amount_micros = {table}.amount_micros + excluded.amount_micros,"
-                f" count = {table}.count + excluded.count RETURNING id",
-                a[1], value, a[0] % TOTAL_SHARDS, amount,
-            )  # fmt: skip
+        if db.dialect == "postgres":  # the period's totals (SQLite: the roll-up's triggers)
+            for upsert, value in ((UPSERT_DAY, local_day), (UPSERT_SERVICE, "bench-http")):
+                await tx.fetch(
+                    f"{upsert} RETURNING id", a[1], value, a[0] % TOTAL_SHARDS, amount, 1
+                )
         await tx.fetch(
             "INSERT INTO journal_entry (budget_id, kind, from_kind, from_period_id,"
             " from_allocation_id, to_kind, to_period_id, amount_micros, actor_id, spend_id,"
